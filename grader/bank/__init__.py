@@ -1,0 +1,37 @@
+"""The exercises of the course, in the order they are taught.
+
+Each ``grader.bank.<name>`` module declares an exercise with its public checks; the matching
+``grader.hidden.<name>`` module, where installed, adds the hidden ones.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from grader.exercise import Exercise
+
+NAMES = ("least_squares",)
+
+
+def hidden_checks_installed() -> bool:
+    return importlib.util.find_spec("grader.hidden") is not None and importlib.util.find_spec("solutions") is not None
+
+
+def load(names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True) -> list[Exercise]:
+    """The named exercises, with their hidden checks when ``hidden`` (and they are installed)."""
+    exercises = []
+    for name in names:
+        exercise: Exercise = importlib.import_module(f"grader.bank.{name}").EXERCISE
+        if hidden and hidden_checks_installed():
+            extra = importlib.import_module(f"grader.hidden.{name}").CHECKS
+            exercise = exercise.with_checks(extra)
+        exercises.append(_by_function(exercise))
+    return exercises
+
+
+def _by_function(exercise: Exercise) -> Exercise:
+    """Checks grouped by function in declaration order, public before hidden: the report's order."""
+    order = {f.name: i for i, f in enumerate(exercise.functions)}
+    checks = sorted(exercise.checks, key=lambda c: (order[c.function], c.visibility == "hidden"))
+    return Exercise(exercise.name, exercise.title, exercise.functions, tuple(checks))

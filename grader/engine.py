@@ -1,0 +1,277 @@
+"""Grades one submission: finds its modules, runs every check of every exercise against a
+worker (``grader.supervisor``), and applies the forbidden-call rule.
+
+The three kinds of failure stay apart (STYLE.md): the student's code is wrong (a failed check
+with a message); the submission is unusable (a missing module, a syntax error: zero for what
+it breaks, with the error); the grader itself failed (an exception out of here, never a score).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import forbidden, wire
+from grader.checks import Call, CheckFailed, Context, StopCheck, StudentRaised
+from grader.exercise import Exercise
+from grader.outputs import ContractViolation, conform
+from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.supervisor import Limits, Supervisor, WorkerLost
+
+ZIP_MAX_BYTES = 50 * 2**20
+
+
+class SubmissionError(Exception):
+    """The submission cannot be read at all (not a directory or zip, a bad zip)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    device: str = "cpu"
+    limits: Limits = field(default_factory=Limits)
+
+
+# -- finding the modules -------------------------------------------------------------------
+
+
+@contextmanager
+def opened(submission: Path, exercise_names: list[str]) -> Iterator[Path]:
+    """The directory holding the submission's modules: its root, or its exercises/ folder.
+
+    A .zip is extracted to a private temporary directory first, refusing paths that would
+    leave it and archives that unpack to more than ZIP_MAX_BYTES.
+    """
+    if submission.is_dir():
+        yield _module_dir(submission, exercise_names)
+        return
+    if submission.suffix.lower() != ".zip" or not submission.is_file():
+        raise SubmissionError(f"{submission} is neither a directory nor a .zip file")
+    with tempfile.TemporaryDirectory(prefix="mlgrade-zip-") as tmp:
+        try:
+            with zipfile.ZipFile(submission) as archive:
+                members = archive.infolist()
+                if sum(m.file_size for m in members) > ZIP_MAX_BYTES:
+                    raise SubmissionError(f"{submission} unpacks to more than {ZIP_MAX_BYTES // 2**20} MiB")
+                for m in members:
+                    target = os.path.realpath(os.path.join(tmp, m.filename))
+                    if not target.startswith(os.path.realpath(tmp) + os.sep):
+                        raise SubmissionError(f"{submission} holds a path outside the archive: {m.filename}")
+                archive.extractall(tmp)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise SubmissionError(f"{submission} is not a readable zip file ({exc})") from None
+        root = Path(tmp)
+        # a zip of a folder holds that folder: look inside when it is the only entry
+        entries = [p for p in root.iterdir() if p.name != "__MACOSX"]
+        if len(entries) == 1 and entries[0].is_dir():
+            root = entries[0]
+        yield _module_dir(root, exercise_names)
+
+
+def _module_dir(root: Path, exercise_names: list[str]) -> Path:
+    inner = root / "exercises"
+    if inner.is_dir() and any((inner / f"{n}.py").is_file() for n in exercise_names):
+        return inner
+    return root
+
+
+# -- calling the student's and the reference's functions --------------------------------
+
+
+class StudentCalls:
+    """Calls one exercise's functions in the worker, enforcing the contract on every call:
+    the declared output, the inputs unchanged, tensors on the grading device."""
+
+    def __init__(self, supervisor: Supervisor, exercise: Exercise, device: str, params: dict[str, list[str]]) -> None:
+        self.supervisor = supervisor
+        self.exercise = exercise
+        self.device = device
+        self.params = params
+        self.lost: dict[str, str] = {}  # function -> what broke the worker; its checks fail fast
+        self.used: dict[str, set[str]] = {}  # function -> forbidden names it called
+
+    def __call__(self, function: str, call: Call) -> Any:
+        if function in self.lost:
+            raise StopCheck(f"{self.lost[function]} (in an earlier check; not run again)")
+        try:
+            answer, blobs = self.supervisor.call(self.exercise.name, function, call.args, call.kwargs)
+        except WorkerLost as exc:
+            self.lost[function] = f"{function}: {exc.reason}"
+            raise StopCheck(self.lost[function]) from None
+        self.used.setdefault(function, set()).update(answer.get("used", []))
+        if not answer.get("ok"):
+            raise self._failure(function, answer.get("error", {}))
+        try:
+            value = wire.decode(answer.get("value"), blobs)
+        except wire.WireError as exc:
+            raise CheckFailed(f"{function} returned a value the grader cannot read ({exc})") from None
+        self._check_inputs_unchanged(function, call, answer.get("arg_digests"))
+        devices = set(answer.get("devices", [])) - {self.device}
+        if devices:
+            raise CheckFailed(f"{function} returned a tensor on {sorted(devices)[0]}; inputs were on {self.device}")
+        try:
+            return conform(value, self.exercise.function(function).returns, call.args, f"{function}'s result")
+        except ContractViolation as exc:
+            raise CheckFailed(str(exc)) from None
+
+    def _failure(self, function: str, error: dict[str, Any]) -> BaseException:
+        kind, type_name = error.get("kind"), error.get("type", "Exception")
+        message, tb = error.get("message", ""), error.get("traceback", "")
+        if kind == "import":
+            return StopCheck(f"{self.exercise.name}.py could not be imported:\n{tb.rstrip()}")
+        if kind == "missing":
+            return StopCheck(message)
+        if kind == "unsendable":
+            return CheckFailed(f"{function} returned something the grader cannot read: {message}")
+        if type_name == "NotImplementedError":
+            return StopCheck(f"{function} is not implemented yet (it raises NotImplementedError)")
+        return StudentRaised(type_name, message, tb)
+
+    def _check_inputs_unchanged(self, function: str, call: Call, digests: Any) -> None:
+        sent = [(label, wire.array_digest(a)) for label, a in _array_leaves(call, self.params.get(function, []))]
+        if not isinstance(digests, list) or len(digests) != len(sent):
+            raise CheckFailed(f"{function}: the worker did not report its inputs after the call")
+        for (label, before), after in zip(sent, digests, strict=True):
+            if before != after:
+                raise CheckFailed(f"{function} modified its input {label} in place; inputs must be left unchanged")
+
+
+def _array_leaves(call: Call, names: list[str]) -> Iterator[tuple[str, np.ndarray]]:
+    labelled = [(names[i] if i < len(names) else f"#{i + 1}", a) for i, a in enumerate(call.args)]
+    labelled += list(call.kwargs.items())
+
+    def walk(label: str, v: Any) -> Iterator[tuple[str, np.ndarray]]:
+        if isinstance(v, np.ndarray):
+            yield label, v
+        elif isinstance(v, (list, tuple)):
+            for i, x in enumerate(v):
+                yield from walk(f"{label}[{i}]", x)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                yield from walk(f"{label}[{k!r}]", x)
+
+    for label, v in labelled:
+        yield from walk(label, v)
+
+
+class ReferenceCalls:
+    """Calls the reference solution in the grader's process, in float64, on the device."""
+
+    def __init__(self, exercise: Exercise, device: str) -> None:
+        import torch
+
+        self.torch = torch
+        self.exercise = exercise
+        self.device = torch.device(device)
+        self.module = importlib.import_module(f"solutions.{exercise.name}")
+
+    def __call__(self, function: str, call: Call) -> Any:
+        args = tuple(self._to_torch(a) for a in call.args)
+        kwargs = {k: self._to_torch(v) for k, v in call.kwargs.items()}
+        value = getattr(self.module, function)(*args, **kwargs)
+        return conform(self._to_numpy(value), self.exercise.function(function).returns, call.args, "the reference")
+
+    def _to_torch(self, v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            t = self.torch.from_numpy(v.copy())
+            return (t.double() if t.is_floating_point() else t).to(self.device)
+        if isinstance(v, dict):
+            return {k: self._to_torch(x) for k, x in v.items()}
+        return v
+
+    def _to_numpy(self, v: Any) -> Any:
+        if isinstance(v, self.torch.Tensor):
+            return v.detach().cpu().numpy()
+        if isinstance(v, (tuple, list)):
+            return type(v)(self._to_numpy(x) for x in v)
+        if isinstance(v, dict):
+            return {k: self._to_numpy(x) for k, x in v.items()}
+        return v
+
+
+def parameter_names(exercise: Exercise) -> dict[str, list[str]]:
+    """Each function's parameter names, read from the stub (shipped with every install)."""
+    import inspect
+
+    stub = importlib.import_module(f"exercises.{exercise.name}")
+    return {f.name: list(inspect.signature(getattr(stub, f.name)).parameters) for f in exercise.functions}
+
+
+# -- grading ---------------------------------------------------------------------------------
+
+
+def grade(submission: Path, exercises: list[Exercise], options: Options, name: str | None = None) -> SubmissionResult:
+    """Grade one submission on ``exercises``. A broken submission is a graded result; only a
+    failure of the grader itself raises."""
+    result = SubmissionResult(submission=name or submission.stem)
+    try:
+        with opened(submission, [e.name for e in exercises]) as module_dir:
+            patterns = sorted({p for e in exercises for f in e.functions for p in f.forbidden})
+            with Supervisor(str(module_dir), options.device, patterns, options.limits) as supervisor:
+                for exercise in exercises:
+                    result.exercises.append(grade_exercise(module_dir, exercise, supervisor, options))
+    except SubmissionError as exc:
+        result.error = str(exc)
+        result.exercises = [_all_failed(e, str(exc)) for e in exercises]
+    return result
+
+
+def grade_exercise(module_dir: Path, exercise: Exercise, supervisor: Supervisor, options: Options) -> ExerciseResult:
+    path = module_dir / f"{exercise.name}.py"
+    if not path.is_file():
+        return _all_failed(exercise, f"{exercise.name}.py is not in the submission")
+    try:
+        static = forbidden.scan(
+            path.read_text(encoding="utf-8", errors="replace"), {f.name: f.forbidden for f in exercise.functions}
+        )
+    except SyntaxError as exc:
+        return _all_failed(exercise, f"{exercise.name}.py has a syntax error on line {exc.lineno}: {exc.msg}")
+    except ValueError as exc:  # source with NUL bytes
+        return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc}")
+
+    student = StudentCalls(supervisor, exercise, options.device, parameter_names(exercise))
+    needs_reference = any(c.visibility == "hidden" for c in exercise.checks)
+    reference = ReferenceCalls(exercise, options.device) if needs_reference else None
+    ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
+
+    outcome = ExerciseResult(exercise.name)
+    for check in exercise.checks:
+        try:
+            check.run(ctx)
+            passed, message = True, ""
+        except CheckFailed as exc:
+            passed, message = False, str(exc)
+        except StopCheck as exc:
+            passed, message = False, exc.message
+        except StudentRaised as exc:  # raised outside hypothesis (a property's helper call)
+            passed, message = False, f"{check.function} {exc}"
+        outcome.checks.append(
+            CheckResult(check.name, check.function, check.visibility, passed, check.points if passed else 0.0, check.points, message)
+        )
+
+    for function in exercise.functions:
+        runtime = {n for n in student.used.get(function.name, set()) if forbidden.matches(n, function.forbidden)}
+        names = sorted(static.get(function.name, set()) | runtime)
+        if names:
+            note = f"{function.name} uses {', '.join(names)}, which this exercise forbids: 0 points for {function.name}"
+            for r in outcome.checks:
+                if r.function == function.name:
+                    r.passed, r.points = False, 0.0
+                    r.message = note + (f"\n{r.message}" if r.message else "")
+    return outcome
+
+
+def _all_failed(exercise: Exercise, message: str) -> ExerciseResult:
+    return ExerciseResult(
+        exercise.name,
+        [CheckResult(c.name, c.function, c.visibility, False, 0.0, c.points, message) for c in exercise.checks],
+    )
+

@@ -1,0 +1,49 @@
+"""An exercise, declared as data: its functions, what each returns, what each may not call,
+and its checks with their points. One declaration per exercise, in ``grader.bank``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.checks import Check
+from grader.outputs import Returns
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    returns: Returns
+    forbidden: tuple[str, ...] = ()  # fnmatch patterns of library names, or module names
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str  # the module name: exercises/<name>.py
+    title: str
+    functions: tuple[Function, ...]
+    checks: tuple[Check, ...]
+
+    def __post_init__(self) -> None:
+        names = {f.name for f in self.functions}
+        for check in self.checks:
+            if check.function not in names:
+                raise ValueError(f"{self.name}: check {check.name!r} names unknown function {check.function!r}")
+        seen: set[tuple[str, str]] = set()
+        for check in self.checks:
+            key = (check.function, check.name)
+            if key in seen:
+                raise ValueError(f"{self.name}: two checks named {check.name!r} for {check.function}")
+            seen.add(key)
+
+    def function(self, name: str) -> Function:
+        return next(f for f in self.functions if f.name == name)
+
+    def points(self, function: str) -> float:
+        return sum(c.points for c in self.checks if c.function == function)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in self.checks)
+
+    def with_checks(self, extra: tuple[Check, ...]) -> Exercise:
+        return Exercise(self.name, self.title, self.functions, self.checks + extra)

@@ -1,0 +1,96 @@
+"""What each exercise function returns, declared as data, and the conversion of a returned
+value to that declaration.
+
+SPEC lets a student return a tensor, a NumPy array or a Python number where a scalar is asked
+for. After the wire has turned tensors into NumPy arrays, :func:`conform` checks the value
+against the declaration (structure, shape, kind of number) and returns a canonical form the
+checks compare: every leaf a NumPy array, floats as float64, integers as int64. A mismatch
+raises :class:`ContractViolation` with a message that says what was expected and what came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+Kind = Literal["float", "int"]
+ShapeRule = Callable[..., tuple[int, ...]]
+
+
+class ContractViolation(Exception):
+    """The returned value does not have the declared structure, shape or kind."""
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A single number: a Python number, a NumPy scalar or a 0-d (or one-element) array."""
+
+    kind: Kind = "float"
+    label: str = "value"
+
+    def describe(self, args: Sequence[Any]) -> str:
+        return f"a {'float' if self.kind == 'float' else 'int'}"
+
+
+@dataclass(frozen=True)
+class Array:
+    """An array whose shape ``shape(*args)`` computes from the call's arguments."""
+
+    shape: ShapeRule
+    kind: Kind = "float"
+    label: str = "value"
+
+    def describe(self, args: Sequence[Any]) -> str:
+        return f"a {self.kind} tensor of shape {tuple(self.shape(*args))}"
+
+
+@dataclass(frozen=True)
+class Tuple:
+    items: tuple[Scalar | Array | Tuple, ...]
+    label: str = "value"
+
+    def describe(self, args: Sequence[Any]) -> str:
+        return f"a tuple of {len(self.items)}"
+
+
+Returns = Scalar | Array | Tuple
+
+
+def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the result") -> Any:
+    """Check ``value`` against ``spec`` and return its canonical form (see module doc)."""
+    if isinstance(spec, Tuple):
+        if not isinstance(value, (tuple, list)) or len(value) != len(spec.items):
+            got = f"a {type(value).__name__} of {len(value)}" if isinstance(value, (tuple, list)) else _describe(value)
+            raise ContractViolation(f"{where} should be a tuple of {len(spec.items)} values, got {got}")
+        return tuple(
+            conform(v, s, args, f"{where}[{i}] ({s.label})" if s.label != "value" else f"{where}[{i}]")
+            for i, (v, s) in enumerate(zip(value, spec.items, strict=True))
+        )
+    if isinstance(value, bool) or value is None or isinstance(value, (str, tuple, list, dict)):
+        raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
+    array = np.asarray(value)
+    if spec.kind == "float":
+        if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+            raise ContractViolation(f"{where} should hold floats, got dtype {array.dtype}")
+        canonical = array.astype(np.float64)
+    else:
+        if not np.issubdtype(array.dtype, np.integer):
+            raise ContractViolation(f"{where} should hold integers, got dtype {array.dtype}")
+        canonical = array.astype(np.int64)
+    if isinstance(spec, Scalar):
+        if canonical.size != 1 or canonical.ndim > 1:
+            raise ContractViolation(f"{where} should be a single number, got an array of shape {array.shape}")
+        return canonical.reshape(())
+    expected = tuple(spec.shape(*args))
+    if canonical.shape != expected:
+        raise ContractViolation(f"{where} should have shape {expected}, got shape {tuple(array.shape)}")
+    return canonical
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"{type(value).__name__} {value!r}"[:200]

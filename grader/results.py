@@ -1,0 +1,85 @@
+"""Grading results, and their JSON form (the SPEC's ``grades.json`` schema)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.checks import Visibility
+
+
+@dataclass
+class CheckResult:
+    name: str
+    function: str
+    visibility: Visibility
+    passed: bool
+    points: float
+    max_points: float
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "function": self.function,
+            "visibility": self.visibility,
+            "passed": self.passed,
+            "points": _round(self.points),
+            "max_points": _round(self.max_points),
+            "message": self.message,
+        }
+
+
+@dataclass
+class ExerciseResult:
+    name: str
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_points for c in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "score": _round(self.score),
+            "max_score": _round(self.max_score),
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+
+@dataclass
+class SubmissionResult:
+    submission: str
+    exercises: list[ExerciseResult] = field(default_factory=list)
+    isolation: str = "process"  # how the student's code was isolated (see SECURITY.md)
+    error: str = ""  # set when the submission could not be graded at all (unreadable zip, ...)
+
+    @property
+    def score(self) -> float:
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.max_score for e in self.exercises)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "submission": self.submission,
+            "score": _round(self.score),
+            "max_score": _round(self.max_score),
+            "exercises": [e.to_json() for e in self.exercises],
+            "isolation": self.isolation,
+        }
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+def _round(x: float) -> float:
+    """Points as the JSON shows them: sums of fractional points without float noise."""
+    return round(float(x), 6)

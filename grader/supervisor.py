@@ -1,0 +1,206 @@
+"""Runs a submission's worker process and talks to it; kills and replaces it when it misbehaves.
+
+The grader side of the isolation contract (SPEC, last section): one worker per submission,
+reused for all its checks; a per-call time limit enforced here with a deadline on every read;
+memory, CPU and output limits set by the worker on itself before any student code runs; a
+worker that hangs, dies, exits or floods its output is killed, its process group with it, and
+the call fails with a :class:`WorkerLost` that says what happened. The next call starts a
+fresh worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from grader import wire
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one worker. The defaults suit every exercise of the course."""
+
+    call_seconds: float = 10.0  # wall time of one call of a student function
+    start_seconds: float = 60.0  # starting the worker: importing torch on a loaded machine
+    memory_bytes: int = 2 * 2**30  # address space of the worker
+    cpu_seconds: int = 600  # CPU time of the worker over its whole life
+    output_bytes: int = 8 * 2**20  # what the student's code may print, and any file it writes
+    answer_bytes: int = 64 * 2**20  # one answer over the pipe
+
+
+class WorkerLost(Exception):
+    """The worker hung, died or broke the protocol; ``reason`` says which, for the student."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Supervisor:
+    """One submission's worker. Use as a context manager so the worker never outlives it."""
+
+    def __init__(self, submission: str, device: str, forbidden: list[str], limits: Limits) -> None:
+        self.submission = os.path.abspath(submission)
+        self.device = device
+        self.forbidden = forbidden
+        self.limits = limits
+        self.process: subprocess.Popen[bytes] | None = None
+        self.output: Any = None
+        self.starts = 0
+
+    def __enter__(self) -> Supervisor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- process lifecycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        config = {
+            "submission": self.submission,
+            "device": self.device,
+            "forbidden": self.forbidden,
+            "memory_bytes": self.limits.memory_bytes,
+            "cpu_seconds": self.limits.cpu_seconds,
+            "output_bytes": self.limits.output_bytes,
+            "request_bytes": 1 << 30,
+        }
+        self.output = tempfile.TemporaryFile(prefix="mlgrade-worker-output-")
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "PYTHONHASHSEED": "0",
+            "LANG": "C.UTF-8",
+        }
+        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w), json.dumps(config)],
+            stdin=subprocess.DEVNULL,
+            stdout=self.output,
+            stderr=self.output,
+            pass_fds=(to_worker_r, from_worker_w),
+            cwd=self.submission,
+            env=env,
+            process_group=0,
+        )
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        self.to_worker, self.from_worker = to_worker_w, from_worker_r
+        self.starts += 1
+        self.reader = wire.FrameReader(self._read_exactly, self.limits.answer_bytes)
+        self.deadline = time.monotonic() + self.limits.start_seconds
+        header, _ = self._receive("starting")
+        if not header.get("ready"):
+            raise WorkerLost("the worker did not start")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        for fd in (self.to_worker, self.from_worker):
+            os.close(fd)
+        self.output.close()
+        self.process = None
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def call(self, module: str, function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+        """Call ``module.function(*args, **kwargs)`` in the worker; return (answer, blobs).
+
+        Raises WorkerLost when the worker hangs, dies or breaks the protocol; the worker is
+        then gone and the next call starts a new one.
+        """
+        if self.process is None:
+            self.start()
+        payload, blobs = wire.encode({"args": list(args), "kwargs": kwargs})
+        request = {"op": "call", "module": module, "function": function, "payload": payload}
+        try:
+            wire.write_frame(self.to_worker, request, blobs)
+        except OSError:
+            raise self._lost(f"calling {function}") from None
+        self.deadline = time.monotonic() + self.limits.call_seconds
+        return self._receive(f"calling {function}")
+
+    def _receive(self, doing: str) -> tuple[dict[str, Any], list[bytes]]:
+        try:
+            header, blobs = self.reader.read()
+        except TimeoutError:
+            raise self._lost(doing, timed_out=True) from None
+        except (EOFError, OSError, ValueError, wire.WireError) as exc:
+            raise self._lost(doing, broken=str(exc)) from None
+        if not isinstance(header, dict):
+            raise self._lost(doing, broken="malformed answer")
+        return header, blobs
+
+    def _read_exactly(self, n: int) -> bytes:
+        chunks = []
+        while n:
+            left = self.deadline - time.monotonic()
+            if left <= 0 or not select.select([self.from_worker], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(self.from_worker, min(n, 1 << 20))
+            if not chunk:
+                raise EOFError("the worker closed the pipe")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def _lost(self, doing: str, timed_out: bool = False, broken: str = "") -> WorkerLost:
+        """Kill the worker and say, in the student's terms, what happened to it."""
+        assert self.process is not None
+        if timed_out:
+            reason = f"timed out after {self.limits.call_seconds:g} s {doing} (an endless loop?)"
+            if doing == "starting":
+                reason = f"the worker did not start within {self.limits.start_seconds:g} s"
+        else:
+            try:
+                code = self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+            reason = _describe_exit(code, doing, broken, self._output_size(), self.limits)
+        self.stop()
+        return WorkerLost(reason)
+
+    def _output_size(self) -> int:
+        try:
+            return os.fstat(self.output.fileno()).st_size
+        except (OSError, ValueError):
+            return 0
+
+
+def _describe_exit(code: int | None, doing: str, broken: str, printed: int, limits: Limits) -> str:
+    if code is None:
+        return f"the worker broke the protocol {doing} ({broken})"
+    if code == -signal.SIGXFSZ or printed >= limits.output_bytes:
+        return f"the code printed or wrote more than {limits.output_bytes // 2**20} MiB {doing}; it was stopped"
+    if code == -signal.SIGXCPU:
+        return f"the code used more than {limits.cpu_seconds} s of CPU time {doing}"
+    if code == -signal.SIGKILL:
+        return f"the worker was killed {doing} (out of memory?)"
+    if code < 0:
+        return f"the worker crashed {doing} (signal {signal.Signals(-code).name})"
+    if code in (137, 139):
+        return f"the worker crashed {doing} (exit status {code})"
+    if broken.startswith("message larger"):
+        return f"the value returned {doing} is too large ({broken})"
+    return f"the code exited the process {doing} (exit status {code}: sys.exit, exit() or os._exit?)"
+

@@ -1,0 +1,74 @@
+"""Every numerical tolerance of the grader, in one place.
+
+A student's result is compared with the truth: the reference solution computed in float64
+(whatever the input dtype), so that all the rounding error measured is the student's. An entry
+passes when
+
+    |student - truth| <= atol + rtol * (|truth| + mean|truth|)
+
+The ``mean|truth|`` term scales the test to the size of the whole result, so an entry that is
+near zero only because of cancellation (a small coefficient among large ones) is held to the
+accuracy its neighbours allow, not to an absolute 1e-9.
+
+The rtol is chosen by the dtype of the inputs:
+
+- float32 inputs: the student's arithmetic may be float32 throughout. Sums of up to a few
+  hundred float32 terms and one linear solve on a well-conditioned system lose up to ~1e-5
+  relative; rtol 1e-4 leaves a margin of 10 and still catches every real error, which moves
+  results by 1e-2 or more (a missing factor of n, a forgotten intercept, a swapped ratio).
+- float64 inputs: rtol 1e-5, so that a student who computes in float32 inside, or through
+  NumPy, still passes on well-conditioned inputs (SPEC: "float32 or float64" both correct).
+
+Where float32 would be ill-conditioned (normal equations square the condition number), the
+input strategies generate better-conditioned inputs (``grader.strategies``) instead of
+loosening these numbers for everyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float
+    atol: float
+
+
+FLOAT32 = Tolerance(rtol=1e-4, atol=1e-6)
+FLOAT64 = Tolerance(rtol=1e-5, atol=1e-9)
+
+
+def for_dtype(dtype: np.dtype | str) -> Tolerance:
+    return FLOAT32 if np.dtype(dtype).itemsize <= 4 else FLOAT64
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    index: tuple[int, ...]
+    error: float  # the entry's error over its allowance: > 1 fails
+    relative: float  # |student - truth| / (|truth| + mean|truth|)
+
+
+def worst_mismatch(student: np.ndarray, truth: np.ndarray, tol: Tolerance) -> Mismatch | None:
+    """The entry that misses its tolerance by most, or None when every entry is close enough.
+
+    NaN or inf in the student's result where the truth is finite always fails.
+    """
+    student = np.asarray(student, dtype=np.float64)
+    truth = np.asarray(truth, dtype=np.float64)
+    scale = np.abs(truth) + (np.mean(np.abs(truth)) if truth.size else 0.0)
+    diff = np.abs(student - truth)
+    allowance = tol.atol + tol.rtol * scale
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(np.isfinite(diff), diff / allowance, np.inf)
+    ratio = np.where(np.isnan(ratio), np.inf, ratio)
+    if ratio.size == 0 or ratio.max() <= 1.0:
+        return None
+    flat = int(np.argmax(ratio))
+    index = tuple(int(i) for i in np.unravel_index(flat, ratio.shape)) if ratio.ndim else ()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = float(diff.flat[flat] / scale.flat[flat]) if scale.flat[flat] > 0 else float(diff.flat[flat])
+    return Mismatch(index=index, error=float(ratio.flat[flat]), relative=relative)

@@ -1,0 +1,263 @@
+"""The worker: the only process that imports and runs a student's code.
+
+Started by ``grader.supervisor`` as ``python -I -B -m grader.worker FD_IN FD_OUT CONFIG_JSON``,
+one per submission, and reused for all of that submission's checks. It limits its own
+resources before touching student code (hard limits: the student cannot raise them again),
+refuses imports of the reference solutions and of the grader, records forbidden calls while
+a student function runs, and answers each request with plain data (``grader.wire``).
+
+Requests and answers:
+
+    {"op": "call", "module": M, "function": F, "payload": {"args": [...], "kwargs": {...}}}
+      -> {"ok": true, "value": V, "arg_digests": [...], "used": [names], "devices": [...]}
+      -> {"ok": false, "error": {"kind": K, "type": T, "message": S, "traceback": S}, "used": [...]}
+
+K is "import" (the module could not be imported), "missing" (no such function),
+"raised" (the function raised), or "unsendable" (its result cannot cross the pipe).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import importlib.abc
+import importlib.util
+import json
+import os
+import random
+import resource
+import sys
+import traceback
+import types
+from typing import Any
+
+import numpy as np
+
+from grader import wire
+
+# Imported by nobody from student code: the references, and the grader itself.
+BLOCKED_PACKAGES = ("solutions", "grader", "tests")
+
+
+def _set_limits(config: dict[str, Any]) -> None:
+    def limit(which: int, value: int) -> None:
+        resource.setrlimit(which, (value, value))
+
+    limit(resource.RLIMIT_AS, config["memory_bytes"])
+    limit(resource.RLIMIT_CPU, config["cpu_seconds"])
+    limit(resource.RLIMIT_FSIZE, config["output_bytes"])
+    limit(resource.RLIMIT_CORE, 0)
+
+
+class _ImportGuard(importlib.abc.MetaPathFinder):
+    """Refuses the grader's own packages; records (and refuses) forbidden libraries."""
+
+    def __init__(self, forbidden_modules: list[str], used: set[str]) -> None:
+        self.forbidden_modules = forbidden_modules
+        self.used = used
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        top = fullname.partition(".")[0]
+        if top in BLOCKED_PACKAGES:
+            raise ImportError(f"'{fullname}' cannot be imported by a submission")
+        for name in self.forbidden_modules:
+            if fullname == name or fullname.startswith(name + "."):
+                self.used.add(name)
+                raise ImportError(f"'{fullname}' is not allowed in this exercise")
+        return None
+
+
+class Worker:
+    def __init__(self, config: dict[str, Any]) -> None:
+        import torch
+        from torch.overrides import TorchFunctionMode, resolve_name
+
+        self.torch = torch
+        torch.set_num_threads(1)
+        self.root = config["submission"]
+        self.device = torch.device(config["device"])
+        self.modules: dict[str, types.ModuleType | BaseException] = {}
+        self.used: set[str] = set()
+        patterns: list[str] = config["forbidden"]
+        torch_patterns = [p for p in patterns if p.startswith("torch.")]
+        self.recording = False
+        worker = self
+
+        class ForbiddenCallRecorder(TorchFunctionMode):
+            def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+                if worker.recording:
+                    name = resolve_name(func) or ""
+                    if any(fnmatch.fnmatchcase(name, p) for p in torch_patterns):
+                        worker.used.add(name)
+                return func(*args, **(kwargs or {}))
+
+        self.recorder = ForbiddenCallRecorder
+        self._wrap_library_functions([p for p in patterns if not p.startswith("torch.")])
+        module_patterns = [p for p in patterns if "." not in p]
+        sys.meta_path.insert(0, _ImportGuard(module_patterns, self.used))
+        sys.path.insert(0, self.root)
+        os.chdir(self.root)
+
+    def _wrap_library_functions(self, names: list[str]) -> None:
+        """Replace e.g. numpy.linalg.lstsq by a wrapper that records its use."""
+        for name in names:
+            module_name, _, attr = name.rpartition(".")
+            if not module_name or importlib.util.find_spec(module_name.partition(".")[0]) is None:
+                continue  # not installed here: a submission cannot call it anyway
+            try:
+                module = importlib.import_module(module_name)
+                original = getattr(module, attr)
+            except (ImportError, AttributeError):
+                continue
+            setattr(module, attr, self._recording(name, original))
+
+    def _recording(self, name: str, original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if self.recording:
+                self.used.add(name)
+            return original(*args, **kwargs)
+
+        wrapper.__name__ = getattr(original, "__name__", name)
+        wrapper.__doc__ = getattr(original, "__doc__", None)
+        return wrapper
+
+    # -- conversions ---------------------------------------------------------------------
+
+    def to_tensor(self, a: np.ndarray) -> Any:
+        return self.torch.from_numpy(a).to(self.device)
+
+    def to_numpy(self, v: Any) -> np.ndarray | None:
+        torch = self.torch
+        if isinstance(v, torch.Tensor):
+            t = torch.Tensor.detach(v)
+            if t.dtype == torch.bfloat16:
+                t = t.float()
+            return np.asarray(torch.Tensor.numpy(t.cpu().contiguous()).copy())
+        return None
+
+    def devices(self, value: Any) -> set[str]:
+        torch = self.torch
+        if isinstance(value, torch.Tensor):
+            return {value.device.type}
+        if isinstance(value, (list, tuple)):
+            return set().union(*(self.devices(v) for v in value)) if value else set()
+        if isinstance(value, dict):
+            return set().union(*(self.devices(v) for v in value.values())) if value else set()
+        return set()
+
+    def leaf_digests(self, value: Any) -> list[str]:
+        if isinstance(value, self.torch.Tensor):
+            arr = self.to_numpy(value)
+            assert arr is not None
+            return [wire.array_digest(arr)]
+        if isinstance(value, np.ndarray):
+            return [wire.array_digest(value)]
+        if isinstance(value, (list, tuple)):
+            return [d for v in value for d in self.leaf_digests(v)]
+        if isinstance(value, dict):
+            return [d for v in value.values() for d in self.leaf_digests(v)]
+        return []
+
+    # -- requests ------------------------------------------------------------------------
+
+    def module(self, name: str) -> types.ModuleType | BaseException:
+        if name not in self.modules:
+            path = os.path.join(self.root, name + ".py")
+            try:
+                spec = importlib.util.spec_from_file_location(name, path)
+                if spec is None or spec.loader is None or not os.path.isfile(path):
+                    raise FileNotFoundError(f"{name}.py is not in the submission")
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
+                self.modules[name] = module
+            except BaseException as exc:  # noqa: BLE001 - a broken module is a graded result
+                sys.modules.pop(name, None)
+                self.modules[name] = exc
+        return self.modules[name]
+
+    def error(self, kind: str, exc: BaseException) -> dict[str, Any]:
+        return {
+            "ok": False,
+            "error": {
+                "kind": kind,
+                "type": type(exc).__name__,
+                "message": str(exc)[:2000],
+                "traceback": self.student_traceback(exc),
+            },
+            "used": sorted(self.used),
+        }
+
+    def student_traceback(self, exc: BaseException) -> str:
+        """The traceback restricted to the submission's own files, with relative paths."""
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)
+        ]
+        for f in frames:
+            f.filename = os.path.relpath(f.filename, self.root)
+        lines = traceback.format_list(frames)
+        lines += traceback.format_exception_only(type(exc), exc)
+        return "".join(lines)[-4000:]
+
+    def call(self, request: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:
+        module = self.module(request["module"])
+        self.used.clear()
+        if isinstance(module, BaseException):
+            return self.error("import", module), []
+        function = getattr(module, request["function"], None)
+        if not callable(function):
+            missing = AttributeError(f"{request['module']}.py defines no function {request['function']}")
+            return self.error("missing", missing), []
+        payload = wire.decode(request["payload"], blobs, self.to_tensor)
+        args, kwargs = payload["args"], payload["kwargs"]
+        random.seed(0)
+        np.random.seed(0)
+        self.torch.manual_seed(0)
+        try:
+            self.recording = True
+            with self.recorder():
+                value = function(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the student's error is a graded result
+            self.recording = False
+            return self.error("raised", exc), []
+        finally:
+            self.recording = False
+        try:
+            tree, out_blobs = wire.encode(value, self.to_numpy)
+        except wire.WireError as exc:
+            return self.error("unsendable", exc), []
+        answer = {
+            "ok": True,
+            "value": tree,
+            "arg_digests": self.leaf_digests(list(args) + list(kwargs.values())),
+            "used": sorted(self.used),
+            "devices": sorted(self.devices(value)),
+        }
+        return answer, out_blobs
+
+
+def main() -> None:
+    fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
+    config = json.loads(sys.argv[3])
+    _set_limits(config)
+    worker = Worker(config)
+    reader = wire.FrameReader(wire.read_exactly_blocking(fd_in), config["request_bytes"])
+    # Nothing of the grader stays importable by name for the student's code.
+    for name in list(sys.modules):
+        if name.partition(".")[0] in BLOCKED_PACKAGES:
+            del sys.modules[name]
+    wire.write_frame(fd_out, {"ok": True, "ready": True})
+    while True:
+        try:
+            request, blobs = reader.read()
+        except EOFError:
+            return
+        if request.get("op") == "call":
+            answer, out_blobs = worker.call(request, blobs)
+        else:
+            answer, out_blobs = {"ok": True}, []
+        wire.write_frame(fd_out, answer, out_blobs)
+
+
+if __name__ == "__main__":
+    main()
