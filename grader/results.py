@@ -58,6 +58,7 @@ class SubmissionResult:
     exercises: list[ExerciseResult] = field(default_factory=list)
     isolation: str = "process"  # how the student's code was isolated (see SECURITY.md)
     error: str = ""  # set when the submission could not be graded at all (unreadable zip, ...)
+    grader_failed: bool = False  # the error is the grader's own, not the student's
 
     @property
     def score(self) -> float:

@@ -26,6 +26,7 @@ import json
 import os
 import random
 import resource
+import signal
 import sys
 import traceback
 import types
@@ -47,6 +48,9 @@ def _set_limits(config: dict[str, Any]) -> None:
     limit(resource.RLIMIT_CPU, config["cpu_seconds"])
     limit(resource.RLIMIT_FSIZE, config["output_bytes"])
     limit(resource.RLIMIT_CORE, 0)
+    # CPython ignores SIGXFSZ; restore the default so a flood of output ends the worker at
+    # once (the supervisor reports it) instead of failing every later print of the student.
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
 
 
 class _ImportGuard(importlib.abc.MetaPathFinder):

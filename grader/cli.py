@@ -1,0 +1,144 @@
+"""The ``mlgrade`` command line (SPEC: "Command line").
+
+Exit status: 0 when grading ran, whatever the score; 1 when the grader itself failed; 2 for
+bad usage, with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from grader import bank, batch, engine, report
+from grader.results import SubmissionResult
+
+
+def _exercise_names(selected: tuple[str, ...]) -> list[str]:
+    unknown = [n for n in selected if n not in bank.NAMES]
+    if unknown:
+        raise click.UsageError(f"unknown exercise {unknown[0]!r}; the exercises are: {', '.join(bank.NAMES)}")
+    return list(selected) or list(bank.NAMES)
+
+
+def _check_device(device: str) -> None:
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise click.UsageError("--device cuda: CUDA is not available on this machine; use --device cpu")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mlgrade")
+def cli() -> None:
+    """mlgrade: machine-learning exercises, graded in an isolated worker against PyTorch references."""
+
+
+@cli.command("list")
+def list_exercises() -> None:
+    """List the exercises, their functions and points."""
+    console = Console()
+    hidden = bank.hidden_checks_installed()
+    for exercise in bank.load(hidden=hidden):
+        table = Table(title=f"{exercise.name}: {exercise.title}", title_justify="left")
+        table.add_column("function")
+        table.add_column("public checks", justify="right")
+        table.add_column("hidden checks", justify="right")
+        table.add_column("points", justify="right")
+        for f in exercise.functions:
+            checks = [c for c in exercise.checks if c.function == f.name]
+            public = sum(1 for c in checks if c.visibility == "public")
+            table.add_row(f.name, str(public), str(len(checks) - public), f"{exercise.points(f.name):g}")
+        table.add_row("[bold]total[/]", "", "", f"[bold]{exercise.max_score:g}[/]")
+        console.print(table)
+    if not hidden:
+        console.print("Hidden checks are not installed here: points above count public checks only.")
+
+
+@cli.command()
+@click.argument("exercise", nargs=-1)
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path),
+    default=Path("exercises"),
+    show_default=True,
+    help="The folder holding your exercise modules.",
+)
+def check(exercise: tuple[str, ...], path: Path) -> None:
+    """Check your solutions with the public checks (run it in your checkout)."""
+    names = _exercise_names(exercise)
+    if not path.is_dir():
+        raise click.UsageError(
+            f"no folder {path}: run mlgrade check in the folder that holds exercises/, or pass --path DIR"
+        )
+    result = engine.grade(path, bank.load(names, hidden=False), engine.Options(), name=str(path))
+    console = Console()
+    report.render_submission(console, result)
+    console.print(
+        "Public checks only: hidden checks grade your submission too, on more inputs and against the reference."
+    )
+
+
+@cli.command()
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print grades.json to standard output.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write grades.json, grades.csv, feedback/.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Submissions graded at once.")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--exercise", "-e", "selected", multiple=True, help="Grade only this exercise (repeatable).")
+def grade(
+    submissions: tuple[Path, ...], as_json: bool, out: Path | None, jobs: int, device: str, selected: tuple[str, ...]
+) -> None:
+    """Grade SUBMISSION... (folders with the exercise modules, or .zip files of one)."""
+    names = _exercise_names(selected)
+    _check_device(device)
+    if not bank.hidden_checks_installed():
+        raise click.UsageError("this install has no hidden checks or reference solutions; use mlgrade check instead")
+    options = engine.Options(device=device)
+    err = Console(stderr=True)
+    results = _grade_with_progress(list(submissions), names, options, jobs, err)
+    if out is not None:
+        report.write_outputs(out, results)
+    if as_json:
+        sys.stdout.write(report.to_json(results))
+    else:
+        console = Console()
+        if len(results) == 1:
+            report.render_submission(console, results[0])
+        else:
+            console.print(report.summary_table(results))
+        if out is not None:
+            console.print(f"Wrote {out / 'grades.json'}, {out / 'grades.csv'} and {out / 'feedback'}/")
+    failed = [r for r in results if r.grader_failed]
+    if failed:
+        raise click.ClickException(
+            f"the grader failed on {len(failed)} submission(s): {', '.join(r.submission for r in failed)}; "
+            "their other grades are written; please report this"
+        )
+
+
+def _grade_with_progress(
+    paths: list[Path], names: list[str], options: engine.Options, jobs: int, err: Console
+) -> list[SubmissionResult]:
+    if len(paths) == 1:
+        return batch.grade_all(paths, names, True, options)
+    columns = (
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task("grading", total=len(paths))
+        return batch.grade_all(paths, names, True, options, jobs, done=lambda r: progress.advance(task))
+
+
+def main() -> None:
+    cli(prog_name="mlgrade")

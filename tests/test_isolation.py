@@ -1,0 +1,98 @@
+"""Student code that hangs, crashes, exits, floods or allocates loses the points of what it
+broke and nothing else, and never stops the grading of the next submission (SPEC, last section)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import with_override
+
+from grader import batch, engine
+from grader.results import SubmissionResult
+from grader.supervisor import Limits
+
+OPTIONS = engine.Options(limits=Limits(call_seconds=3.0))
+
+HOSTILE = {
+    "hang": ("fit", "def fit(X, y):\n    while True:\n        pass\n", "timed out after 3 s"),
+    "hang ignoring signals": (
+        "fit",
+        "import signal\ndef fit(X, y):\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass\n",
+        "timed out",
+    ),
+    "segfault": ("predict", "import ctypes\ndef predict(X, w):\n    ctypes.string_at(0)\n", "crashed"),
+    "sys.exit": ("fit_line", "import sys\ndef fit_line(x, y):\n    sys.exit(0)\n", "exited the process"),
+    "os._exit": ("predict", "import os\ndef predict(X, w):\n    os._exit(3)\n", "exit status 3"),
+    "flood": ("fit", "def fit(X, y):\n    while True:\n        print('x' * 100000)\n", "printed or wrote more than"),
+    "memory bomb": ("fit_line", "def fit_line(x, y):\n    return bytearray(10**12)\n", "MemoryError"),
+    "import solutions": (
+        "fit",
+        "def fit(X, y):\n    from solutions.least_squares import fit as f\n    return f(X, y)\n",
+        "cannot be imported by a submission",
+    ),
+    "import grader": ("fit", "def fit(X, y):\n    import grader.engine\n    return None\n", "cannot be imported"),
+}
+
+
+def grade_pair(make_submission: Callable[..., Path], name: str, source: str) -> tuple[SubmissionResult, SubmissionResult]:
+    hostile = make_submission("hostile", {"least_squares": source})
+    correct = make_submission("correct", {"least_squares": with_override("least_squares", "")})
+    first, second = batch.grade_all([hostile, correct], ["least_squares"], True, OPTIONS)
+    return first, second
+
+
+@pytest.mark.parametrize("attack", sorted(HOSTILE), ids=lambda a: a.replace(" ", "-"))
+def test_hostile_function_loses_only_its_points(attack: str, make_submission: Callable[..., Path]) -> None:
+    function, code, expected_message = HOSTILE[attack]
+    hostile, correct = grade_pair(make_submission, attack, with_override("least_squares", code))
+
+    checks = hostile.exercises[0].checks
+    broken = [c for c in checks if c.function == function]
+    assert broken and all(not c.passed for c in broken)
+    assert any(expected_message in c.message for c in broken), [c.message for c in broken]
+    # the other functions are graded as usual (ridge_fit's "lam = 0 equals fit" calls fit)
+    others = [c for c in checks if c.function != function and "equals fit" not in c.name]
+    assert others and all(c.passed for c in others), [(c.name, c.message) for c in others if not c.passed]
+    assert correct.score == correct.max_score == 12
+
+
+def test_module_that_exits_at_import(make_submission: Callable[..., Path]) -> None:
+    hostile, correct = grade_pair(make_submission, "exit at import", "import os\nos._exit(1)\n")
+    assert hostile.score == 0
+    assert all("exit" in c.message for c in hostile.exercises[0].checks)
+    assert correct.score == correct.max_score
+
+
+def test_module_that_does_not_import(make_submission: Callable[..., Path]) -> None:
+    source = with_override("least_squares", "import solutions\n")
+    hostile, _ = grade_pair(make_submission, "imports solutions", source)
+    assert hostile.score == 0
+    message = hostile.exercises[0].checks[0].message
+    assert "could not be imported" in message and "ImportError" in message
+
+
+def test_syntax_error_names_the_line(make_submission: Callable[..., Path]) -> None:
+    hostile, correct = grade_pair(make_submission, "syntax", "def fit(X, y)\n    return X\n")
+    assert hostile.score == 0
+    assert "syntax error on line 1" in hostile.exercises[0].checks[0].message
+    assert correct.score == correct.max_score
+
+
+def test_missing_module_and_function(make_submission: Callable[..., Path]) -> None:
+    empty = make_submission("empty", {})
+    partial = make_submission("partial", {"least_squares": "def fit_line(x, y):\n    return 1.0, 2.0\n"})
+    (none, some) = batch.grade_all([empty, partial], ["least_squares"], True, OPTIONS)
+    assert none.score == 0 and "least_squares.py is not in the submission" in none.exercises[0].checks[0].message
+    messages = {c.function: c.message for c in some.exercises[0].checks}
+    assert "defines no function fit" in messages["fit"]
+
+
+def test_inputs_modified_in_place_are_caught(make_submission: Callable[..., Path]) -> None:
+    code = "def predict(X, w):\n    X -= 0.0 * X\n    X[0, 0] = 123.0\n    return w[0] + X @ w[1:]\n"
+    hostile, _ = grade_pair(make_submission, "in place", with_override("least_squares", code))
+    predict = [c for c in hostile.exercises[0].checks if c.function == "predict"]
+    assert all(not c.passed for c in predict)
+    assert any("modified its input X in place" in c.message for c in predict)

@@ -1,0 +1,59 @@
+"""Realistic student submissions, one module each, graded exercise by exercise.
+
+``tests/variants/<exercise>/buggy_*.py`` holds a bug a student really makes and declares, as
+``BREAKS = {...}``, the functions it breaks: each of them must lose points. ``correct_*.py`` is
+a correct solution written in an unusual style (loops, NumPy inside, float32 inside, another
+formula): it must get full marks.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from grader import bank, engine
+from grader.results import ExerciseResult
+
+VARIANTS = sorted((Path(__file__).parent / "variants").glob("*/*.py"))
+MIN_BUGGY, MIN_CORRECT = 8, 3
+
+
+def declared_breaks(path: Path) -> set[str]:
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "BREAKS" for t in node.targets):
+            return set(ast.literal_eval(node.value))
+    raise AssertionError(f"{path.name} declares no BREAKS")
+
+
+def grade_variant(path: Path, tmp_path: Path) -> ExerciseResult:
+    exercise = path.parent.name
+    shutil.copy(path, tmp_path / f"{exercise}.py")
+    result = engine.grade(tmp_path, bank.load([exercise]), engine.Options())
+    return result.exercises[0]
+
+
+@pytest.mark.parametrize("path", VARIANTS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_variant(path: Path, tmp_path: Path) -> None:
+    graded = grade_variant(path, tmp_path)
+    failed = [c for c in graded.checks if not c.passed]
+    report = "\n".join(f"{c.function}: {c.name}: {c.message}" for c in failed)
+    if path.stem.startswith("correct_"):
+        assert not failed, f"a correct solution lost points:\n{report}"
+        assert graded.score == graded.max_score
+    else:
+        breaks = declared_breaks(path)
+        assert breaks, "a buggy variant must name the functions it breaks"
+        lost = {c.function for c in failed}
+        assert breaks <= lost, f"{sorted(breaks - lost)} kept full marks despite the bug; failures:\n{report}"
+        for c in failed:
+            assert c.message, f"{c.name} failed without a message"
+
+
+@pytest.mark.parametrize("exercise", bank.NAMES)
+def test_every_exercise_has_enough_variants(exercise: str) -> None:
+    kinds = Counter(p.stem.split("_")[0] for p in VARIANTS if p.parent.name == exercise)
+    assert kinds["buggy"] >= MIN_BUGGY and kinds["correct"] >= MIN_CORRECT, dict(kinds)
