@@ -16,6 +16,7 @@ from rich.table import Table
 
 from grader import bank, batch, engine, report
 from grader.results import SubmissionResult
+from grader.supervisor import Limits
 
 
 def _exercise_names(selected: tuple[str, ...]) -> list[str]:
@@ -91,15 +92,30 @@ def check(exercise: tuple[str, ...], path: Path) -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Submissions graded at once.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--exercise", "-e", "selected", multiple=True, help="Grade only this exercise (repeatable).")
+@click.option("--details", is_flag=True, help="Print every submission's checks, not only the summary table.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=Limits.call_seconds,
+    show_default=True,
+    help="Seconds one call of a student function may run.",
+)
 def grade(
-    submissions: tuple[Path, ...], as_json: bool, out: Path | None, jobs: int, device: str, selected: tuple[str, ...]
+    submissions: tuple[Path, ...],
+    as_json: bool,
+    out: Path | None,
+    jobs: int,
+    device: str,
+    selected: tuple[str, ...],
+    details: bool,
+    time_limit: float,
 ) -> None:
     """Grade SUBMISSION... (folders with the exercise modules, or .zip files of one)."""
     names = _exercise_names(selected)
     _check_device(device)
     if not bank.hidden_checks_installed():
         raise click.UsageError("this install has no hidden checks or reference solutions; use mlgrade check instead")
-    options = engine.Options(device=device)
+    options = engine.Options(device=device, limits=Limits(call_seconds=time_limit))
     err = Console(stderr=True)
     results = _grade_with_progress(list(submissions), names, options, jobs, err)
     if out is not None:
@@ -108,9 +124,10 @@ def grade(
         sys.stdout.write(report.to_json(results))
     else:
         console = Console()
-        if len(results) == 1:
-            report.render_submission(console, results[0])
-        else:
+        if details or len(results) == 1:
+            for result in results:
+                report.render_submission(console, result)
+        if len(results) > 1:
             console.print(report.summary_table(results))
         if out is not None:
             console.print(f"Wrote {out / 'grades.json'}, {out / 'grades.csv'} and {out / 'feedback'}/")

@@ -1,0 +1,38 @@
+# mlgrade: `make demo` grades the shipped samples, `make test` runs the test suite.
+# Both set up .venv first, with torch pinned through constraints.txt (the CPU build here).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt
+
+.PHONY: install demo test test-fast lint format clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/mlgrade list
+	$(BIN)/mlgrade grade solutions samples/buggy_student --details --out grades/demo
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) grades .pytest_cache .mypy_cache .ruff_cache

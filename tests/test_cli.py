@@ -1,0 +1,142 @@
+"""The command line, through click's CliRunner: exit codes, output and the written files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+
+from grader import bank
+from grader.cli import cli
+
+SOLUTIONS = str(REPO / "solutions")
+STUBS = str(REPO / "exercises")
+BUGGY = str(REPO / "samples" / "buggy_student")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_list_shows_every_exercise_and_function() -> None:
+    code, out = run("list")
+    assert code == 0
+    for exercise in bank.load():
+        assert exercise.name in out
+        for f in exercise.functions:
+            assert f.name in out
+
+
+def test_reference_solutions_get_full_marks() -> None:
+    code, out = run("grade", SOLUTIONS, "--json")
+    assert code == 0, out
+    (graded,) = json.loads(out)
+    assert graded["score"] == graded["max_score"] > 0
+    assert all(c["passed"] for e in graded["exercises"] for c in e["checks"])
+
+
+def test_stubs_get_zero_with_every_check_reported() -> None:
+    code, out = run("grade", STUBS, "--json")
+    assert code == 0, out
+    (graded,) = json.loads(out)
+    assert graded["score"] == 0
+    declared = {(e.name, c.name) for e in bank.load() for c in e.checks}
+    reported = {(e["name"], c["name"]) for e in graded["exercises"] for c in e["checks"]}
+    assert reported == declared
+    assert all("not implemented yet" in c["message"] for e in graded["exercises"] for c in e["checks"])
+
+
+def test_json_follows_the_spec_schema() -> None:
+    code, out = run("grade", BUGGY, "--json")
+    assert code == 0, out
+    (graded,) = json.loads(out)
+    assert set(graded) >= {"submission", "score", "max_score", "exercises"}
+    for exercise in graded["exercises"]:
+        assert set(exercise) == {"name", "score", "max_score", "checks"}
+        assert exercise["score"] == pytest.approx(sum(c["points"] for c in exercise["checks"]))
+        for check in exercise["checks"]:
+            assert set(check) == {"name", "function", "visibility", "passed", "points", "max_points", "message"}
+            assert check["visibility"] in ("public", "hidden")
+            assert check["passed"] == (check["points"] == check["max_points"])
+
+
+def test_grading_twice_gives_identical_json() -> None:
+    first = run("grade", BUGGY, SOLUTIONS, "--json")
+    second = run("grade", BUGGY, SOLUTIONS, "--json")
+    assert first[0] == 0 and first == second
+
+
+def test_hidden_failure_reveals_no_expected_value() -> None:
+    code, out = run("grade", BUGGY, "--json")
+    (graded,) = json.loads(out)
+    hidden = [c for e in graded["exercises"] for c in e["checks"] if c["visibility"] == "hidden" and not c["passed"]]
+    assert hidden
+    for check in hidden:
+        assert "expected" not in check["message"] and "tensor(" not in check["message"]
+        assert "generated input of" in check["message"]
+
+
+def test_public_failure_shows_the_smallest_input() -> None:
+    code, out = run("check", "least_squares", "--path", BUGGY)
+    assert code == 0
+    assert "result[0] is -1, expected -0.5" in out  # predict forgets the intercept
+    assert "smallest failing input: ridge_fit(tensor(" in out  # ridge_fit penalises it
+    assert "(hidden)" not in out
+
+
+@pytest.mark.slow
+def test_out_writes_json_csv_and_feedback(tmp_path: Path) -> None:
+    archive = tmp_path / "zipped.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in (REPO / "samples" / "buggy_student").glob("*.py"):
+            z.write(f, f"buggy_student/{f.name}")
+    code, out = run("grade", SOLUTIONS, BUGGY, str(archive), "--out", str(tmp_path / "out"), "--jobs", "2")
+    assert code == 0, out
+    graded = json.loads((tmp_path / "out" / "grades.json").read_text())
+    assert [g["submission"] for g in graded] == ["solutions", "buggy_student", "zipped"]
+    assert graded[1]["score"] == graded[2]["score"] < graded[0]["score"] == graded[0]["max_score"]
+    rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open()))
+    assert [r["submission"] for r in rows] == ["solutions", "buggy_student", "zipped"]
+    assert float(rows[1]["total"]) == graded[1]["score"]
+    assert set(rows[0]) == {"submission", *bank.NAMES, "total", "max_score"}
+    feedback = (tmp_path / "out" / "feedback" / "buggy_student.txt").read_text()
+    assert "predict" in feedback and "✗" in feedback
+
+
+def test_usage_errors_exit_2_with_advice(tmp_path: Path) -> None:
+    code, out = run("grade", str(tmp_path / "nope"))
+    assert code == 2 and "does not exist" in out
+    code, out = run("check", "no_such_exercise")
+    assert code == 2 and "unknown exercise 'no_such_exercise'" in out and "least_squares" in out
+    code, out = run("check", "--path", str(tmp_path / "missing"))
+    assert code == 2 and "pass --path DIR" in out
+    code, out = run("grade", SOLUTIONS, "--jobs", "0")
+    assert code == 2
+
+
+def test_a_file_that_is_not_a_zip_is_graded_zero(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.zip"
+    bogus.write_text("not a zip")
+    code, out = run("grade", str(bogus), "--json")
+    assert code == 0
+    (graded,) = json.loads(out)
+    assert graded["score"] == 0 and "not a readable zip" in graded["error"]
+
+
+def test_check_on_the_stubs_runs_public_checks_only() -> None:
+    code, out = run("check", "--path", STUBS)
+    assert code == 0
+    assert "(hidden)" not in out and "not implemented yet" in out
+
+
+def test_python_dash_m_grader_works() -> None:
+    done = subprocess.run([sys.executable, "-m", "grader", "list"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "least_squares" in done.stdout
