@@ -1,0 +1,46 @@
+"""The static scan for forbidden library calls (grader/forbidden.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.bank.least_squares import FORBIDDEN
+from grader.forbidden import scan
+
+PATTERNS = {"fit": FORBIDDEN, "predict": FORBIDDEN}
+
+
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        ("import torch\ndef fit(X, y):\n    return torch.linalg.lstsq(X, y).solution\n", "torch.linalg.lstsq"),
+        ("import numpy as np\ndef fit(X, y):\n    return np.linalg.lstsq(X, y)[0]\n", "numpy.linalg.lstsq"),
+        ("from numpy.linalg import pinv as P\ndef fit(X, y):\n    return P(X) @ y\n", "numpy.linalg.pinv"),
+        ("from torch import linalg\ndef fit(X, y):\n    return linalg.pinv(X) @ y\n", "torch.linalg.pinv"),
+        ("import numpy\nL = numpy.linalg.lstsq\ndef fit(X, y):\n    return L(X, y)\n", "numpy.linalg.lstsq"),
+        ("def fit(X, y):\n    return X.pinverse() @ y\n", "torch.Tensor.pinverse"),
+        ("def fit(X, y):\n    return X.T.pinverse().T @ y\n", "torch.Tensor.pinverse"),
+        ("def fit(X, y):\n    from sklearn.linear_model import LinearRegression\n    return LinearRegression()\n",
+         "sklearn.linear_model.LinearRegression"),
+        ("import numpy as np\ndef _solve(A, b):\n    return np.linalg.pinv(A) @ b\ndef helper(X, y):\n"
+         "    return _solve(X, y)\ndef fit(X, y):\n    return helper(X, y)\n", "numpy.linalg.pinv"),
+    ],
+)
+def test_forbidden_use_is_found_through_aliases_and_helpers(source: str, name: str) -> None:
+    assert scan(source, PATTERNS) == {"fit": {name}}
+
+
+def test_allowed_calls_comments_and_unused_helpers_are_not_flagged() -> None:
+    source = (
+        "import numpy as np\nimport torch\n"
+        "# torch.linalg.lstsq would be easier\n"
+        "def unused(X, y):\n    return np.linalg.lstsq(X, y)\n"
+        "def fit(X, y):\n    '''not np.linalg.pinv'''\n    return torch.linalg.solve(X.T @ X, X.T @ y)\n"
+        "def predict(X, w):\n    return np.polyval(w, X)\n"
+    )
+    assert scan(source, PATTERNS) == {}
+
+
+def test_syntax_error_is_raised_for_the_engine_to_report() -> None:
+    with pytest.raises(SyntaxError):
+        scan("def fit(:\n", PATTERNS)
