@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -72,7 +73,8 @@ class Supervisor:
             "submission": self.submission,
             "device": self.device,
             "forbidden": self.forbidden,
-            "memory_bytes": self.limits.memory_bytes,
+            # CUDA reserves far more address space than it uses: no address-space limit there
+            "memory_bytes": resource.RLIM_INFINITY if self.device == "cuda" else self.limits.memory_bytes,
             "cpu_seconds": self.limits.cpu_seconds,
             "output_bytes": self.limits.output_bytes,
             "request_bytes": 1 << 30,

@@ -140,3 +140,24 @@ def test_check_on_the_stubs_runs_public_checks_only() -> None:
 def test_python_dash_m_grader_works() -> None:
     done = subprocess.run([sys.executable, "-m", "grader", "list"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "least_squares" in done.stdout
+
+
+def test_device_cuda_without_a_gpu_is_a_usage_error() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    code, out = run("grade", SOLUTIONS, "--device", "cuda")
+    assert code == 2 and "CUDA is not available" in out
+
+
+@pytest.mark.cuda
+def test_reference_solutions_get_full_marks_on_cuda() -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    code, out = run("grade", SOLUTIONS, "--device", "cuda", "--json")
+    assert code == 0, out
+    (graded,) = json.loads(out)
+    assert graded["score"] == graded["max_score"] > 0
