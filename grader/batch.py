@@ -29,11 +29,13 @@ def submission_names(paths: Sequence[Path]) -> list[str]:
     return names
 
 
-def _grade_one(path: str, name: str, exercise_names: list[str], hidden: bool, options: engine.Options) -> SubmissionResult:
+def _grade_one(
+    path: str, name: str, exercise_names: list[str], hidden: bool, options: engine.Options
+) -> SubmissionResult:
     exercises = bank.load(exercise_names, hidden=hidden)
     try:
         return engine.grade(Path(path), exercises, options, name=name)
-    except Exception as exc:  # noqa: BLE001 - one grader failure must not lose the other grades
+    except Exception as exc:
         return SubmissionResult(name, error=f"the grader itself failed on this submission: {exc!r}", grader_failed=True)
 
 
@@ -62,7 +64,7 @@ def grade_all(
                 i = futures[future]
                 try:
                     results[i] = future.result()
-                except Exception as exc:  # noqa: BLE001 - a grading process died: keep the others
+                except Exception as exc:
                     error = f"the grader itself failed on this submission: {exc!r}"
                     results[i] = SubmissionResult(names[i], error=error, grader_failed=True)
                 done(results[i])

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
 from grader import tolerance
-from grader.outputs import ContractViolation, Returns, conform
+from grader.outputs import Returns, conform
 
 Visibility = Literal["public", "hidden"]
 
@@ -79,7 +79,7 @@ class StudentRaised(Exception):
         self.traceback = traceback
 
 
-class StopCheck(BaseException):  # noqa: N818 - not an error of the grader; stops hypothesis at once
+class StopCheck(BaseException):
     """Ends a check at once, without shrinking: the function is missing, not implemented,
     its module does not import, or the worker was lost (hang, crash, exit, flood).
 

@@ -88,7 +88,9 @@ def check(exercise: tuple[str, ...], path: Path) -> None:
 @cli.command()
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print grades.json to standard output.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write grades.json, grades.csv, feedback/.")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Write grades.json, grades.csv, feedback/."
+)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Submissions graded at once.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--exercise", "-e", "selected", multiple=True, help="Grade only this exercise (repeatable).")

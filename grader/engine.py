@@ -258,7 +258,15 @@ def grade_exercise(module_dir: Path, exercise: Exercise, supervisor: Supervisor,
         except StudentRaised as exc:  # raised outside hypothesis (a property's helper call)
             passed, message = False, f"{check.function} {exc}"
         outcome.checks.append(
-            CheckResult(check.name, check.function, check.visibility, passed, check.points if passed else 0.0, check.points, message)
+            CheckResult(
+                check.name,
+                check.function,
+                check.visibility,
+                passed,
+                check.points if passed else 0.0,
+                check.points,
+                message,
+            )
         )
 
     for function in exercise.functions:
@@ -278,4 +286,3 @@ def _all_failed(exercise: Exercise, message: str) -> ExerciseResult:
         exercise.name,
         [CheckResult(c.name, c.function, c.visibility, False, 0.0, c.points, message) for c in exercise.checks],
     )
-

@@ -125,4 +125,3 @@ def write_outputs(out: Path, results: Sequence[SubmissionResult]) -> None:
     write_atomic(out / "grades.csv", to_csv(results))
     for r in results:
         write_atomic(out / "feedback" / f"{r.submission}.txt", feedback_text(r))
-

@@ -10,6 +10,7 @@ fresh worker.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -79,7 +80,7 @@ class Supervisor:
             "output_bytes": self.limits.output_bytes,
             "request_bytes": 1 << 30,
         }
-        self.output = tempfile.TemporaryFile(prefix="mlgrade-worker-output-")
+        self.output = tempfile.TemporaryFile(prefix="mlgrade-worker-output-")  # noqa: SIM115 - lives with the worker
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "OMP_NUM_THREADS": "1",
@@ -92,7 +93,16 @@ class Supervisor:
             if key in os.environ:
                 env[key] = os.environ[key]
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w), json.dumps(config)],
+            [
+                sys.executable,
+                "-I",
+                "-B",
+                "-m",
+                "grader.worker",
+                str(to_worker_r),
+                str(from_worker_w),
+                json.dumps(config),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=self.output,
             stderr=self.output,
@@ -119,10 +129,8 @@ class Supervisor:
     def stop(self) -> None:
         if self.process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait()
         for fd in (self.to_worker, self.from_worker):
             os.close(fd)
@@ -131,7 +139,9 @@ class Supervisor:
 
     # -- calls ---------------------------------------------------------------------------
 
-    def call(self, module: str, function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+    def call(
+        self, module: str, function: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[bytes]]:
         """Call ``module.function(*args, **kwargs)`` in the worker; return (answer, blobs).
 
         Raises WorkerLost when the worker hangs, dies or breaks the protocol; the worker is
@@ -213,4 +223,3 @@ def _describe_exit(code: int | None, doing: str, broken: str, printed: int, limi
     if broken.startswith("message larger"):
         return f"the value returned {doing} is too large ({broken})"
     return f"the code exited the process {doing} (exit status {code}: sys.exit, exit() or os._exit?)"
-

@@ -30,9 +30,7 @@ from typing import Any
 import numpy as np
 
 # dtypes allowed on the wire; anything else is refused with a message.
-DTYPES = frozenset(
-    {"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"}
-)
+DTYPES = frozenset({"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"})
 _HEAD = struct.Struct("<II")
 _BLOB = struct.Struct("<Q")
 

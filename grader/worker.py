@@ -175,7 +175,7 @@ class Worker:
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
                 self.modules[name] = module
-            except BaseException as exc:  # noqa: BLE001 - a broken module is a graded result
+            except BaseException as exc:
                 sys.modules.pop(name, None)
                 self.modules[name] = exc
         return self.modules[name]
@@ -194,9 +194,7 @@ class Worker:
 
     def student_traceback(self, exc: BaseException) -> str:
         """The traceback restricted to the submission's own files, with relative paths."""
-        frames = [
-            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)
-        ]
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)]
         for f in frames:
             f.filename = os.path.relpath(f.filename, self.root)
         lines = traceback.format_list(frames)
@@ -221,7 +219,7 @@ class Worker:
             self.recording = True
             with self.recorder():
                 value = function(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the student's error is a graded result
+        except Exception as exc:
             self.recording = False
             return self.error("raised", exc), []
         finally:

@@ -76,6 +76,7 @@ def test_grading_twice_gives_identical_json() -> None:
 
 def test_hidden_failure_reveals_no_expected_value() -> None:
     code, out = run("grade", BUGGY, "--json")
+    assert code == 0
     (graded,) = json.loads(out)
     hidden = [c for e in graded["exercises"] for c in e["checks"] if c["visibility"] == "hidden" and not c["passed"]]
     assert hidden

@@ -20,10 +20,15 @@ PATTERNS = {"fit": FORBIDDEN, "predict": FORBIDDEN}
         ("import numpy\nL = numpy.linalg.lstsq\ndef fit(X, y):\n    return L(X, y)\n", "numpy.linalg.lstsq"),
         ("def fit(X, y):\n    return X.pinverse() @ y\n", "torch.Tensor.pinverse"),
         ("def fit(X, y):\n    return X.T.pinverse().T @ y\n", "torch.Tensor.pinverse"),
-        ("def fit(X, y):\n    from sklearn.linear_model import LinearRegression\n    return LinearRegression()\n",
-         "sklearn.linear_model.LinearRegression"),
-        ("import numpy as np\ndef _solve(A, b):\n    return np.linalg.pinv(A) @ b\ndef helper(X, y):\n"
-         "    return _solve(X, y)\ndef fit(X, y):\n    return helper(X, y)\n", "numpy.linalg.pinv"),
+        (
+            "def fit(X, y):\n    from sklearn.linear_model import LinearRegression\n    return LinearRegression()\n",
+            "sklearn.linear_model.LinearRegression",
+        ),
+        (
+            "import numpy as np\ndef _solve(A, b):\n    return np.linalg.pinv(A) @ b\ndef helper(X, y):\n"
+            "    return _solve(X, y)\ndef fit(X, y):\n    return helper(X, y)\n",
+            "numpy.linalg.pinv",
+        ),
     ],
 )
 def test_forbidden_use_is_found_through_aliases_and_helpers(source: str, name: str) -> None:

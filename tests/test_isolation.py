@@ -37,7 +37,9 @@ HOSTILE = {
 }
 
 
-def grade_pair(make_submission: Callable[..., Path], name: str, source: str) -> tuple[SubmissionResult, SubmissionResult]:
+def grade_pair(
+    make_submission: Callable[..., Path], name: str, source: str
+) -> tuple[SubmissionResult, SubmissionResult]:
     hostile = make_submission("hostile", {"least_squares": source})
     correct = make_submission("correct", {"least_squares": with_override("least_squares", "")})
     first, second = batch.grade_all([hostile, correct], ["least_squares"], True, OPTIONS)
