@@ -141,6 +141,9 @@ class Generated(Check):
 
     def run(self, ctx: Context) -> None:
         failure: list[tuple[Call, Exception]] = []
+        calls_after_failure = 0
+        # A hidden check shows no input, so it has nothing to shrink for.
+        shrink = (Phase.shrink,) if self.visibility == "public" else ()
 
         @settings(
             max_examples=self.examples,
@@ -150,16 +153,19 @@ class Generated(Check):
             verbosity=Verbosity.quiet,
             report_multiple_bugs=False,
             suppress_health_check=list(HealthCheck),
-            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+            phases=(Phase.explicit, Phase.generate, *shrink),
         )
         @given(self.inputs)
         def example(call: Call) -> None:
+            nonlocal calls_after_failure
+            if failure:
+                calls_after_failure += 1
+                if calls_after_failure > SHRINK_BUDGET:
+                    raise StopCheck("")  # settle for the smallest failing input found so far
             try:
                 self.judge(ctx, call)
             except (CheckFailed, StudentRaised) as exc:
                 failure.append((call, exc))
-                if len(failure) > SHRINK_BUDGET:
-                    raise StopCheck("") from None
                 raise
 
         try:
@@ -184,8 +190,10 @@ class Generated(Check):
         return text
 
 
-# Failing examples hypothesis may try while shrinking before we settle for the smallest so far.
-SHRINK_BUDGET = 200
+# Examples hypothesis may try after the first failure, while shrinking, before we settle for
+# the smallest failing input found so far: enough to shrink a vector of labels to a few
+# entries, bounded so that a failing check costs a fraction of a second.
+SHRINK_BUDGET = 150
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -276,15 +284,16 @@ class KnownAnswers(Check):
 # -- comparing results ---------------------------------------------------------------------
 
 
-def input_dtype(call: Call) -> np.dtype:
-    """The dtype that sets the tolerance: that of the first float array among the arguments."""
+def input_dtype(call: Call) -> np.dtype | None:
+    """The dtype that sets the tolerance: that of the first float array among the arguments
+    (None when there is none, as for labels: float64's tolerance then)."""
     for value in [*call.args, *call.kwargs.values()]:
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             return value.dtype
-    return np.dtype(np.float64)
+    return None
 
 
-def compare(out: Any, truth: Any, dtype: np.dtype, reveal: bool, where: str = "result") -> str | None:
+def compare(out: Any, truth: Any, dtype: np.dtype | None, reveal: bool, where: str = "result") -> str | None:
     """None when ``out`` (conformed) matches ``truth`` (conformed); else what differs.
 
     With ``reveal`` False the message gives the position and size of the error, never values.
@@ -303,16 +312,17 @@ def compare(out: Any, truth: Any, dtype: np.dtype, reveal: bool, where: str = "r
         if reveal:
             return f"{at} is {_show(out[bad] if bad else out)}, expected {_show(truth[bad] if bad else truth)}"
         return f"{at} differs (integers must match exactly)"
-    tol = tolerance.for_dtype(dtype)
+    tol = tolerance.for_dtype(dtype if dtype is not None else "float64")
+    allowed = f"rtol {tol.rtol:g}" + (f" for {dtype.name} inputs" if dtype is not None else "")
     worst = tolerance.worst_mismatch(out, truth, tol)
     if worst is None:
         return None
     at = f"{where}{list(worst.index)}" if worst.index else where
     if reveal:
         got, want = _show(out[worst.index]), _show(truth[worst.index])
-        return f"{at} is {got}, expected {want} (rtol {tol.rtol:g} for {dtype.name} inputs)"
+        return f"{at} is {got}, expected {want} ({allowed})"
     size = "not a finite number" if not math.isfinite(worst.relative) else f"relative error {worst.relative:.3g}"
-    return f"{at} is off ({size}; allowed rtol {tol.rtol:g} for {dtype.name} inputs)"
+    return f"{at} is off ({size}; allowed {allowed})"
 
 
 def _show(x: Any) -> str:

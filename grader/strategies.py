@@ -9,12 +9,14 @@ be ill-conditioned, the generators redraw until the input is well-conditioned
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from hypothesis import strategies as st
 
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+FLOAT_DTYPES: tuple[np.dtype[Any], ...] = (np.dtype(np.float32), np.dtype(np.float64))
 
-dtypes = st.sampled_from(FLOAT_DTYPES)
+dtypes: st.SearchStrategy[np.dtype[Any]] = st.sampled_from(FLOAT_DTYPES)
 seeds = st.integers(0, 2**16)
 
 

@@ -22,8 +22,16 @@ BUGGY = str(REPO / "samples" / "buggy_student")
 
 
 def run(*args: str) -> tuple[int, str]:
+    """Exit code and everything shown (standard output and error)."""
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.output
+
+
+def run_json(*args: str) -> list[dict]:
+    """The JSON report a --json run prints on standard output (progress goes to standard error)."""
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
 def test_list_shows_every_exercise_and_function() -> None:
@@ -69,9 +77,9 @@ def test_json_follows_the_spec_schema() -> None:
 
 
 def test_grading_twice_gives_identical_json() -> None:
-    first = run("grade", BUGGY, SOLUTIONS, "--json")
-    second = run("grade", BUGGY, SOLUTIONS, "--json")
-    assert first[0] == 0 and first == second
+    first = run_json("grade", BUGGY, SOLUTIONS)
+    second = run_json("grade", BUGGY, SOLUTIONS)
+    assert first == second
 
 
 def test_hidden_failure_reveals_no_expected_value() -> None:
