@@ -54,33 +54,55 @@ class _Resolver(ast.NodeVisitor):
         return None
 
 
+def _imports(nodes: list[ast.stmt], resolver: _Resolver) -> None:
+    """Record the imports among ``nodes`` and their nested blocks, but not inside functions or
+    classes, which have scopes of their own."""
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            resolver.visit(node)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                _imports(getattr(node, field, []), resolver)
+
+
 def scan(source: str, patterns: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
     """For each function named in ``patterns``, the forbidden library names it uses.
 
     Raises SyntaxError when the source does not parse.
     """
     tree = ast.parse(source)
-    resolver = _Resolver()
-    resolver.visit(tree)  # every import in the module, functions' own imports too
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    module = _Resolver()
+    _imports(tree.body, module)  # module-level imports, also those under if/try
     for node in tree.body:  # module-level aliases: L = np.linalg.lstsq
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            target = resolver.dotted(node.value) if isinstance(node.value, (ast.Name, ast.Attribute)) else None
+            target = module.dotted(node.value) if isinstance(node.value, (ast.Name, ast.Attribute)) else None
             if target and not target.startswith("torch.Tensor."):
-                resolver.aliases[node.targets[0].id] = target
+                module.aliases[node.targets[0].id] = target
+    for name in defs:  # a function of the module's own shadows an import of the same name
+        module.aliases.pop(name, None)
 
-    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     uses: dict[str, set[str]] = {}
     refers: dict[str, set[str]] = {}
     for name, node in defs.items():
+        local = _Resolver()
+        local.aliases = dict(module.aliases)
+        for sub in ast.walk(node):  # the function's own imports, in its own scope
+            if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                local.visit(sub)
         uses[name] = set()
         refers[name] = set()
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and sub.id in defs and sub.id != name:
+            if isinstance(sub, ast.Name) and sub.id in defs and sub.id != name and sub.id not in local.aliases:
                 refers[name].add(sub.id)
             if isinstance(sub, (ast.Name, ast.Attribute)):
-                dotted = resolver.dotted(sub)
+                dotted = local.dotted(sub)
                 if dotted:
                     uses[name].add(dotted)
+            if isinstance(sub, ast.ImportFrom) and sub.module and not sub.level:
+                uses[name].add(sub.module)  # importing from a forbidden module is a use
+            if isinstance(sub, ast.Import):
+                uses[name].update(a.name for a in sub.names)
 
     found: dict[str, set[str]] = {}
     for function, forbidden in patterns.items():

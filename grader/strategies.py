@@ -78,19 +78,24 @@ ridge_penalties = st.sampled_from([0.0, 0.1, 1.0, 3.0, 10.0, 100.0])
 # -- classification metrics -------------------------------------------------------------------
 
 
+def _label_pairs(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = zip(*pairs, strict=True)
+    return np.array(y_true, dtype=np.int64), np.array(y_pred, dtype=np.int64)
+
+
 @st.composite
 def binary_labels(draw: st.DrawFn, max_n: int = 40) -> tuple[np.ndarray, np.ndarray]:
-    """(y_true, y_pred): int64 arrays of 0/1, n >= 1, drawn element by element so that hypothesis
-    shrinks towards short, mostly-zero vectors (and reaches the 0/0 cases)."""
-    n = draw(st.integers(1, max_n))
-    bits = st.lists(st.integers(0, 1), min_size=n, max_size=n)
-    return np.array(draw(bits), dtype=np.int64), np.array(draw(bits), dtype=np.int64)
+    """(y_true, y_pred): int64 arrays of 0/1, n >= 1, drawn as a list of (true, predicted)
+    pairs, so that hypothesis shrinks by deleting samples, towards short, mostly-zero vectors
+    (and reaches the 0/0 cases)."""
+    bit = st.integers(0, 1)
+    return _label_pairs(draw(st.lists(st.tuples(bit, bit), min_size=1, max_size=max_n)))
 
 
 @st.composite
 def multiclass_labels(draw: st.DrawFn, max_n: int = 40, max_k: int = 6) -> tuple[np.ndarray, np.ndarray, int]:
-    """(y_true, y_pred, num_classes): int64 labels in [0, num_classes), some classes may be absent."""
+    """(y_true, y_pred, num_classes): int64 labels in [0, num_classes), some classes may be
+    absent; drawn as (true, predicted) pairs, like ``binary_labels``."""
     k = draw(st.integers(2, max_k))
-    n = draw(st.integers(1, max_n))
-    labels = st.lists(st.integers(0, k - 1), min_size=n, max_size=n)
-    return np.array(draw(labels), dtype=np.int64), np.array(draw(labels), dtype=np.int64), k
+    label = st.integers(0, k - 1)
+    return (*_label_pairs(draw(st.lists(st.tuples(label, label), min_size=1, max_size=max_n))), k)

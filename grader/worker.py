@@ -54,20 +54,22 @@ def _set_limits(config: dict[str, Any]) -> None:
 
 
 class _ImportGuard(importlib.abc.MetaPathFinder):
-    """Refuses the grader's own packages; records (and refuses) forbidden libraries."""
+    """Refuses the grader's own packages; records imports of forbidden libraries made while a
+    student function runs. A forbidden import at the top of a module is allowed to proceed:
+    the source scan charges it to the functions that use it, not to the whole exercise."""
 
-    def __init__(self, forbidden_modules: list[str], used: set[str]) -> None:
+    def __init__(self, forbidden_modules: list[str], worker: Worker) -> None:
         self.forbidden_modules = forbidden_modules
-        self.used = used
+        self.worker = worker
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         top = fullname.partition(".")[0]
         if top in BLOCKED_PACKAGES:
             raise ImportError(f"'{fullname}' cannot be imported by a submission")
-        for name in self.forbidden_modules:
-            if fullname == name or fullname.startswith(name + "."):
-                self.used.add(name)
-                raise ImportError(f"'{fullname}' is not allowed in this exercise")
+        if self.worker.recording:
+            for name in self.forbidden_modules:
+                if fullname == name or fullname.startswith(name + "."):
+                    self.worker.used.add(fullname)
         return None
 
 
@@ -98,7 +100,7 @@ class Worker:
         self.recorder = ForbiddenCallRecorder
         self._wrap_library_functions([p for p in patterns if not p.startswith("torch.")])
         module_patterns = [p for p in patterns if "." not in p]
-        sys.meta_path.insert(0, _ImportGuard(module_patterns, self.used))
+        sys.meta_path.insert(0, _ImportGuard(module_patterns, self))
         sys.path.insert(0, self.root)
         os.chdir(self.root)
 
