@@ -26,7 +26,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
-from grader import tolerance
+from grader import numgrad, tolerance
 from grader.outputs import Returns, conform
 
 Visibility = Literal["public", "hidden"]
@@ -96,15 +96,19 @@ class StopCheck(BaseException):
 
 
 class Student(Protocol):
-    """Calls the student's functions of one exercise; returns conformed outputs."""
+    """Calls the student's functions of one exercise; returns conformed outputs.
 
-    def __call__(self, function: str, call: Call) -> Any: ...
+    With ``keep``, the whole result stays where it was computed under that handle, and a
+    later call's argument ``grader.wire.Kept(handle, index)`` stands for one of its items
+    (how a student's opaque forward cache reaches their backward)."""
+
+    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any: ...
 
 
 class Reference(Protocol):
     """Calls the reference solution in float64; raises the reference's own exceptions."""
 
-    def __call__(self, function: str, call: Call) -> Any: ...
+    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any: ...
 
 
 @dataclass
@@ -244,6 +248,61 @@ class ReferenceParity(Generated):
         problem = compare(out, truth, input_dtype(call), reveal=False)
         if problem:
             raise CheckFailed(f"disagrees with the reference: {problem}")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A scalar computed through one exercise function: ``reduce(out, call)`` where ``out`` is
+    ``function`` applied to ``forward(call)``. For a layer, typically sum(dout · forward(x))."""
+
+    function: str
+    forward: Callable[[Call], Call]
+    reduce: Callable[[Any, Call], float]
+
+    def __call__(self, caller: Student | Reference, call: Call) -> float:
+        return float(self.reduce(caller(self.function, self.forward(call)), call))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gradient(Generated):
+    """The gradients the student's code returns (``analytic``: argument name -> array) agree,
+    within ``grader.numgrad``'s tolerances, with central differences of ``objective`` with
+    respect to the arguments in ``wrt`` (name -> position in the check's call).
+
+    With ``of="student"`` the objective runs the student's own forward, so the check needs no
+    reference and is public; with ``of="reference"`` it runs the reference's forward (hidden).
+    Inputs must be float64 and away from kinks.
+    """
+
+    wrt: dict[str, int]
+    analytic: Callable[[Student, Call], dict[str, Any]]
+    objective: Objective
+    of: Literal["student", "reference"] = "student"
+    examples: int = 3
+
+    def __post_init__(self) -> None:
+        if (self.of == "reference") != (self.visibility == "hidden"):
+            raise ValueError(f"{self.name}: a gradient of the reference's forward is hidden, of the student's public")
+
+    def judge(self, ctx: Context, call: Call) -> None:
+        analytic = self.analytic(ctx.student, call)
+        caller = ctx.student if self.of == "student" else ctx.reference
+        assert caller is not None, "hidden checks need the reference solutions"
+        for name, position in self.wrt.items():
+
+            def objective_at(value: np.ndarray, position: int = position) -> float:
+                args = list(call.args)
+                args[position] = value
+                return self.objective(caller, Call(tuple(args), call.kwargs))
+
+            numerical = numgrad.central_differences(objective_at, call.args[position])
+            worst = numgrad.worst_gradient_mismatch(name, analytic[name], numerical)
+            if worst is not None:
+                source = "your forward pass" if self.of == "student" else "the reference forward pass"
+                raise CheckFailed(
+                    f"the gradient disagrees with central differences of {source}: "
+                    f"{worst.describe(reveal=self.visibility == 'public')}"
+                )
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import numpy as np
 from grader import forbidden, wire
 from grader.checks import Call, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise
-from grader.outputs import ContractViolation, conform
+from grader.outputs import ContractViolation, conform, opaque_items
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.supervisor import Limits, Supervisor, WorkerLost
 
@@ -100,11 +100,14 @@ class StudentCalls:
         self.lost: dict[str, str] = {}  # function -> what broke the worker; its checks fail fast
         self.used: dict[str, set[str]] = {}  # function -> forbidden names it called
 
-    def __call__(self, function: str, call: Call) -> Any:
+    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
         if function in self.lost:
             raise StopCheck(f"{self.lost[function]} (in an earlier check; not run again)")
+        returns = self.exercise.function(function).returns
         try:
-            answer, blobs = self.supervisor.call(self.exercise.name, function, call.args, call.kwargs)
+            answer, blobs = self.supervisor.call(
+                self.exercise.name, function, call.args, call.kwargs, keep, opaque_items(returns)
+            )
         except WorkerLost as exc:
             self.lost[function] = f"{function}: {exc.reason}"
             raise StopCheck(self.lost[function]) from None
@@ -120,7 +123,7 @@ class StudentCalls:
         if devices:
             raise CheckFailed(f"{function} returned a tensor on {sorted(devices)[0]}; inputs were on {self.device}")
         try:
-            return conform(value, self.exercise.function(function).returns, call.args, f"{function}'s result")
+            return conform(value, returns, call.args, f"{function}'s result")
         except ContractViolation as exc:
             raise CheckFailed(str(exc)) from None
 
@@ -174,14 +177,19 @@ class ReferenceCalls:
         self.exercise = exercise
         self.device = torch.device(device)
         self.module = importlib.import_module(f"solutions.{exercise.name}")
+        self.kept: dict[str, Any] = {}
 
-    def __call__(self, function: str, call: Call) -> Any:
+    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
         args = tuple(self._to_torch(a) for a in call.args)
         kwargs = {k: self._to_torch(v) for k, v in call.kwargs.items()}
         value = getattr(self.module, function)(*args, **kwargs)
+        if keep is not None:
+            self.kept = {keep: value}
         return conform(self._to_numpy(value), self.exercise.function(function).returns, call.args, "the reference")
 
     def _to_torch(self, v: Any) -> Any:
+        if isinstance(v, wire.Kept):
+            return self.kept[v.handle][v.index]
         if isinstance(v, np.ndarray):
             t = self.torch.from_numpy(v.copy())
             return (t.double() if t.is_floating_point() else t).to(self.device)

@@ -98,7 +98,14 @@ def scan(source: str, patterns: dict[str, tuple[str, ...]]) -> dict[str, set[str
             if isinstance(sub, (ast.Name, ast.Attribute)):
                 dotted = local.dotted(sub)
                 if dotted:
-                    uses[name].add(dotted)
+                    stored = isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store)
+                    uses[name].add(f"{dotted}.__set__" if stored else dotted)  # x.requires_grad = True
+            if isinstance(sub, ast.Call) and any(
+                k.arg == "requires_grad" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+                for k in sub.keywords
+            ):
+                callee = local.dotted(sub.func) if isinstance(sub.func, (ast.Name, ast.Attribute)) else None
+                uses[name].add(f"{callee or 'a call'}(requires_grad=True)")
             if isinstance(sub, ast.ImportFrom) and sub.module and not sub.level:
                 uses[name].add(sub.module)  # importing from a forbidden module is a use
             if isinstance(sub, ast.Import):
@@ -117,3 +124,18 @@ def scan(source: str, patterns: dict[str, tuple[str, ...]]) -> dict[str, set[str
         if names:
             found[function] = names
     return found
+
+
+# Autograd, forbidden wherever a gradient is the thing asked for (SPEC): every spelling the
+# worker's recorder or the source scan can see.
+AUTOGRAD = (
+    "torch.Tensor.backward",
+    "torch.autograd",
+    "torch.autograd.*",
+    "torch.func",
+    "torch.func.*",
+    "torch.Tensor.requires_grad_",
+    "torch.Tensor.requires_grad.__set__",
+    "torch.Tensor.retain_grad",
+    "*(requires_grad=True)",
+)

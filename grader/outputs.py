@@ -48,19 +48,37 @@ class Array:
 
 
 @dataclass(frozen=True)
+class Opaque:
+    """Whatever the student likes (a forward pass's cache): it stays in the worker, where a
+    later call can use it (``grader.wire.Kept``); the grader never sees or checks it."""
+
+    label: str = "cache"
+
+    def describe(self, args: Sequence[Any]) -> str:
+        return "anything"
+
+
+@dataclass(frozen=True)
 class Tuple:
-    items: tuple[Scalar | Array | Tuple, ...]
+    items: tuple[Scalar | Array | Opaque | Tuple, ...]
     label: str = "value"
 
     def describe(self, args: Sequence[Any]) -> str:
         return f"a tuple of {len(self.items)}"
 
 
-Returns = Scalar | Array | Tuple
+Returns = Scalar | Array | Opaque | Tuple
+
+
+def opaque_items(spec: Returns) -> list[int]:
+    """The positions of a result tuple that stay in the worker."""
+    return [i for i, item in enumerate(spec.items) if isinstance(item, Opaque)] if isinstance(spec, Tuple) else []
 
 
 def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the result") -> Any:
     """Check ``value`` against ``spec`` and return its canonical form (see module doc)."""
+    if isinstance(spec, Opaque):
+        return None
     if isinstance(spec, Tuple):
         if not isinstance(value, (tuple, list)) or len(value) != len(spec.items):
             got = f"a {type(value).__name__} of {len(value)}" if isinstance(value, (tuple, list)) else _describe(value)

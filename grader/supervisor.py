@@ -140,10 +140,18 @@ class Supervisor:
     # -- calls ---------------------------------------------------------------------------
 
     def call(
-        self, module: str, function: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        module: str,
+        function: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        keep: str | None = None,
+        opaque: list[int] | None = None,
     ) -> tuple[dict[str, Any], list[bytes]]:
         """Call ``module.function(*args, **kwargs)`` in the worker; return (answer, blobs).
 
+        ``keep`` names a handle under which the worker keeps the whole result, for a later
+        call's ``wire.Kept``; the positions in ``opaque`` are not sent back.
         Raises WorkerLost when the worker hangs, dies or breaks the protocol; the worker is
         then gone and the next call starts a new one.
         """
@@ -152,7 +160,14 @@ class Supervisor:
         if not self.ready:
             self._wait_ready()
         payload, blobs = wire.encode({"args": list(args), "kwargs": kwargs})
-        request = {"op": "call", "module": module, "function": function, "payload": payload}
+        request = {
+            "op": "call",
+            "module": module,
+            "function": function,
+            "payload": payload,
+            "keep": keep,  # keep the whole result in the worker under this handle
+            "opaque": opaque or [],  # result positions that stay in the worker
+        }
         try:
             wire.write_frame(self.to_worker, request, blobs)
         except OSError:

@@ -15,6 +15,8 @@ Values inside the header are encoded as:
     list / tuple              {"list": [...]} / {"tuple": [...]}
     dict with str keys        {"dict": {...}}
     array                     {"array": blob index, "dtype": "float32", "shape": [2, 3]}
+    Kept(handle, index)       {"kept": handle, "index": i}: item i of a result the worker kept
+                              (a student's opaque cache, which never crosses the pipe)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import math
 import os
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,6 +36,14 @@ import numpy as np
 DTYPES = frozenset({"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"})
 _HEAD = struct.Struct("<II")
 _BLOB = struct.Struct("<Q")
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Item ``index`` of the result the worker kept under ``handle`` (see grader.worker)."""
+
+    handle: str
+    index: int
 
 
 class WireError(Exception):
@@ -58,6 +69,8 @@ def encode(value: Any, to_numpy: Callable[[Any], np.ndarray | None] | None = Non
             return float(v) if math.isfinite(v) else {"float": repr(float(v))}
         if isinstance(v, (np.ndarray, np.generic)):
             return enc_array(np.asarray(v))
+        if isinstance(v, Kept):
+            return {"kept": v.handle, "index": v.index}
         if isinstance(v, tuple):
             return {"tuple": [enc(x, depth + 1) for x in v]}
         if isinstance(v, list):
@@ -81,10 +94,16 @@ def encode(value: Any, to_numpy: Callable[[Any], np.ndarray | None] | None = Non
     return enc(value, 0), blobs
 
 
-def decode(tree: Any, blobs: list[bytes], from_numpy: Callable[[np.ndarray], Any] | None = None) -> Any:
+def decode(
+    tree: Any,
+    blobs: list[bytes],
+    from_numpy: Callable[[np.ndarray], Any] | None = None,
+    resolve: Callable[[Kept], Any] | None = None,
+) -> Any:
     """Rebuild a value from (tree, blobs); arrays become fresh, writable NumPy arrays.
 
-    ``from_numpy`` converts each array (to a torch tensor, on the worker side).
+    ``from_numpy`` converts each array (to a torch tensor, on the worker side); ``resolve``
+    looks up a kept result (the worker's side only: the grader never receives one).
     """
 
     def dec(t: Any) -> Any:
@@ -103,6 +122,11 @@ def decode(tree: Any, blobs: list[bytes], from_numpy: Callable[[np.ndarray], Any
                 raise WireError("array size does not match its shape")
             arr = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
             return from_numpy(arr) if from_numpy is not None else arr
+        if "kept" in t:
+            handle, index = t.get("kept"), t.get("index")
+            if resolve is None or not isinstance(handle, str) or not isinstance(index, int):
+                raise WireError("malformed or unexpected reference to a kept result")
+            return resolve(Kept(handle, index))
         (key, inner), *rest = t.items()
         if rest:
             raise WireError("malformed value")

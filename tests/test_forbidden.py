@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grader.bank.least_squares import FORBIDDEN
-from grader.forbidden import scan
+from grader.forbidden import AUTOGRAD, scan
 
 PATTERNS = {"fit": FORBIDDEN, "predict": FORBIDDEN}
 
@@ -69,3 +69,26 @@ def test_a_module_level_import_under_try_is_resolved() -> None:
         "def fit(X, y):\n    return la.pinv(X) @ y\n"
     )
     assert scan(source, PATTERNS) == {"fit": {"numpy.linalg.pinv"}}
+
+
+AUTOGRAD_PATTERNS = {"grad": AUTOGRAD}
+
+
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        ("def grad(x):\n    x.backward()\n", "torch.Tensor.backward"),
+        ("import torch\ndef grad(x):\n    return torch.autograd.grad(x.sum(), x)\n", "torch.autograd.grad"),
+        ("from torch.func import grad as g\ndef grad(x):\n    return g(x)\n", "torch.func.grad"),
+        ("def grad(x):\n    x.requires_grad = True\n", "torch.Tensor.requires_grad.__set__"),
+        ("def grad(x):\n    x.requires_grad_()\n", "torch.Tensor.requires_grad_"),
+        ("import torch\ndef grad(x):\n    w = torch.zeros(3, requires_grad=True)\n", "torch.zeros(requires_grad=True)"),
+    ],
+)
+def test_autograd_in_every_spelling_is_found(source: str, name: str) -> None:
+    assert name in scan(source, AUTOGRAD_PATTERNS).get("grad", set())
+
+
+def test_reading_requires_grad_or_no_grad_is_allowed() -> None:
+    source = "import torch\ndef grad(x):\n    with torch.no_grad():\n        return x.requires_grad\n"
+    assert scan(source, AUTOGRAD_PATTERNS) == {}

@@ -19,7 +19,7 @@ from grader import bank, engine
 from grader.results import ExerciseResult
 
 VARIANTS = sorted((Path(__file__).parent / "variants").glob("*/*.py"))
-MIN_BUGGY, MIN_CORRECT = 8, 3
+MIN_BUGGY, MIN_CORRECT = 10, 3
 
 
 def declared_breaks(path: Path) -> set[str]:

@@ -1,24 +1,29 @@
-"""Centres X in place to improve conditioning: right answer, but the caller's X is changed."""
-
-BREAKS = {"fit"}
+"""fit centres X in place (X -= mean) for conditioning: right weights, but the caller's X is changed."""
 
 import torch
 
+BREAKS = {"fit"}
+
 
 def fit_line(x, y):
-    xm, ym = x.mean(), y.mean()
-    a = ((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum()
-    b = ym - a * xm
-    return a, b
+    x_mean = x.mean()
+    y_mean = y.mean()
+    slope = ((x - x_mean) * (y - y_mean)).sum() / ((x - x_mean) ** 2).sum()
+    intercept = y_mean - slope * x_mean
+    return slope, intercept
 
 
-def add_ones(X):
+def with_ones(X):
     return torch.cat([torch.ones(X.shape[0], 1, dtype=X.dtype), X], dim=1)
 
 
 def fit(X, y):
-    A = add_ones(X)
-    return torch.linalg.solve(A.T @ A, A.T @ y)
+    x_mean = X.mean(dim=0)
+    X -= x_mean
+    A = with_ones(X)
+    w = torch.linalg.solve(A.T @ A, A.T @ y)
+    w[0] -= x_mean @ w[1:]  # undo the shift in the intercept
+    return w
 
 
 def predict(X, w):
@@ -26,19 +31,7 @@ def predict(X, w):
 
 
 def ridge_fit(X, y, lam):
-    A = add_ones(X)
+    A = with_ones(X)
     P = torch.eye(A.shape[1], dtype=X.dtype)
-    P[0, 0] = 0
+    P[0, 0] = 0.0  # intercept not penalised
     return torch.linalg.solve(A.T @ A + lam * P, A.T @ y)
-
-
-# --- the bug ---
-
-
-def fit(X, y):
-    mean = X.mean(0)
-    X -= mean
-    A = add_ones(X)
-    w = torch.linalg.solve(A.T @ A, A.T @ y)
-    w[0] = w[0] - mean @ w[1:]
-    return w

@@ -1,23 +1,25 @@
-"""Slope divides the covariance sum by n instead of the sum of squared deviations."""
-
-BREAKS = {"fit_line"}
+"""fit_line divides the covariance sum by n instead of by the sum of squared deviations of x."""
 
 import torch
 
+BREAKS = {"fit_line"}
+
 
 def fit_line(x, y):
-    xm, ym = x.mean(), y.mean()
-    a = ((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum()
-    b = ym - a * xm
-    return a, b
+    n = len(x)
+    x_mean = x.mean()
+    y_mean = y.mean()
+    slope = ((x - x_mean) * (y - y_mean)).sum() / n
+    intercept = y_mean - slope * x_mean
+    return slope, intercept
 
 
-def add_ones(X):
+def with_ones(X):
     return torch.cat([torch.ones(X.shape[0], 1, dtype=X.dtype), X], dim=1)
 
 
 def fit(X, y):
-    A = add_ones(X)
+    A = with_ones(X)
     return torch.linalg.solve(A.T @ A, A.T @ y)
 
 
@@ -26,16 +28,7 @@ def predict(X, w):
 
 
 def ridge_fit(X, y, lam):
-    A = add_ones(X)
+    A = with_ones(X)
     P = torch.eye(A.shape[1], dtype=X.dtype)
-    P[0, 0] = 0
+    P[0, 0] = 0.0  # intercept not penalised
     return torch.linalg.solve(A.T @ A + lam * P, A.T @ y)
-
-
-# --- the bug ---
-
-
-def fit_line(x, y):
-    xm, ym = x.mean(), y.mean()
-    a = ((x - xm) * (y - ym)).sum() / len(x)
-    return a, ym - a * xm

@@ -1,23 +1,22 @@
-"""np.polyfit fits the line: forbidden."""
+"""np.polyfit fits the line: the right answer, but a forbidden call (zero for fit_line)."""
+
+import numpy as np
+import torch
 
 BREAKS = {"fit_line"}
 
-import torch
-
 
 def fit_line(x, y):
-    xm, ym = x.mean(), y.mean()
-    a = ((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum()
-    b = ym - a * xm
-    return a, b
+    slope, intercept = np.polyfit(x.numpy(), y.numpy(), deg=1)
+    return float(slope), float(intercept)
 
 
-def add_ones(X):
+def with_ones(X):
     return torch.cat([torch.ones(X.shape[0], 1, dtype=X.dtype), X], dim=1)
 
 
 def fit(X, y):
-    A = add_ones(X)
+    A = with_ones(X)
     return torch.linalg.solve(A.T @ A, A.T @ y)
 
 
@@ -26,17 +25,7 @@ def predict(X, w):
 
 
 def ridge_fit(X, y, lam):
-    A = add_ones(X)
+    A = with_ones(X)
     P = torch.eye(A.shape[1], dtype=X.dtype)
-    P[0, 0] = 0
+    P[0, 0] = 0.0  # intercept not penalised
     return torch.linalg.solve(A.T @ A + lam * P, A.T @ y)
-
-
-# --- the bug ---
-
-import numpy as np
-
-
-def fit_line(x, y):
-    a, b = np.polyfit(x.numpy(), y.numpy(), 1)
-    return float(a), float(b)

@@ -1,39 +1,33 @@
-"""predict uses w[:-1] for the coefficients and w[-1] as intercept."""
-
-BREAKS = {"predict"}
+"""predict takes the coefficients as w[:-1] (an off-by-one) with w[0] as intercept."""
 
 import torch
 
+BREAKS = {"predict"}
+
 
 def fit_line(x, y):
-    xm, ym = x.mean(), y.mean()
-    a = ((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum()
-    b = ym - a * xm
-    return a, b
+    x_mean = x.mean()
+    y_mean = y.mean()
+    slope = ((x - x_mean) * (y - y_mean)).sum() / ((x - x_mean) ** 2).sum()
+    intercept = y_mean - slope * x_mean
+    return slope, intercept
 
 
-def add_ones(X):
+def with_ones(X):
     return torch.cat([torch.ones(X.shape[0], 1, dtype=X.dtype), X], dim=1)
 
 
 def fit(X, y):
-    A = add_ones(X)
+    A = with_ones(X)
     return torch.linalg.solve(A.T @ A, A.T @ y)
 
 
 def predict(X, w):
-    return w[0] + X @ w[1:]
+    return w[0] + X @ w[:-1]
 
 
 def ridge_fit(X, y, lam):
-    A = add_ones(X)
+    A = with_ones(X)
     P = torch.eye(A.shape[1], dtype=X.dtype)
-    P[0, 0] = 0
+    P[0, 0] = 0.0  # intercept not penalised
     return torch.linalg.solve(A.T @ A + lam * P, A.T @ y)
-
-
-# --- the bug ---
-
-
-def predict(X, w):
-    return X @ w[:-1] + w[-1]

@@ -1,23 +1,24 @@
-"""Penalty lam / 2, from differentiating lam/2 ||w||^2 in another course's convention."""
-
-BREAKS = {"ridge_fit"}
+"""ridge_fit uses lam / 2, the gradient of (lam / 2) ||w||² from another course's convention."""
 
 import torch
 
+BREAKS = {"ridge_fit"}
+
 
 def fit_line(x, y):
-    xm, ym = x.mean(), y.mean()
-    a = ((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum()
-    b = ym - a * xm
-    return a, b
+    x_mean = x.mean()
+    y_mean = y.mean()
+    slope = ((x - x_mean) * (y - y_mean)).sum() / ((x - x_mean) ** 2).sum()
+    intercept = y_mean - slope * x_mean
+    return slope, intercept
 
 
-def add_ones(X):
+def with_ones(X):
     return torch.cat([torch.ones(X.shape[0], 1, dtype=X.dtype), X], dim=1)
 
 
 def fit(X, y):
-    A = add_ones(X)
+    A = with_ones(X)
     return torch.linalg.solve(A.T @ A, A.T @ y)
 
 
@@ -26,17 +27,7 @@ def predict(X, w):
 
 
 def ridge_fit(X, y, lam):
-    A = add_ones(X)
+    A = with_ones(X)
     P = torch.eye(A.shape[1], dtype=X.dtype)
-    P[0, 0] = 0
-    return torch.linalg.solve(A.T @ A + lam * P, A.T @ y)
-
-
-# --- the bug ---
-
-
-def ridge_fit(X, y, lam):
-    A = add_ones(X)
-    P = torch.eye(A.shape[1], dtype=X.dtype)
-    P[0, 0] = 0
-    return torch.linalg.solve(A.T @ A + lam / 2 * P, A.T @ y)
+    P[0, 0] = 0.0
+    return torch.linalg.solve(A.T @ A + (lam / 2) * P, A.T @ y)

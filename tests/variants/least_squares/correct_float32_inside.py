@@ -1,26 +1,39 @@
-"""Everything computed in float32, whatever the input dtype; inverse instead of solve."""
-
-BREAKS = set()
+"""Everything in float32 whatever the input dtype (cast in, compute, cast back), with the
+raw-sums line formula and torch.linalg.inv for the normal equations."""
 
 import torch
 
+BREAKS = set()
+
 
 def fit_line(x, y):
-    x, y = x.float(), y.float()
-    xm, ym = x.mean(), y.mean()
-    a = ((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum()
-    return a.item(), (ym - a * xm).item()
+    x = x.to(torch.float32)
+    y = y.to(torch.float32)
+    n = x.numel()
+    sx, sy = x.sum(), y.sum()
+    sxx, sxy = (x * x).sum(), (x * y).sum()
+    a = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+    b = (sy - a * sx) / n
+    return float(a), float(b)
+
+
+def _with_ones(X):
+    return torch.nn.functional.pad(X.to(torch.float32), (1, 0), value=1.0)
 
 
 def fit(X, y):
-    return ridge_fit(X, y, 0.0)
+    A = _with_ones(X)
+    w = torch.linalg.inv(A.T @ A) @ (A.T @ y.to(torch.float32))
+    return w.to(X.dtype)
 
 
 def predict(X, w):
-    return (w.float()[0] + X.float() @ w.float()[1:]).to(X.dtype)
+    X32, w32 = X.to(torch.float32), w.to(torch.float32)
+    return (X32 @ w32[1:] + w32[0]).to(X.dtype)
 
 
 def ridge_fit(X, y, lam):
-    A = torch.nn.functional.pad(X.float(), (1, 0), value=1.0)
-    penalty = torch.diag(torch.tensor([0.0] + [lam] * X.shape[1]))
-    return (torch.linalg.inv(A.T @ A + penalty) @ (A.T @ y.float())).to(X.dtype)
+    A = _with_ones(X)
+    penalty = torch.diag(torch.tensor([0.0] + [float(lam)] * X.shape[1]))
+    w = torch.linalg.inv(A.T @ A + penalty) @ (A.T @ y.to(torch.float32))
+    return w.to(X.dtype)

@@ -1,59 +1,79 @@
-"""Explicit sums and a hand-written Gaussian elimination."""
+"""Explicit Python sums and a hand-written Gaussian elimination; fit_line returns Python floats."""
+
+import torch
 
 BREAKS = set()
 
 
 def fit_line(x, y):
-    n = len(x)
-    xs, ys = x.tolist(), y.tolist()
-    xm = sum(xs) / n
-    ym = sum(ys) / n
-    sxy = sum((a - xm) * (b - ym) for a, b in zip(xs, ys))
-    sxx = sum((a - xm) ** 2 for a in xs)
+    xs = x.tolist()
+    ys = y.tolist()
+    n = len(xs)
+    mx = sum(xs) / n
+    my = sum(ys) / n
+    sxy = 0.0
+    sxx = 0.0
+    for i in range(n):
+        sxy += (xs[i] - mx) * (ys[i] - my)
+        sxx += (xs[i] - mx) * (xs[i] - mx)
     a = sxy / sxx
-    return a, ym - a * xm
+    b = my - a * mx
+    return a, b
 
 
-def _solve(M, v):
-    """Gaussian elimination with partial pivoting on lists."""
+def gauss_solve(M, v):
+    """Solve M w = v by Gaussian elimination with partial pivoting (lists of floats)."""
     n = len(v)
-    M = [row[:] + [v[i]] for i, row in enumerate(M)]
+    aug = [list(M[i]) + [v[i]] for i in range(n)]
     for col in range(n):
-        pivot = max(range(col, n), key=lambda r: abs(M[r][col]))
-        M[col], M[pivot] = M[pivot], M[col]
+        best = col
         for r in range(col + 1, n):
-            f = M[r][col] / M[col][col]
+            if abs(aug[r][col]) > abs(aug[best][col]):
+                best = r
+        aug[col], aug[best] = aug[best], aug[col]
+        for r in range(col + 1, n):
+            factor = aug[r][col] / aug[col][col]
             for c in range(col, n + 1):
-                M[r][c] -= f * M[col][c]
+                aug[r][c] -= factor * aug[col][c]
     w = [0.0] * n
     for r in range(n - 1, -1, -1):
-        w[r] = (M[r][n] - sum(M[r][c] * w[c] for c in range(r + 1, n))) / M[r][r]
+        s = aug[r][n]
+        for c in range(r + 1, n):
+            s -= aug[r][c] * w[c]
+        w[r] = s / aug[r][r]
     return w
 
 
-def _normal(X, y, lam):
-    rows = [[1.0] + r for r in X.tolist()]
+def normal_equations(X, y, lam):
+    rows = [[1.0] + row for row in X.tolist()]
     ys = y.tolist()
     k = len(rows[0])
-    M = [[sum(r[i] * r[j] for r in rows) + (lam if i == j and i > 0 else 0.0) for j in range(k)] for i in range(k)]
-    v = [sum(r[i] * t for r, t in zip(rows, ys)) for i in range(k)]
-    return _solve(M, v)
+    M = [[0.0] * k for _ in range(k)]
+    v = [0.0] * k
+    for row, t in zip(rows, ys):
+        for i in range(k):
+            v[i] += row[i] * t
+            for j in range(k):
+                M[i][j] += row[i] * row[j]
+    for i in range(1, k):  # no penalty on the intercept
+        M[i][i] += lam
+    return gauss_solve(M, v)
 
 
 def fit(X, y):
-    import torch
-
-    return torch.tensor(_normal(X, y, 0.0), dtype=X.dtype)
+    return torch.tensor(normal_equations(X, y, 0.0), dtype=X.dtype)
 
 
 def predict(X, w):
     ws = w.tolist()
-    import torch
-
-    return torch.tensor([ws[0] + sum(a * b for a, b in zip(row, ws[1:])) for row in X.tolist()], dtype=X.dtype)
+    out = []
+    for row in X.tolist():
+        total = ws[0]
+        for j in range(len(row)):
+            total += row[j] * ws[j + 1]
+        out.append(total)
+    return torch.tensor(out, dtype=X.dtype)
 
 
 def ridge_fit(X, y, lam):
-    import torch
-
-    return torch.tensor(_normal(X, y, lam), dtype=X.dtype)
+    return torch.tensor(normal_equations(X, y, lam), dtype=X.dtype)

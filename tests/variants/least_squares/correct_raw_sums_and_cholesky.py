@@ -1,14 +1,16 @@
-"""fit_line from raw sums; fit and ridge through a Cholesky factorisation."""
-
-BREAKS = set()
+"""fit_line from raw sums (n Σxy − Σx Σy) / (n Σx² − (Σx)²); fit and ridge_fit through a
+Cholesky factorisation; predict with addmv."""
 
 import torch
+
+BREAKS = set()
 
 
 def fit_line(x, y):
     n = len(x)
-    sx, sy, sxy, sxx = x.sum(), y.sum(), (x * y).sum(), (x * x).sum()
-    a = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+    sx, sy = torch.sum(x), torch.sum(y)
+    sxy, sxx = torch.dot(x, y), torch.dot(x, x)
+    a = (n * sxy - sx * sy) / (n * sxx - sx**2)
     b = (sy - a * sx) / n
     return a, b
 
@@ -18,8 +20,12 @@ def _solve_spd(M, v):
     return torch.cholesky_solve(v.unsqueeze(1), L).squeeze(1)
 
 
+def _design(X):
+    return torch.hstack([torch.ones_like(X[:, :1]), X])
+
+
 def fit(X, y):
-    A = torch.hstack([torch.ones_like(X[:, :1]), X])
+    A = _design(X)
     return _solve_spd(A.T @ A, A.T @ y)
 
 
@@ -28,7 +34,7 @@ def predict(X, w):
 
 
 def ridge_fit(X, y, lam):
-    A = torch.hstack([torch.ones_like(X[:, :1]), X])
-    M = A.T @ A
-    M = M + lam * torch.diag(torch.cat([torch.zeros(1, dtype=X.dtype), torch.ones(X.shape[1], dtype=X.dtype)]))
-    return _solve_spd(M, A.T @ y)
+    A = _design(X)
+    d = torch.ones(A.shape[1], dtype=X.dtype)
+    d[0] = 0
+    return _solve_spd(A.T @ A + lam * torch.diag(d), A.T @ y)
