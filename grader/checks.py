@@ -289,14 +289,21 @@ class Gradient(Generated):
         caller = ctx.student if self.of == "student" else ctx.reference
         assert caller is not None, "hidden checks need the reference solutions"
         for name, position in self.wrt.items():
+            values: list[float] = []
 
-            def objective_at(value: np.ndarray, position: int = position) -> float:
+            def objective_at(value: np.ndarray, position: int = position, values: list[float] = values) -> float:
                 args = list(call.args)
                 args[position] = value
-                return self.objective(caller, Call(tuple(args), call.kwargs))
+                result = self.objective(caller, Call(tuple(args), call.kwargs))
+                values.append(result)
+                return result
 
             numerical = numgrad.central_differences(objective_at, call.args[position])
             worst = numgrad.worst_gradient_mismatch(name, analytic[name], numerical)
+            if worst is not None and self.of == "student":  # a float32 forward? see numgrad.EPS_FLOAT32
+                coarse = numgrad.central_differences(objective_at, call.args[position], numgrad.EPS_FLOAT32)
+                if numgrad.worst_gradient_mismatch(name, analytic[name], coarse, numgrad.float32_atol(values)) is None:
+                    worst = None
             if worst is not None:
                 source = "your forward pass" if self.of == "student" else "the reference forward pass"
                 raise CheckFailed(
@@ -357,6 +364,13 @@ def compare(out: Any, truth: Any, dtype: np.dtype | None, reveal: bool, where: s
 
     With ``reveal`` False the message gives the position and size of the error, never values.
     """
+    if (
+        isinstance(truth, tuple)
+        and truth
+        and all(isinstance(t, np.ndarray) and t.ndim == 0 and t.dtype.kind == "f" for t in truth)
+    ):
+        # a tuple of numbers is one result, like a vector: (slope, intercept), (loss, ...)
+        return compare(np.stack(out), np.stack(truth), dtype, reveal, where)
     if isinstance(truth, tuple):
         for i, (o, t) in enumerate(zip(out, truth, strict=True)):
             problem = compare(o, t, dtype, reveal, f"{where}[{i}]")

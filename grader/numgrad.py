@@ -12,6 +12,8 @@ rounding error about 1e-16 · |f| / eps ≈ 1e-10 · |f|: far below atol for the
 1/n, a wrong axis or a wrong sign misses by far more than rtol. The relative error shown to
 students is cs231n's: |a - n| / max(|a|, |n|), the number their own gradient checks print.
 
+A forward computed in float32 inside is too coarse for eps = 1e-6; see EPS_FLOAT32.
+
 Kinks (ReLU at 0) break central differences, so the input strategies keep inputs away from
 them; the checks for exact zeros are separate.
 """
@@ -26,6 +28,21 @@ import numpy as np
 EPS = 1e-6
 ATOL = 1e-5
 RTOL = 1e-3
+# A forward computed in float32 inside (SPEC: a correct style) rounds each value to about
+# 1e-7·|f|; divided by 2·1e-6 that is an error of 5% in a numerical derivative. So a gradient
+# that disagrees at EPS is compared again at EPS_FLOAT32, allowing for what float32 round-off
+# does to that difference (float32_atol). Only a student's own forward can be float32; the
+# reference's is float64, and the hidden checks hold every gradient to gradcheck's ATOL.
+EPS_FLOAT32 = 1e-3
+FLOAT32_ULPS = 8  # what a float32 forward of a few dozen operations may be off by, in ulps
+
+
+def float32_atol(values: list[float]) -> float:
+    """ATOL plus the error bound of a central difference of a float32 forward with step
+    EPS_FLOAT32: FLOAT32_ULPS ulps of the largest value, on each side, over 2·EPS_FLOAT32.
+    The truncation error at this step, O(EPS_FLOAT32²) ≈ 1e-6, is below ATOL."""
+    ulp = float(np.spacing(np.float32(max(abs(v) for v in values))))
+    return ATOL + 2 * FLOAT32_ULPS * ulp / (2 * EPS_FLOAT32)
 
 
 def central_differences(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = EPS) -> np.ndarray:
@@ -49,6 +66,7 @@ class GradientMismatch:
     index: tuple[int, ...]
     analytic: float
     numerical: float
+    atol: float = ATOL
 
     @property
     def relative_error(self) -> float:
@@ -62,20 +80,23 @@ class GradientMismatch:
         if reveal:
             return (
                 f"{where}: analytic {self.analytic:.6g}, numerical {self.numerical:.6g} "
-                f"(relative error {self.relative_error:.2e}; allowed atol {ATOL:g} + rtol {RTOL:g} · |numerical|)"
+                f"(relative error {self.relative_error:.2e}; "
+                f"allowed atol {self.atol:.2g} + rtol {RTOL:g} · |numerical|)"
             )
         return f"{where} is off (relative error {self.relative_error:.2e})"
 
 
-def worst_gradient_mismatch(argument: str, analytic: np.ndarray, numerical: np.ndarray) -> GradientMismatch | None:
+def worst_gradient_mismatch(
+    argument: str, analytic: np.ndarray, numerical: np.ndarray, atol: float = ATOL
+) -> GradientMismatch | None:
     """The entry furthest outside gradcheck's tolerance, or None when all are within it."""
     analytic = np.asarray(analytic, dtype=np.float64)
     numerical = np.asarray(numerical, dtype=np.float64)
-    allowance = ATOL + RTOL * np.abs(numerical)
+    allowance = atol + RTOL * np.abs(numerical)
     with np.errstate(invalid="ignore"):
         excess = np.where(np.isfinite(analytic), np.abs(analytic - numerical) / allowance, np.inf)
     if excess.size == 0 or excess.max() <= 1.0:
         return None
     index = np.unravel_index(int(np.argmax(excess)), excess.shape)
     idx = tuple(int(i) for i in index)
-    return GradientMismatch(argument, idx, float(analytic[idx]), float(numerical[idx]))
+    return GradientMismatch(argument, idx, float(analytic[idx]), float(numerical[idx]), atol)

@@ -10,7 +10,7 @@ raises :class:`ContractViolation` with a message that says what was expected and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -60,14 +60,28 @@ class Opaque:
 
 @dataclass(frozen=True)
 class Tuple:
-    items: tuple[Scalar | Array | Opaque | Tuple, ...]
+    items: tuple[Scalar | Array | Opaque | Tuple | Dict, ...]
     label: str = "value"
 
     def describe(self, args: Sequence[Any]) -> str:
         return f"a tuple of {len(self.items)}"
 
 
-Returns = Scalar | Array | Opaque | Tuple
+@dataclass(frozen=True)
+class Dict:
+    """A dict with exactly the declared string keys (a network's gradients by parameter name).
+
+    Its canonical form is the tuple of its values in the declared key order, so that the
+    checks compare it as they compare a :class:`Tuple`."""
+
+    items: Mapping[str, Scalar | Array]
+    label: str = "value"
+
+    def describe(self, args: Sequence[Any]) -> str:
+        return f"a dict with the keys {', '.join(repr(k) for k in self.items)}"
+
+
+Returns = Scalar | Array | Opaque | Tuple | Dict
 
 
 def opaque_items(spec: Returns) -> list[int]:
@@ -87,6 +101,15 @@ def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the re
             conform(v, s, args, f"{where}[{i}] ({s.label})" if s.label != "value" else f"{where}[{i}]")
             for i, (v, s) in enumerate(zip(value, spec.items, strict=True))
         )
+    if isinstance(spec, Dict):
+        if not isinstance(value, dict):
+            raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
+        missing = [k for k in spec.items if k not in value]
+        extra = [repr(k) for k in value if k not in spec.items]
+        if missing or extra:
+            wrong = [f"no key {k!r}" for k in missing] + ([f"the extra keys {', '.join(extra)}"] if extra else [])
+            raise ContractViolation(f"{where} should be {spec.describe(args)}; it has {' and '.join(wrong)}")
+        return tuple(conform(value[k], s, args, f"{where}[{k!r}]") for k, s in spec.items.items())
     if isinstance(value, bool) or value is None or isinstance(value, (str, tuple, list, dict)):
         raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
     array = np.asarray(value)

@@ -56,19 +56,37 @@ def regression(draw: st.DrawFn, noise: bool = True, max_d: int = 4) -> tuple[np.
     return X.astype(dtype), y.astype(dtype), w
 
 
+LINE_MIN_COEFFICIENT = 0.5  # |slope| and |intercept| of the fitted line, at least
+
+
 @st.composite
 def line_points(draw: st.DrawFn, noise: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) with n >= 2 points, x half-integers in [-5, 5] not all equal."""
+    """(x, y) with n >= 2 points, x half-integers in [-5, 5], [1 | x] well-conditioned.
+
+    The slope and the intercept are compared one by one, each to its own size, so neither
+    may be a near-zero result of cancellation (an intercept of 0.01 from ys of size 10):
+    float32 arithmetic cannot give it to rtol. The exact line has nonzero integer a and b,
+    and the noise is redrawn until the fitted a and b are both at least LINE_MIN_COEFFICIENT
+    in size. Zero slopes and intercepts are checked by known answers instead.
+    """
     dtype = draw(dtypes)
     n = draw(st.integers(2, 30))
     g = rng(draw(seeds))
-    x = g.integers(-10, 11, size=n) / 2.0
-    if np.all(x == x[0]):
-        x[-1] = x[0] + 1.0
-    a, b = g.integers(-3, 4, size=2)
-    y = a * x + b
-    if noise:
-        y = y + np.round(g.normal(0.0, 0.5, size=n), 2)
+    for _ in range(1000):
+        x = g.integers(-10, 11, size=n) / 2.0
+        design = np.column_stack([np.ones(n), x])
+        if np.ptp(x) > 0 and np.linalg.cond(design) <= DESIGN_MAX_CONDITION:
+            break
+    else:  # pragma: no cover
+        raise AssertionError(f"no well-conditioned line of {n} points")
+    a, b = g.choice([-3, -2, -1, 1, 2, 3], size=2)
+    for _ in range(1000):
+        y = a * x + b + (np.round(g.normal(0.0, 0.5, size=n), 2) if noise else 0.0)
+        fitted = np.linalg.solve(design.T @ design, design.T @ y)
+        if np.min(np.abs(fitted)) >= LINE_MIN_COEFFICIENT:
+            break
+    else:  # pragma: no cover
+        raise AssertionError(f"no line of {n} points with slope and intercept away from 0")
     return x.astype(dtype), y.astype(dtype)
 
 
@@ -99,3 +117,218 @@ def multiclass_labels(draw: st.DrawFn, max_n: int = 40, max_k: int = 6) -> tuple
     k = draw(st.integers(2, max_k))
     label = st.integers(0, k - 1)
     return (*_label_pairs(draw(st.lists(st.tuples(label, label), min_size=1, max_size=max_n))), k)
+
+
+# -- softmax regression ------------------------------------------------------------------------
+
+
+@st.composite
+def logits(draw: st.DrawFn, scale: float = 3.0, max_k: int = 5) -> np.ndarray:
+    """Logits of shape (..., k): a vector, a matrix or a batch of matrices, entries of size
+    about ``scale`` (1e4 for the overflow checks), rounded to two decimals."""
+    dtype = draw(dtypes)
+    shape = draw(st.sampled_from([(), (1,), (3,), (2, 3)]))
+    k = draw(st.integers(1, max_k))
+    g = rng(draw(seeds))
+    return (np.round(g.normal(0.0, 1.0, size=(*shape, k)), 2) * scale).astype(dtype)
+
+
+@st.composite
+def classification(
+    draw: st.DrawFn, max_n: int = 12, max_d: int = 4, max_k: int = 4, float64: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(W, b, X, y) of a linear classifier: W (d, k), b (k,), X (n, d), y (n,) int64 in [0, k)."""
+    dtype = np.dtype(np.float64) if float64 else draw(dtypes)
+    n, d, k = draw(st.integers(1, max_n)), draw(st.integers(1, max_d)), draw(st.integers(2, max_k))
+    g = rng(draw(seeds))
+    W = np.round(g.normal(0.0, 1.0, size=(d, k)), 2).astype(dtype)
+    b = np.round(g.normal(0.0, 1.0, size=k), 2).astype(dtype)
+    X = np.round(g.normal(0.0, 1.0, size=(n, d)), 2).astype(dtype)
+    y = g.integers(0, k, size=n).astype(np.int64)
+    return W, b, X, y
+
+
+@st.composite
+def blobs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
+    """(X, y, k): k well-separated Gaussian clusters (centres 8 apart, unit spread), standardised
+    features; a linear classifier reaches 100% training accuracy on them."""
+    dtype = draw(dtypes)
+    k, d = draw(st.integers(2, 4)), draw(st.integers(2, 3))
+    per_class = draw(st.integers(5, 15))
+    g = rng(draw(seeds))
+    centres = g.normal(0.0, 1.0, size=(k, d))
+    centres = 8.0 * centres / np.linalg.norm(centres, axis=1, keepdims=True)
+    while np.min([np.linalg.norm(a - c) for i, a in enumerate(centres) for c in centres[i + 1 :]]) < 4.0:
+        centres = 8.0 * g.normal(0.0, 1.0, size=(k, d))
+    y = np.repeat(np.arange(k), per_class)
+    X = centres[y] + g.normal(0.0, 1.0, size=(len(y), d))
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X.astype(dtype), y.astype(np.int64), k
+
+
+# -- backprop ------------------------------------------------------------------------------------
+# Small sizes (n <= 6, widths <= 5): a gradient check evaluates its objective twice per entry of
+# every input it differentiates, and each evaluation is a call into the worker.
+
+float64_only: st.SearchStrategy[np.dtype[Any]] = st.just(np.dtype(np.float64))
+KINK_MARGIN = 0.1  # |input of a ReLU| at least this: a step of 1e-6 never crosses the kink at 0
+
+
+def away_from_zero(g: np.random.Generator, shape: tuple[int, ...], high: float = 2.0) -> np.ndarray:
+    """Values of either sign with KINK_MARGIN <= |v| <= high, rounded to two decimals."""
+    return np.round(g.choice([-1.0, 1.0], size=shape) * g.uniform(KINK_MARGIN, high, size=shape), 2)
+
+
+@st.composite
+def linear_layer(
+    draw: st.DrawFn, dtypes: st.SearchStrategy[np.dtype[Any]] = dtypes, max_n: int = 6, max_width: int = 5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(dout, x, W, b) of a linear layer: x (n, d), W (d, h), b (h,) and an upstream gradient dout (n, h)."""
+    dtype = draw(dtypes)
+    n, d, h = draw(st.integers(1, max_n)), draw(st.integers(1, max_width)), draw(st.integers(1, max_width))
+    g = rng(draw(seeds))
+    x, W = np.round(g.normal(0.0, 1.0, size=(n, d)), 2), np.round(g.normal(0.0, 1.0, size=(d, h)), 2)
+    b, dout = np.round(g.normal(0.0, 1.0, size=h), 2), np.round(g.normal(0.0, 1.0, size=(n, h)), 2)
+    return dout.astype(dtype), x.astype(dtype), W.astype(dtype), b.astype(dtype)
+
+
+@st.composite
+def activations(
+    draw: st.DrawFn, dtypes: st.SearchStrategy[np.dtype[Any]] = dtypes, high: float = 2.0, zeros: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dout, x), both (n, h): x away from the ReLU's kink (KINK_MARGIN <= |x| <= high), or, with
+    ``zeros``, with some entries exactly 0 (at least one)."""
+    dtype = draw(dtypes)
+    n, h = draw(st.integers(1, 6)), draw(st.integers(1, 5))
+    g = rng(draw(seeds))
+    x = away_from_zero(g, (n, h), high)
+    if zeros:
+        hit = g.random((n, h)) < 0.4
+        hit.flat[g.integers(0, n * h)] = True
+        x[hit] = 0.0
+    dout = np.round(g.normal(0.0, 1.0, size=(n, h)), 2)
+    return dout.astype(dtype), x.astype(dtype)
+
+
+SIGMOID_EXTREMES = (0.0, 0.5, 5.0, 20.0, 50.0, 100.0, 500.0, 1000.0)
+
+
+@st.composite
+def sigmoid_extremes(draw: st.DrawFn, dtypes: st.SearchStrategy[np.dtype[Any]] = dtypes) -> np.ndarray:
+    """x (n, h) with n·h >= 2 entries of either sign drawn from SIGMOID_EXTREMES, one of them
+    +1000 and one -1000: exp(1000) overflows even float64."""
+    dtype = draw(dtypes)
+    n, h = draw(st.integers(1, 4)), draw(st.integers(2, 5))
+    g = rng(draw(seeds))
+    x = g.choice([-1.0, 1.0], size=(n, h)) * g.choice(SIGMOID_EXTREMES, size=(n, h))
+    first, last = g.permutation(n * h)[:2]
+    x.flat[first], x.flat[last] = 1000.0, -1000.0
+    return x.astype(dtype)
+
+
+@st.composite
+def sigmoid_outputs(
+    draw: st.DrawFn, dtypes: st.SearchStrategy[np.dtype[Any]] = dtypes
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dout, out), both (n, h): out a sigmoid's output in [0, 1] (0 and 1 included, as a
+    saturated sigmoid gives them), rounded to two decimals."""
+    dtype = draw(dtypes)
+    n, h = draw(st.integers(1, 6)), draw(st.integers(1, 5))
+    g = rng(draw(seeds))
+    out = np.round(g.uniform(0.0, 1.0, size=(n, h)), 2)
+    dout = np.round(g.normal(0.0, 1.0, size=(n, h)), 2)
+    return dout.astype(dtype), out.astype(dtype)
+
+
+LARGE_SCORE = 800.0  # exp(800) overflows float64: softmax without subtracting the max gives nan
+# The true class at most this far below its row's best score: p = exp(-gap) stays a normal
+# float64 (down to exp(-708)), so log(p) of a softmax with the max subtracted (the textbook
+# way, correct) stays finite and accurate, not only log_softmax.
+MAX_SCORE_GAP = 600.0
+mlp_penalties = st.sampled_from([0.0, 0.1, 1.0])
+
+
+@st.composite
+def two_layer_net(
+    draw: st.DrawFn,
+    dtypes: st.SearchStrategy[np.dtype[Any]] = dtypes,
+    regs: st.SearchStrategy[float] = mlp_penalties,
+    scale: float = 1.0,
+    max_n: int = 6,
+    max_width: int = 4,
+    max_k: int = 4,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """(W1, b1, W2, b2, X, y, reg) of a two-layer ReLU network: W1 (d, h), b1 (h,), W2 (h, k),
+    b2 (k,), X (n, d), y (n,) int64 in [0, k), and a penalty reg.
+
+    Redrawn until every hidden pre-activation X W1 + b1 is at least KINK_MARGIN from the ReLU's
+    kink (for central differences, and so that ReLU'(0) taken as 0 or 1 agree); weights are
+    multiplied by ``scale``, and with scale > 1 redrawn until some score reaches LARGE_SCORE.
+    Each y[i] is a class within MAX_SCORE_GAP of row i's best score.
+    """
+    dtype = draw(dtypes)
+    n, d, h = draw(st.integers(1, max_n)), draw(st.integers(1, max_width)), draw(st.integers(1, max_width))
+    k, reg = draw(st.integers(2, max_k)), draw(regs)
+    g = rng(draw(seeds))
+    for _ in range(1000):
+        X = np.round(g.normal(0.0, 1.0, size=(n, d)), 1).astype(dtype)
+        W1 = (scale * np.round(g.normal(0.0, 1.0, size=(d, h)), 2)).astype(dtype)
+        b1 = (scale * np.round(g.normal(0.0, 0.5, size=h), 2)).astype(dtype)
+        W2 = (scale * np.round(g.normal(0.0, 1.0, size=(h, k)), 2)).astype(dtype)
+        b2 = np.round(g.normal(0.0, 0.5, size=k), 2).astype(dtype)
+        hidden = X.astype(np.float64) @ W1.astype(np.float64) + b1.astype(np.float64)
+        scores = np.maximum(hidden, 0.0) @ W2.astype(np.float64) + b2.astype(np.float64)
+        if np.min(np.abs(hidden)) >= KINK_MARGIN and (scale <= 1.0 or np.max(scores) >= LARGE_SCORE):
+            near = scores >= scores.max(axis=1, keepdims=True) - MAX_SCORE_GAP
+            y = np.array([g.choice(np.flatnonzero(row)) for row in near], dtype=np.int64)
+            return W1, b1, W2, b2, X, y, reg
+    raise AssertionError(f"no network of sizes {(n, d, h, k)} away from the ReLU's kink")  # pragma: no cover
+
+
+# -- batch normalisation ---------------------------------------------------------------------
+
+# Each feature's spread, a power of ten so that the values print short. At 0.01 a column's
+# variance is within a few times the default eps = 1e-5, where eps outside the square root
+# shows; the gradient checks leave it out (BATCH_GRADIENT_SCALES) to stay well-conditioned.
+BATCH_SCALES = (0.01, 0.1, 1.0, 10.0)
+BATCH_GRADIENT_SCALES = (0.1, 1.0, 10.0)
+# Each column's biased standard deviation, in units of its scale, is at least this, and its
+# mean at most a few of those: |x - mu| / std stays below about 10, so float32 arithmetic
+# loses at most ~1e-6 relative in the normalised values and in the variance.
+BATCH_MIN_SPREAD = 0.5
+
+
+def batch_column(g: np.random.Generator, n: int, scale: float) -> np.ndarray:
+    """n values scale · (offset + z), z standard normal, offset in [-2, 2], both rounded to two
+    decimals; redrawn until their biased std is at least BATCH_MIN_SPREAD · scale."""
+    offset = np.round(g.uniform(-2.0, 2.0), 2)
+    for _ in range(1000):
+        z = np.round(offset + g.normal(0.0, 1.0, size=n), 2)
+        if np.std(z) >= BATCH_MIN_SPREAD:
+            return z * scale
+    raise AssertionError(f"no spread-out column of {n} values")  # pragma: no cover
+
+
+@st.composite
+def batch_norm_layer(
+    draw: st.DrawFn,
+    min_n: int = 2,
+    max_n: int = 16,
+    max_d: int = 5,
+    scales: tuple[float, ...] = BATCH_SCALES,
+    float64: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """(x, gamma, beta, running_mean, running_var, dout) of a batch norm layer: x (n, D) with
+    columns of mixed scales (``batch_column``); gamma of either sign, |gamma| in [0.5, 2];
+    running statistics of the size of each column's; dout (n, D) standard normal."""
+    dtype = np.dtype(np.float64) if float64 else draw(dtypes)
+    n, d = draw(st.integers(min_n, max_n)), draw(st.integers(1, max_d))
+    g = rng(draw(seeds))
+    scale = g.choice(scales, size=d)
+    x = np.column_stack([batch_column(g, n, s) for s in scale])
+    gamma = np.round(g.choice([-1.0, 1.0], size=d) * g.uniform(0.5, 2.0, size=d), 2)
+    beta = np.round(g.normal(0.0, 1.0, size=d), 2)
+    running_mean = np.round(g.normal(0.0, 1.0, size=d), 2) * scale
+    running_var = np.round(g.uniform(0.5, 2.0, size=d), 2) * scale**2
+    dout = np.round(g.normal(0.0, 1.0, size=(n, d)), 2)
+    return tuple(a.astype(dtype) for a in (x, gamma, beta, running_mean, running_var, dout))

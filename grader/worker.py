@@ -126,7 +126,12 @@ class Worker:
                 continue
             if isinstance(original, types.ModuleType) or not callable(original):
                 continue
-            setattr(module, attr, self._recording(name, original))
+            wrapper = self._recording(name, original)
+            setattr(module, attr, wrapper)
+            # also where it is defined (numpy.linalg._linalg.pinv), a second way to reach it
+            home = sys.modules.get(getattr(original, "__module__", None) or "")
+            if home is not None and getattr(home, attr, None) is original:
+                setattr(home, attr, wrapper)
 
     def _recording(self, name: str, original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:

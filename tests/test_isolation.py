@@ -55,8 +55,8 @@ def test_hostile_function_loses_only_its_points(attack: str, make_submission: Ca
     broken = [c for c in checks if c.function == function]
     assert broken and all(not c.passed for c in broken)
     assert any(expected_message in c.message for c in broken), [c.message for c in broken]
-    # the other functions are graded as usual (ridge_fit's "lam = 0 equals fit" calls fit)
-    others = [c for c in checks if c.function != function and "equals fit" not in c.name]
+    # the other functions are graded as usual
+    others = [c for c in checks if c.function != function]
     assert others and all(c.passed for c in others), [(c.name, c.message) for c in others if not c.passed]
     assert correct.score == correct.max_score == 12
 
