@@ -242,7 +242,8 @@ def grade_exercise(module_dir: Path, exercise: Exercise, supervisor: Supervisor,
         return _all_failed(exercise, f"{exercise.name}.py is not in the submission")
     try:
         static = forbidden.scan(
-            path.read_text(encoding="utf-8", errors="replace"), {f.name: f.forbidden for f in exercise.functions}
+            path.read_text(encoding="utf-8", errors="replace"),
+            {f.name: f.forbidden + forbidden.TAMPERING for f in exercise.functions},
         )
     except SyntaxError as exc:
         return _all_failed(exercise, f"{exercise.name}.py has a syntax error on line {exc.lineno}: {exc.msg}")

@@ -139,3 +139,26 @@ AUTOGRAD = (
     "torch.Tensor.retain_grad",
     "*(requires_grad=True)",
 )
+
+# Reaching into the worker's own machinery: the way to hide a forbidden call from the worker's
+# recorder (pop torch's function-mode stack, find the recorder through gc or a frame). No
+# exercise needs any of it, so the source scan treats every one as forbidden in every
+# function; the scan runs in the grader's process, where student code cannot reach it.
+TAMPERING = (
+    "torch.overrides",
+    "torch.overrides.*",
+    "torch._C._pop_torch_function_stack",
+    "torch._C._push_on_torch_function_stack",
+    "torch._C.DisableTorchFunction*",
+    "torch._C._disable_torch_function*",
+    "gc",
+    "gc.*",
+    "sys._getframe",
+    "sys.modules",
+    "inspect",
+    "inspect.*",
+    "__main__",
+    "__main__.*",
+    "builtins",
+    "builtins.*",
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grader.bank.least_squares import FORBIDDEN
-from grader.forbidden import AUTOGRAD, scan
+from grader.forbidden import AUTOGRAD, TAMPERING, scan
 
 PATTERNS = {"fit": FORBIDDEN, "predict": FORBIDDEN}
 
@@ -92,3 +92,16 @@ def test_autograd_in_every_spelling_is_found(source: str, name: str) -> None:
 def test_reading_requires_grad_or_no_grad_is_allowed() -> None:
     source = "import torch\ndef grad(x):\n    with torch.no_grad():\n        return x.requires_grad\n"
     assert scan(source, AUTOGRAD_PATTERNS) == {}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import torch\ndef fit(X, y):\n    torch._C._pop_torch_function_stack()\n",
+        "import gc\ndef fit(X, y):\n    return [o for o in gc.get_objects() if type(o).__name__ == 'Worker']\n",
+        "import sys\ndef fit(X, y):\n    return sys._getframe(2).f_locals\n",
+        "from torch.overrides import TorchFunctionMode\ndef fit(X, y):\n    return TorchFunctionMode\n",
+    ],
+)
+def test_reaching_into_the_worker_is_found(source: str) -> None:
+    assert scan(source, {"fit": TAMPERING}).get("fit")
