@@ -54,12 +54,23 @@ def _show_value(v: Any) -> str:
     if isinstance(v, np.ndarray):
         text = np.array2string(v, separator=", ")
         return f"tensor({text}, dtype={v.dtype.name})" if v.dtype.kind == "f" else f"tensor({text})"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k!r}: {_show_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        inner = ", ".join(_show_value(x) for x in v)
+        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
     return repr(v)
 
 
 def _outline_value(v: Any) -> str:
+    """Shapes and dtypes, never values: dicts, lists and tuples are outlined item by item."""
     if isinstance(v, np.ndarray):
         return f"{v.dtype.name}{list(v.shape)}"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k!r}: {_outline_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        inner = ", ".join(_outline_value(x) for x in v)
+        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
     return repr(v)
 
 
@@ -364,6 +375,8 @@ def compare(out: Any, truth: Any, dtype: np.dtype | None, reveal: bool, where: s
 
     With ``reveal`` False the message gives the position and size of the error, never values.
     """
+    if truth is None:  # an Opaque item (a cache) on both sides: nothing to compare
+        return None
     if (
         isinstance(truth, tuple)
         and truth

@@ -38,7 +38,9 @@ def train(X, y, num_classes, lr=0.1, epochs=100, batch_size=None, reg=0.0, seed=
     b = torch.zeros(num_classes, dtype=X.dtype)
     g = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
-        batches = [torch.arange(len(y))] if batch_size is None else torch.randperm(len(y), generator=g).split(batch_size)
+        batches = (
+            [torch.arange(len(y))] if batch_size is None else torch.randperm(len(y), generator=g).split(batch_size)
+        )
         for idx in batches:
             _, dW, db = loss_and_grad(W, b, X[idx], y[idx], reg)
             W = W - lr * dW
