@@ -269,9 +269,18 @@ class Objective:
     function: str
     forward: Callable[[Call], Call]
     reduce: Callable[[Any, Call], float]
+    # The size of the terms ``reduce`` adds up (Σ|dout · out| for a layer), which bounds the
+    # round-off of a float32 forward (numgrad.float32_atol); None: the value's own size.
+    magnitude: Callable[[Any, Call], float] | None = None
 
     def __call__(self, caller: Student | Reference, call: Call) -> float:
-        return float(self.reduce(caller(self.function, self.forward(call)), call))
+        return self.evaluate(caller, call)[0]
+
+    def evaluate(self, caller: Student | Reference, call: Call) -> tuple[float, float]:
+        """(the objective, the size of its terms)."""
+        out = caller(self.function, self.forward(call))
+        value = float(self.reduce(out, call))
+        return value, abs(float(self.magnitude(out, call))) if self.magnitude else abs(value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -300,20 +309,20 @@ class Gradient(Generated):
         caller = ctx.student if self.of == "student" else ctx.reference
         assert caller is not None, "hidden checks need the reference solutions"
         for name, position in self.wrt.items():
-            values: list[float] = []
+            sizes: list[float] = []
 
-            def objective_at(value: np.ndarray, position: int = position, values: list[float] = values) -> float:
+            def objective_at(value: np.ndarray, position: int = position, sizes: list[float] = sizes) -> float:
                 args = list(call.args)
                 args[position] = value
-                result = self.objective(caller, Call(tuple(args), call.kwargs))
-                values.append(result)
+                result, size = self.objective.evaluate(caller, Call(tuple(args), call.kwargs))
+                sizes.append(size)
                 return result
 
             numerical = numgrad.central_differences(objective_at, call.args[position])
             worst = numgrad.worst_gradient_mismatch(name, analytic[name], numerical)
             if worst is not None and self.of == "student":  # a float32 forward? see numgrad.EPS_FLOAT32
                 coarse = numgrad.central_differences(objective_at, call.args[position], numgrad.EPS_FLOAT32)
-                if numgrad.worst_gradient_mismatch(name, analytic[name], coarse, numgrad.float32_atol(values)) is None:
+                if numgrad.worst_gradient_mismatch(name, analytic[name], coarse, numgrad.float32_atol(sizes)) is None:
                     worst = None
             if worst is not None:
                 source = "your forward pass" if self.of == "student" else "the reference forward pass"

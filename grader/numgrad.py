@@ -37,11 +37,12 @@ EPS_FLOAT32 = 1e-3
 FLOAT32_ULPS = 8  # what a float32 forward of a few dozen operations may be off by, in ulps
 
 
-def float32_atol(values: list[float]) -> float:
+def float32_atol(sizes: list[float]) -> float:
     """ATOL plus the error bound of a central difference of a float32 forward with step
-    EPS_FLOAT32: FLOAT32_ULPS ulps of the largest value, on each side, over 2·EPS_FLOAT32.
-    The truncation error at this step, O(EPS_FLOAT32²) ≈ 1e-6, is below ATOL."""
-    ulp = float(np.spacing(np.float32(max(abs(v) for v in values))))
+    EPS_FLOAT32: FLOAT32_ULPS ulps of the largest size of the objective's terms (a sum that
+    cancels to a small value still carries the round-off of its large terms), on each side,
+    over 2·EPS_FLOAT32. The truncation error at this step, O(EPS_FLOAT32²) ≈ 1e-6, is below ATOL."""
+    ulp = float(np.spacing(np.float32(max(sizes))))
     return ATOL + 2 * FLOAT32_ULPS * ulp / (2 * EPS_FLOAT32)
 
 

@@ -103,9 +103,14 @@ def upstream_dot(out: Any, call: Call) -> float:
     return float(np.sum(call.args[0] * out))
 
 
-linear_objective = Objective("linear_forward", lambda c: Call(c.args[1:]), upstream_dot)
-relu_objective = Objective("relu_forward", lambda c: Call((c.args[1],)), upstream_dot)
-sigmoid_objective = Objective("sigmoid_forward", lambda c: Call((c.args[1],)), upstream_dot)
+def upstream_size(out: Any, call: Call) -> float:
+    """Σ|dout · out|: the size of the terms upstream_dot adds up."""
+    return float(np.sum(np.abs(call.args[0] * out)))
+
+
+linear_objective = Objective("linear_forward", lambda c: Call(c.args[1:]), upstream_dot, upstream_size)
+relu_objective = Objective("relu_forward", lambda c: Call((c.args[1],)), upstream_dot, upstream_size)
+sigmoid_objective = Objective("sigmoid_forward", lambda c: Call((c.args[1],)), upstream_dot, upstream_size)
 mlp_objective = Objective("mlp_loss_and_grads", mlp_from_flat, lambda out, c: float(out[0]))
 
 

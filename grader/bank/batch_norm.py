@@ -403,6 +403,7 @@ BACKWARD_OBJECTIVE = Objective(
     FORWARD,
     forward=lambda call: Call(call.args[:3], call.kwargs),
     reduce=lambda out, call: float(np.sum(out[0] * call.args[3])),
+    magnitude=lambda out, call: float(np.sum(np.abs(out[0] * call.args[3]))),
 )
 WRT = {"x": 0, "gamma": 1, "beta": 2}
 
