@@ -332,3 +332,220 @@ def batch_norm_layer(
     running_var = np.round(g.uniform(0.5, 2.0, size=d), 2) * scale**2
     dout = np.round(g.normal(0.0, 1.0, size=(n, d)), 2)
     return tuple(a.astype(dtype) for a in (x, gamma, beta, running_mean, running_var, dout))
+
+
+# -- attention ---------------------------------------------------------------------------------
+# Small sizes (batch dimensions <= 2, L, S <= 6, d <= 4): the properties call the student again
+# for each query position. Every row of the combined mask (mask and causal) keeps at least one
+# allowed key, as the exercise promises: causal alone always keeps key 0.
+
+ATTENTION_BATCHES: tuple[tuple[int, ...], ...] = ((), (1,), (2,), (2, 3))
+
+
+def allowed_keys(L: int, S: int, mask: np.ndarray | None, causal: bool) -> np.ndarray:
+    """The bool (..., L, S) of positions a query may attend to: mask and, with causal, j <= i."""
+    allowed = np.tril(np.ones((L, S), dtype=bool)) if causal else np.ones((L, S), dtype=bool)
+    return allowed & mask if mask is not None else allowed
+
+
+def attention_mask(g: np.random.Generator, batch: tuple[int, ...], L: int, S: int, causal: bool) -> np.ndarray:
+    """A bool mask of shape (..., L, S), (L, S) or (..., 1, S) (a padding mask), about 70% True,
+    fixed up so that each row keeps an allowed key once combined with ``causal``."""
+    form = g.integers(0, 3)
+    if form == 2:  # one row for every query: with causal, query 0 sees only key 0
+        mask = g.random((*batch, 1, S)) < 0.7
+        if causal:
+            mask[..., 0] = True
+        empty = ~mask.any(axis=-1)
+        mask[..., 0] |= empty
+        return mask
+    shape = (*batch, L, S) if form == 0 else (L, S)
+    mask = g.random(shape) < 0.7
+    causal_rows = allowed_keys(L, S, None, causal)
+    for index in np.ndindex(shape[:-1]):
+        i = index[-1]
+        if not (mask[index] & causal_rows[i]).any():
+            mask[index][g.choice(np.flatnonzero(causal_rows[i]))] = True
+    return mask
+
+
+@st.composite
+def attention_inputs(
+    draw: st.DrawFn, scale: float = 1.0, masks: bool | None = None, causal: bool | None = None, float64: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """(q, k, v, mask, causal): q (..., L, d), k (..., S, d), v (..., S, dv), entries standard
+    normal rounded to two decimals, q times ``scale`` (1e4 for the overflow checks). ``masks``
+    and ``causal`` None draw whether there is a mask and whether it is causal."""
+    dtype = np.dtype(np.float64) if float64 else draw(dtypes)
+    batch = draw(st.sampled_from(ATTENTION_BATCHES))
+    L, S = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    d, dv = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    is_causal = draw(st.booleans()) if causal is None else causal
+    with_mask = draw(st.booleans()) if masks is None else masks
+    g = rng(draw(seeds))
+    q = np.round(g.normal(0.0, 1.0, size=(*batch, L, d)), 2) * scale
+    k = np.round(g.normal(0.0, 1.0, size=(*batch, S, d)), 2)
+    v = np.round(g.normal(0.0, 1.0, size=(*batch, S, dv)), 2)
+    mask = attention_mask(g, batch, L, S, is_causal) if with_mask else None
+    return q.astype(dtype), k.astype(dtype), v.astype(dtype), mask, is_causal
+
+
+@st.composite
+def self_attention_inputs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x, W_q, W_k, W_v): x (n, C), the weights (C, Cp) with C and Cp drawn apart, entries
+    rounded to two decimals, the weights of size about 1/√C."""
+    dtype = draw(dtypes)
+    n, C, Cp = draw(st.integers(1, 6)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    g = rng(draw(seeds))
+    x = np.round(g.normal(0.0, 1.0, size=(n, C)), 2)
+    W = [np.round(g.normal(0.0, 1.0, size=(C, Cp)) / np.sqrt(C), 2) for _ in range(3)]
+    return x.astype(dtype), *(w.astype(dtype) for w in W)
+
+
+@st.composite
+def multi_head_inputs(
+    draw: st.DrawFn, divisible: bool = True, causal: bool | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, bool]:
+    """(x, W_q, W_k, W_v, W_o, num_heads, causal): x (B, L, E), the weights (E, E) of size about
+    1/√E. E = num_heads · D when ``divisible``, else E is not a multiple of num_heads >= 2."""
+    dtype = draw(dtypes)
+    B, L, H = draw(st.integers(1, 2)), draw(st.integers(1, 5)), draw(st.integers(1, 3))
+    if divisible:
+        E = H * draw(st.integers(1, 3))
+    else:
+        H = max(H, 2)
+        E = draw(st.integers(1, 8).filter(lambda e: e % H != 0))
+    is_causal = draw(st.booleans()) if causal is None else causal
+    g = rng(draw(seeds))
+    x = np.round(g.normal(0.0, 1.0, size=(B, L, E)), 2)
+    W = [np.round(g.normal(0.0, 1.0, size=(E, E)) / np.sqrt(E), 2) for _ in range(4)]
+    return x.astype(dtype), *(w.astype(dtype) for w in W), H, is_causal
+
+
+# -- lstm ------------------------------------------------------------------------------------
+# Recurrent cells in PyTorch's layout: W_ih (G·H, d), W_hh (G·H, H), b_ih and b_hh (G·H,), with
+# G gates per cell. Weights and biases of size about 0.5 keep every pre-activation within a few
+# units, away from the flat ends of sigmoid and tanh, where a wrong gate hides behind a
+# saturated one and float32 and float64 stop agreeing to rtol.
+
+CELL_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+@st.composite
+def recurrent_cell(
+    draw: st.DrawFn, cell: str, steps: bool = False, max_n: int = 4, max_width: int = 5, max_steps: int = 5
+) -> tuple[np.ndarray, ...]:
+    """The arguments of one call of a ``cell`` ("lstm", "gru" or "rnn") in order: x (n, d), or
+    with ``steps`` xs (T, n, d); h (n, H) with |h| <= 0.9; for an LSTM c (n, H) with entries up
+    to about 4 in size (so that a missing tanh shows in |h| > 1); then W_ih, W_hh, b_ih, b_hh.
+    d equals H in half the draws, where a weight matrix used untransposed still fits."""
+    dtype = draw(dtypes)
+    n, H = draw(st.integers(1, max_n)), draw(st.integers(1, max_width))
+    d = draw(st.one_of(st.just(H), st.integers(1, max_width)))
+    T = draw(st.integers(1, max_steps)) if steps else 0
+    G = CELL_GATES[cell]
+    g = rng(draw(seeds))
+    x = np.round(g.normal(0.0, 1.0, size=(T, n, d) if steps else (n, d)), 2)
+    h = np.round(g.uniform(-0.9, 0.9, size=(n, H)), 2)
+    c = np.round(g.normal(0.0, 1.5, size=(n, H)), 2)
+    W_ih, W_hh = np.round(g.normal(0.0, 0.5, size=(G * H, d)), 2), np.round(g.normal(0.0, 0.5, size=(G * H, H)), 2)
+    b_ih, b_hh = np.round(g.normal(0.0, 0.5, size=G * H), 2), np.round(g.normal(0.0, 0.5, size=G * H), 2)
+    state = (h, c) if cell == "lstm" else (h,)
+    return tuple(a.astype(dtype) for a in (x, *state, W_ih, W_hh, b_ih, b_hh))
+
+
+# -- convolution -----------------------------------------------------------------------------
+
+# Sizes stay small: the reference measures every size with torch on a tensor of zeros, and a
+# student's loops over output pixels must stay fast. Ints and (h, w) pairs are drawn alike.
+CONV_MAX_SIZE = 40
+
+
+def pair(v: int | tuple[int, int]) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else v
+
+
+def int_or_pair(low: int, high: int, pairs: bool | None = None) -> st.SearchStrategy[Any]:
+    """An int in [low, high], or an (h, w) pair of them (``pairs`` True/False forces one kind)."""
+    one = st.integers(low, high)
+    if pairs is None:
+        return st.one_of(one, st.tuples(one, one))
+    return st.tuples(one, one) if pairs else one
+
+
+def _fitting_size(draw: st.DrawFn, span: int, padding: int, max_size: int) -> int:
+    """A size in which a kernel spanning ``span`` fits once padded: the output is not empty."""
+    low = max(1, span - 2 * padding)
+    return draw(st.integers(low, max(low, max_size)))
+
+
+@st.composite
+def conv_axis(draw: st.DrawFn, valid: bool = False) -> tuple[int, int, int, int, int]:
+    """(size, kernel_size, stride, padding, dilation) of one axis. With ``valid`` the output is
+    never empty; else the size is anything up to CONV_MAX_SIZE (the output is empty when the
+    kernel does not fit) and one argument in ten is set below its range."""
+    kernel, stride = draw(st.integers(1, 7)), draw(st.integers(1, 4))
+    padding, dilation = draw(st.integers(0, 4)), draw(st.integers(1, 3))
+    span = dilation * (kernel - 1) + 1
+    size = _fitting_size(draw, span, padding, CONV_MAX_SIZE) if valid else draw(st.integers(1, CONV_MAX_SIZE))
+    values = [size, kernel, stride, padding, dilation]
+    if not valid and draw(st.integers(0, 9)) == 0:
+        i = draw(st.integers(0, 4))
+        values[i] = draw(st.integers(-2, -1 if i == 3 else 0))  # a padding of 0 is in range
+    size, kernel, stride, padding, dilation = values
+    return size, kernel, stride, padding, dilation
+
+
+@st.composite
+def pool_axis(draw: st.DrawFn, valid: bool = False) -> tuple[int, int, int | None, int, int, bool]:
+    """(size, kernel_size, stride, padding, dilation, ceil_mode) of max pooling along one axis;
+    stride None (the kernel size) one time in three. Small sizes and a padding of kernel // 2
+    are frequent, where ceil_mode's last-window rule drops a window. With ``valid`` the output
+    is never empty and padding <= kernel // 2; else one padding in six is too large, and the
+    output may be empty."""
+    kernel = draw(st.integers(1, 6))
+    stride = draw(st.one_of(st.none(), st.integers(1, 4), st.integers(1, 4)))
+    dilation = draw(st.integers(1, 3))
+    padding = draw(st.sampled_from([0, kernel // 2, kernel // 2, draw(st.integers(0, kernel // 2))]))
+    if not valid and draw(st.integers(0, 5)) == 0:
+        padding = kernel // 2 + draw(st.integers(1, 2))
+    span = dilation * (kernel - 1) + 1
+    max_size = draw(st.sampled_from([8, CONV_MAX_SIZE]))
+    size = _fitting_size(draw, span, padding, max_size) if valid else draw(st.integers(1, max_size))
+    return size, kernel, stride, padding, dilation, draw(st.booleans())
+
+
+@st.composite
+def conv2d_shapes(draw: st.DrawFn, valid: bool = False) -> tuple[tuple[int, ...], int, Any, Any, Any, Any]:
+    """(input_shape, out_channels, kernel_size, stride, padding, dilation) of a 2-D convolution,
+    the last four ints or (h, w) pairs. With ``valid`` the output is never empty."""
+    kernel, stride = draw(int_or_pair(1, 5)), draw(int_or_pair(1, 4))
+    padding, dilation = draw(int_or_pair(0, 3)), draw(int_or_pair(1, 3))
+    spans = [d * (k - 1) + 1 for k, d in zip(pair(kernel), pair(dilation), strict=True)]
+    if valid:
+        h, w = (_fitting_size(draw, s, p, 24) for s, p in zip(spans, pair(padding), strict=True))
+    else:
+        h, w = draw(st.integers(1, 24)), draw(st.integers(1, 24))
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), h, w)
+    return shape, draw(st.integers(1, 4)), kernel, stride, padding, dilation
+
+
+@st.composite
+def conv_layer(draw: st.DrawFn, pairs: bool | None = None, bias: bool | None = None) -> tuple[Any, ...]:
+    """(x, weight, bias, stride, padding, dilation) of a 2-D convolution layer with a non-empty
+    output: x (N, C, H, W), weight (F, C, kh, kw), bias (F,) or None (``bias`` None: either),
+    values standard normal rounded to two decimals; stride, padding and dilation ints or
+    (h, w) pairs (``pairs`` None: either)."""
+    dtype = draw(dtypes)
+    n, c, f = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride, padding = draw(int_or_pair(1, 3, pairs)), draw(int_or_pair(0, 2, pairs))
+    dilation = draw(int_or_pair(1, 2, pairs))
+    spans = [d * (k - 1) + 1 for k, d in zip((kh, kw), pair(dilation), strict=True)]
+    h, w = (_fitting_size(draw, s, p, s + 6) for s, p in zip(spans, pair(padding), strict=True))
+    with_bias = draw(st.booleans()) if bias is None else bias
+    g = rng(draw(seeds))
+    x = np.round(g.normal(0.0, 1.0, size=(n, c, h, w)), 2).astype(dtype)
+    weight = np.round(g.normal(0.0, 1.0, size=(f, c, kh, kw)), 2).astype(dtype)
+    b = np.round(g.normal(0.0, 1.0, size=f), 2).astype(dtype) if with_bias else None
+    return x, weight, b, stride, padding, dilation

@@ -1,0 +1,78 @@
+"""NumPy inside: np.pad, tensordot per kernel tap, math.floor sizes; back to a tensor at the end."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
+    if size < 1 or kernel_size < 1 or stride < 1 or dilation < 1 or padding < 0:
+        raise ValueError("size, kernel_size, stride and dilation must be >= 1, padding >= 0")
+    out = (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+    if out < 1:
+        raise ValueError("the kernel does not fit in the padded input")
+    return out
+
+
+def conv2d_output_shape(input_shape, out_channels, kernel_size, stride=1, padding=0, dilation=1):
+    n, c, h, w = input_shape
+    if n < 1 or c < 1 or out_channels < 1:
+        raise ValueError("empty input or no filters")
+    (kh, kw), (sh, sw) = _pair(kernel_size), _pair(stride)
+    (ph, pw), (dh, dw) = _pair(padding), _pair(dilation)
+    return (n, out_channels, conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw))
+
+
+def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    if stride is None:
+        stride = kernel_size
+    if size < 1 or kernel_size < 1 or stride < 1 or dilation < 1 or padding < 0:
+        raise ValueError("size, kernel_size, stride and dilation must be >= 1, padding >= 0")
+    if padding > kernel_size // 2:
+        raise ValueError("padding must be at most half the kernel size")
+    span = size + 2 * padding - dilation * (kernel_size - 1) - 1
+    if ceil_mode:
+        out = -(-span // stride) + 1
+        if (out - 1) * stride >= size + padding:  # the last window must start inside
+            out -= 1
+    else:
+        out = span // stride + 1
+    if out < 1:
+        raise ValueError("the output would be empty")
+    return out
+
+
+def same_padding(kernel_size, dilation=1):
+    if kernel_size < 1 or dilation < 1:
+        raise ValueError("kernel_size and dilation must be >= 1")
+    effective = dilation * (kernel_size - 1) + 1
+    if effective % 2 == 0:
+        raise ValueError(f"an effective kernel of {effective} is even: no symmetric padding keeps the size")
+    return (effective - 1) // 2
+
+
+def conv2d_forward(x, weight, bias, stride=1, padding=0, dilation=1):
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    a = x.detach().cpu().numpy()
+    k = weight.detach().cpu().numpy()
+    n, c, h, w = a.shape
+    f, _, kh, kw = k.shape
+    out_h = math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1
+    out_w = math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1
+    ap = np.pad(a, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    out = np.zeros((n, f, out_h, out_w), dtype=a.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            patch = ap[:, :, u * dh : u * dh + sh * out_h : sh, v * dw : v * dw + sw * out_w : sw][:, :, :out_h, :out_w]
+            out += np.tensordot(patch, k[:, :, u, v], axes=([1], [1])).transpose(0, 3, 1, 2)
+    if bias is not None:
+        out += bias.detach().cpu().numpy()[None, :, None, None]
+    return torch.as_tensor(out, dtype=x.dtype, device=x.device)

@@ -1,0 +1,30 @@
+"""gru_step through torch._VF.gru_cell: forbidden."""
+
+import torch
+
+BREAKS = {"gru_step"}
+
+
+def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_next = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_next = torch.sigmoid(o) * torch.tanh(c_next)
+    return h_next, c_next
+
+
+def lstm_forward(xs, h0, c0, W_ih, W_hh, b_ih, b_hh):
+    h, c = h0, c0
+    hs = []
+    for x in xs:
+        h, c = lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh)
+        hs.append(h)
+    return torch.stack(hs), (h, c)
+
+
+def gru_step(x, h, W_ih, W_hh, b_ih, b_hh):
+    return torch._VF.gru_cell(x, h, W_ih, W_hh, b_ih, b_hh)
+
+
+def rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
+    return torch.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
