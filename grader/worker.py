@@ -53,6 +53,39 @@ def _set_limits(config: dict[str, Any]) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
 
 
+def _protected_paths() -> list[str]:
+    """Where the references and the hidden checks live, as installed (editable or not)."""
+    paths = []
+    for name in ("solutions", "grader.hidden"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None:
+            paths += [os.path.abspath(p) for p in spec.submodule_search_locations or []]
+    return paths
+
+
+# Audit events that name a path as their first argument.
+_PATH_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "os.symlink", "os.link", "shutil.copyfile"})
+
+
+def _install_audit_hook(protected: list[str]) -> None:
+    """Refuse, from now on and for good (an audit hook cannot be removed), to open or list
+    the references and hidden checks by any path, and to use sockets."""
+
+    def refuse(path: str) -> bool:
+        full = os.path.normpath(os.path.abspath(path))
+        return any(full == p or full.startswith(p + os.sep) for p in protected)
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event in _PATH_EVENTS:
+            for arg in args[:2]:
+                if isinstance(arg, (str, bytes, os.PathLike)) and refuse(os.fsdecode(arg)):
+                    raise PermissionError(f"{os.fsdecode(arg)}: the reference solutions cannot be read while grading")
+        elif event.startswith("socket."):
+            raise PermissionError("network access is not allowed while grading")
+
+    sys.addaudithook(hook)
+
+
 class _ImportGuard(importlib.abc.MetaPathFinder):
     """Refuses the grader's own packages; records imports of forbidden libraries made while a
     student function runs. A forbidden import at the top of a module is allowed to proceed:
@@ -262,7 +295,11 @@ def main() -> None:
     fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
     config = json.loads(sys.argv[3])
     _set_limits(config)
+    root = os.path.abspath(config["submission"])
+    # grading the references themselves (mlgrade grade solutions): nothing there to hide
+    protected = [p for p in _protected_paths() if not (root == p or root.startswith(p + os.sep))]
     worker = Worker(config)
+    _install_audit_hook(protected)
     reader = wire.FrameReader(wire.read_exactly_blocking(fd_in), config["request_bytes"])
     # Nothing of the grader stays importable by name for the student's code.
     for name in list(sys.modules):

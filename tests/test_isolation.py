@@ -7,13 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import with_override
+from conftest import REPO, with_override
 
 from grader import batch, engine
 from grader.results import SubmissionResult
 from grader.supervisor import Limits
 
 OPTIONS = engine.Options(limits=Limits(call_seconds=3.0))
+REFERENCE = REPO / "solutions" / "least_squares.py"  # where the editable install keeps it
 
 HOSTILE = {
     "hang": ("fit", "def fit(X, y):\n    while True:\n        pass\n", "timed out after 3 s"),
@@ -34,6 +35,22 @@ HOSTILE = {
         "cannot be imported by a submission",
     ),
     "import grader": ("fit", "def fit(X, y):\n    import grader.engine\n    return None\n", "cannot be imported"),
+    "read solutions": (
+        "fit",
+        f"def fit(X, y):\n    scope = {{}}\n    exec(open({str(REFERENCE)!r}).read(), scope)\n"
+        "    return scope['fit'](X, y)\n",
+        "cannot be read while grading",
+    ),
+    "list hidden checks": (
+        "fit",
+        f"import os\ndef fit(X, y):\n    return os.listdir({str(REPO / 'grader' / 'hidden')!r})\n",
+        "cannot be read while grading",
+    ),
+    "open a socket": (
+        "predict",
+        "import socket\ndef predict(X, w):\n    socket.socket().connect(('127.0.0.1', 9))\n",
+        "network access is not allowed",
+    ),
 }
 
 
