@@ -56,7 +56,6 @@ class Supervisor:
         self.limits = limits
         self.process: subprocess.Popen[bytes] | None = None
         self.output: Any = None
-        self.starts = 0
 
     def __enter__(self) -> Supervisor:
         self.start()  # the worker imports torch while the grader prepares its checks
@@ -114,7 +113,6 @@ class Supervisor:
         os.close(to_worker_r)
         os.close(from_worker_w)
         self.to_worker, self.from_worker = to_worker_w, from_worker_r
-        self.starts += 1
         self.reader = wire.FrameReader(self._read_exactly, self.limits.answer_bytes)
         self.ready = False
         self.start_deadline = time.monotonic() + self.limits.start_seconds
