@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from grader import bank, batch, engine, report
+from grader import bank, batch, engine, report, sandbox
 from grader.results import SubmissionResult
 from grader.supervisor import Limits
 
@@ -96,6 +96,18 @@ def check(exercise: tuple[str, ...], path: Path) -> None:
 @click.option("--exercise", "-e", "selected", multiple=True, help="Grade only this exercise (repeatable).")
 @click.option("--details", is_flag=True, help="Print every submission's checks, not only the summary table.")
 @click.option(
+    "--require-sandbox",
+    "sandbox_mode",
+    flag_value="require",
+    help="Refuse to grade unless the bubblewrap sandbox works here (see SECURITY.md).",
+)
+@click.option(
+    "--no-sandbox",
+    "sandbox_mode",
+    flag_value="off",
+    help="Process-level isolation only, even where bubblewrap is installed.",
+)
+@click.option(
     "--time-limit",
     type=click.FloatRange(min=0.1),
     default=Limits.call_seconds,
@@ -110,6 +122,7 @@ def grade(
     device: str,
     selected: tuple[str, ...],
     details: bool,
+    sandbox_mode: str | None,
     time_limit: float,
 ) -> None:
     """Grade SUBMISSION... (folders with the exercise modules, or .zip files of one)."""
@@ -117,8 +130,16 @@ def grade(
     _check_device(device)
     if not bank.hidden_checks_installed():
         raise click.UsageError("this install has no hidden checks or reference solutions; use mlgrade check instead")
-    options = engine.Options(device=device, limits=Limits(call_seconds=time_limit))
+    mode = sandbox_mode or "auto"
+    try:
+        isolation = sandbox.choose(mode)
+    except sandbox.SandboxUnavailable as exc:
+        raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level") from None
+    options = engine.Options(device=device, limits=Limits(call_seconds=time_limit), sandbox=mode)
     err = Console(stderr=True)
+    if isolation == sandbox.PROCESS and not as_json:
+        reason = "--no-sandbox" if mode == "off" else sandbox.sandbox_problem()
+        err.print(f"Isolation: process level only ({reason}); see SECURITY.md.")
     results = _grade_with_progress(list(submissions), names, options, jobs, err)
     if out is not None:
         report.write_outputs(out, results)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from grader import forbidden, wire
+from grader import forbidden, sandbox, wire
 from grader.checks import Call, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise
 from grader.outputs import ContractViolation, conform, opaque_items
@@ -40,6 +40,7 @@ class SubmissionError(Exception):
 class Options:
     device: str = "cpu"
     limits: Limits = field(default_factory=Limits)
+    sandbox: str = "auto"  # one of sandbox.MODES: "auto", "require" or "off"
 
 
 # -- finding the modules -------------------------------------------------------------------
@@ -223,11 +224,12 @@ def parameter_names(exercise: Exercise) -> dict[str, list[str]]:
 def grade(submission: Path, exercises: list[Exercise], options: Options, name: str | None = None) -> SubmissionResult:
     """Grade one submission on ``exercises``. A broken submission is a graded result; only a
     failure of the grader itself raises."""
-    result = SubmissionResult(submission=name or submission.stem)
+    isolation = sandbox.choose(options.sandbox)
+    result = SubmissionResult(submission=name or submission.stem, isolation=isolation)
     try:
         with opened(submission, [e.name for e in exercises]) as module_dir:
             patterns = sorted({p for e in exercises for f in e.functions for p in f.forbidden})
-            with Supervisor(str(module_dir), options.device, patterns, options.limits) as supervisor:
+            with Supervisor(str(module_dir), options.device, patterns, options.limits, isolation) as supervisor:
                 for exercise in exercises:
                     result.exercises.append(grade_exercise(module_dir, exercise, supervisor, options))
     except SubmissionError as exc:

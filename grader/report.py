@@ -51,10 +51,17 @@ def failures(result: ExerciseResult) -> list[Panel]:
     return panels
 
 
+ISOLATION = {
+    "sandbox": "sandbox (bubblewrap: no network, no reference solutions, no hidden checks mounted)",
+    "process": "process (a separate, resource-limited process with an audit hook; see SECURITY.md)",
+}
+
+
 def render_submission(console: Console, result: SubmissionResult) -> None:
     console.rule(f"[bold]{escape(result.submission)}[/]: {_points(result.score)} / {_points(result.max_score)}")
     if result.error:
         console.print(f"[bold red]{escape(result.error)}[/]")
+    console.print(f"[dim]isolation: {ISOLATION[result.isolation]}[/]")
     for exercise in result.exercises:
         console.print(exercise_table(exercise))
         for panel in failures(exercise):
@@ -63,7 +70,8 @@ def render_submission(console: Console, result: SubmissionResult) -> None:
 
 def summary_table(results: Sequence[SubmissionResult]) -> Table:
     names = _exercise_names(results)
-    table = Table(title="Grades", title_justify="left")
+    levels = sorted({r.isolation for r in results})
+    table = Table(title="Grades", title_justify="left", caption=f"isolation: {', '.join(levels)} (see SECURITY.md)")
     table.add_column("submission")
     for name in names:
         table.add_column(name, justify="right")

@@ -15,15 +15,17 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from grader import wire
+from grader import sandbox, wire
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Limits:
     memory_bytes: int = 2 * 2**30  # address space of the worker
     cpu_seconds: int = 600  # CPU time of the worker over its whole life
     output_bytes: int = 8 * 2**20  # what the student's code may print, and any file it writes
+    processes: int = 32  # processes and threads beyond the worker's first
+    open_files: int = 256
     answer_bytes: int = 64 * 2**20  # one answer over the pipe
 
 
@@ -49,13 +53,17 @@ class WorkerLost(Exception):
 class Supervisor:
     """One submission's worker. Use as a context manager so the worker never outlives it."""
 
-    def __init__(self, submission: str, device: str, forbidden: list[str], limits: Limits) -> None:
+    def __init__(
+        self, submission: str, device: str, forbidden: list[str], limits: Limits, isolation: str = sandbox.PROCESS
+    ) -> None:
         self.submission = os.path.abspath(submission)
         self.device = device
         self.forbidden = forbidden
         self.limits = limits
+        self.isolation = isolation  # sandbox.SANDBOX or sandbox.PROCESS
         self.process: subprocess.Popen[bytes] | None = None
         self.output: Any = None
+        self.home: str | None = None  # the worker's private folder: its copy of the submission, its tmp
 
     def __enter__(self) -> Supervisor:
         self.start()  # the worker imports torch while the grader prepares its checks
@@ -67,21 +75,34 @@ class Supervisor:
     # -- process lifecycle -----------------------------------------------------------------
 
     def start(self) -> None:
+        """A fresh worker on a fresh private copy of the submission."""
+        sandboxed = self.isolation == sandbox.SANDBOX
+        uid = sandbox.worker_uid() if sandboxed else None
+        self.home = tempfile.mkdtemp(prefix="mlgrade-worker-")
+        copy = sandbox.prepare_home(Path(self.home), Path(self.submission), uid)
+        inside = sandbox.SUBMISSION if sandboxed else str(copy)
+        tmp = "/tmp" if sandboxed else os.path.join(self.home, "tmp")
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         config = {
-            "submission": self.submission,
+            "submission": inside,
+            "writable": [inside, tmp],
+            "uid": uid,
             "device": self.device,
             "forbidden": self.forbidden,
             # CUDA reserves far more address space than it uses: no address-space limit there
             "memory_bytes": resource.RLIM_INFINITY if self.device == "cuda" else self.limits.memory_bytes,
             "cpu_seconds": self.limits.cpu_seconds,
             "output_bytes": self.limits.output_bytes,
+            "processes": self.limits.processes,
+            "open_files": self.limits.open_files,
             "request_bytes": 1 << 30,
         }
         self.output = tempfile.TemporaryFile(prefix="mlgrade-worker-output-")  # noqa: SIM115 - lives with the worker
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "TMPDIR": tmp,
+            "HOME": inside,
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
@@ -91,22 +112,15 @@ class Supervisor:
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
             if key in os.environ:
                 env[key] = os.environ[key]
+        worker = [sys.executable, "-I", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w)]
+        worker.append(json.dumps(config))
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-I",
-                "-B",
-                "-m",
-                "grader.worker",
-                str(to_worker_r),
-                str(from_worker_w),
-                json.dumps(config),
-            ],
+            sandbox.command(worker, copy, self.device, uid) if sandboxed else worker,
             stdin=subprocess.DEVNULL,
             stdout=self.output,
             stderr=self.output,
             pass_fds=(to_worker_r, from_worker_w),
-            cwd=self.submission,
+            cwd=self.home if sandboxed else copy,
             env=env,
             process_group=0,
         )
@@ -134,6 +148,9 @@ class Supervisor:
             os.close(fd)
         self.output.close()
         self.process = None
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None
 
     # -- calls ---------------------------------------------------------------------------
 

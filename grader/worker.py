@@ -34,10 +34,34 @@ from typing import Any
 
 import numpy as np
 
-from grader import wire
+from grader import sandbox, wire
 
 # Imported by nobody from student code: the references, and the grader itself.
 BLOCKED_PACKAGES = ("solutions", "grader", "tests")
+
+
+def _switch_user(uid: int) -> None:
+    """Drop root for a uid of the worker's own (sandbox only, see grader/sandbox.py): setuid
+    clears every capability, and the kernel exempts root, not other users, from RLIMIT_NPROC."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _tasks_of_this_user() -> int:
+    """Processes and threads running under this uid (what RLIMIT_NPROC counts)."""
+    uid, count = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            count += int(fields.get("Threads", "1"))
+    return count
 
 
 def _set_limits(config: dict[str, Any]) -> None:
@@ -47,43 +71,99 @@ def _set_limits(config: dict[str, Any]) -> None:
     limit(resource.RLIMIT_AS, config["memory_bytes"])
     limit(resource.RLIMIT_CPU, config["cpu_seconds"])
     limit(resource.RLIMIT_FSIZE, config["output_bytes"])
+    limit(resource.RLIMIT_NOFILE, config["open_files"])
+    # RLIMIT_NPROC counts every task of the uid: leave room for what already runs under it
+    limit(resource.RLIMIT_NPROC, _tasks_of_this_user() + config["processes"])
     limit(resource.RLIMIT_CORE, 0)
     # CPython ignores SIGXFSZ; restore the default so a flood of output ends the worker at
     # once (the supervisor reports it) instead of failing every later print of the student.
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
 
 
-def _protected_paths() -> list[str]:
-    """Where the references and the hidden checks live, as installed (editable or not)."""
-    paths = []
-    for name in ("solutions", "grader.hidden"):
-        spec = importlib.util.find_spec(name)
-        if spec is not None:
-            paths += [os.path.abspath(p) for p in spec.submodule_search_locations or []]
-    return paths
+# Audit events (sys.addaudithook) by what they do; their arguments start with the paths.
+_READ_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "os.symlink", "os.link", "shutil.copyfile"})
+_WRITE_EVENTS = frozenset(
+    {
+        "os.remove",
+        "os.rmdir",
+        "os.mkdir",
+        "os.rename",
+        "os.chmod",
+        "os.chown",
+        "os.truncate",
+        "os.utime",
+        "os.link",
+        "os.symlink",
+        "os.setxattr",
+        "os.removexattr",
+        "os.mknod",
+        "os.mkfifo",
+        "shutil.copyfile",
+        "shutil.copytree",
+        "shutil.move",
+        "shutil.rmtree",
+    }
+)
+_PROCESS_EVENTS = frozenset(
+    {"os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen", "pty.spawn"}
+)
+_SIGNAL_EVENTS = frozenset({"os.kill", "os.killpg", "signal.pthread_kill"})
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 
-# Audit events that name a path as their first argument.
-_PATH_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "os.symlink", "os.link", "shutil.copyfile"})
+def _install_audit_hook(protected: list[str], writable: list[str], blocked_imports: tuple[str, ...]) -> None:
+    """From now on and for good (an audit hook cannot be removed), refuse: reading or listing
+    the references and hidden checks by any path; writing outside the worker's own folders;
+    starting processes; signalling any process but itself; ctypes (a way around all of this);
+    sockets; importing the grader's packages."""
+    me = os.getpid()
 
+    def under(path: Any, roots: list[str]) -> bool:
+        full = os.path.realpath(os.fsdecode(path))
+        return any(full == r or full.startswith(r + os.sep) for r in roots)
 
-def _install_audit_hook(protected: list[str]) -> None:
-    """Refuse, from now on and for good (an audit hook cannot be removed), to open or list
-    the references and hidden checks by any path, and to use sockets."""
+    def paths(args: tuple[Any, ...]) -> list[Any]:
+        return [a for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))]
 
-    def refuse(path: str) -> bool:
-        full = os.path.normpath(os.path.abspath(path))
-        return any(full == p or full.startswith(p + os.sep) for p in protected)
+    def writes(event: str, args: tuple[Any, ...]) -> bool:
+        if event != "open":
+            return event in _WRITE_EVENTS
+        mode, flags = (*args, None, None)[1:3]
+        return bool(isinstance(flags, int) and flags & _WRITE_FLAGS) or (
+            isinstance(mode, str) and any(c in mode for c in "wax+")
+        )
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event in _PATH_EVENTS:
-            for arg in args[:2]:
-                if isinstance(arg, (str, bytes, os.PathLike)) and refuse(os.fsdecode(arg)):
-                    raise PermissionError(f"{os.fsdecode(arg)}: the reference solutions cannot be read while grading")
+        if event in _READ_EVENTS and any(under(p, protected) for p in paths(args)):
+            path = os.fsdecode(paths(args)[0])
+            raise PermissionError(f"{path}: the reference solutions cannot be read while grading")
+        if (event in _WRITE_EVENTS or event == "open") and writes(event, args):
+            targets = paths(args)[-1:] if event in ("os.symlink", "os.link", "shutil.copyfile") else paths(args)
+            if any(not under(p, writable) for p in targets):
+                raise PermissionError(f"{os.fsdecode(targets[0])}: only the submission's own folder can be written to")
+        elif event in _PROCESS_EVENTS:
+            raise PermissionError("starting processes is not allowed while grading")
+        elif event in _SIGNAL_EVENTS and not (event == "os.kill" and args[0] == me):
+            raise PermissionError("signalling other processes is not allowed while grading")
+        elif event.startswith("ctypes."):
+            raise PermissionError("ctypes is not allowed while grading")
         elif event.startswith("socket."):
             raise PermissionError("network access is not allowed while grading")
+        elif event == "import" and str(args[0]).partition(".")[0] in blocked_imports:
+            raise ImportError(f"'{args[0]}' cannot be imported by a submission")
 
     sys.addaudithook(hook)
+
+
+def _disable_unaudited_fork() -> None:
+    """subprocess's fork_exec raises no audit event: replace it on the one module object
+    every caller shares (a fresh import of it is refused by the audit hook)."""
+    import _posixsubprocess
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise PermissionError("starting processes is not allowed while grading")
+
+    _posixsubprocess.fork_exec = refuse  # type: ignore[assignment]
 
 
 class _ImportGuard(importlib.abc.MetaPathFinder):
@@ -115,6 +195,8 @@ class Worker:
         torch.set_num_threads(1)
         self.root = config["submission"]
         self.device = torch.device(config["device"])
+        if self.device.type == "cuda":
+            torch.zeros(1, device=self.device)  # CUDA starts now, before the audit hook refuses ctypes
         self.modules: dict[str, types.ModuleType | BaseException] = {}
         self.kept: dict[str, Any] = {}  # results kept for a later call (opaque caches)
         self.received: list[Any] = []  # the tensors of this call's arguments, in wire order
@@ -294,12 +376,14 @@ class Worker:
 def main() -> None:
     fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
     config = json.loads(sys.argv[3])
+    if config.get("uid") is not None:
+        _switch_user(config["uid"])
     _set_limits(config)
-    root = os.path.abspath(config["submission"])
-    # grading the references themselves (mlgrade grade solutions): nothing there to hide
-    protected = [p for p in _protected_paths() if not (root == p or root.startswith(p + os.sep))]
+    protected = sandbox.protected_paths()
     worker = Worker(config)
-    _install_audit_hook(protected)
+    _disable_unaudited_fork()
+    writable = [os.path.realpath(p) for p in config["writable"]]
+    _install_audit_hook(protected, writable, (*BLOCKED_PACKAGES, "_posixsubprocess"))
     reader = wire.FrameReader(wire.read_exactly_blocking(fd_in), config["request_bytes"])
     # Nothing of the grader stays importable by name for the student's code.
     for name in list(sys.modules):

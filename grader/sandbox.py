@@ -1,0 +1,178 @@
+"""How a worker process is confined: the two isolation levels and bubblewrap's command line.
+
+``sandbox``: the worker runs under bubblewrap (``bwrap``) in its own mount, pid, network, IPC
+and UTS namespaces. It sees a read-only Python environment in which the reference solutions
+and the hidden checks are not mounted, its private copy of the submission at /submission, a
+small private /tmp, and nothing else of the machine: no network, no other process, no home
+directory, no grades. It dies with its parent. When the grader runs as root, the worker drops
+to a uid of its own, so that the process limit holds.
+
+``process``: without bubblewrap, the worker is a plain process with the same resource limits,
+import guard and audit hook (grader/worker.py); see SECURITY.md for what that does not stop.
+
+The level is chosen once per grading process (``choose``), recorded in every result, and
+``--require-sandbox`` turns a missing sandbox into an error instead of a fallback.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import importlib.util
+import os
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SANDBOX = "sandbox"
+PROCESS = "process"
+MODES = ("auto", "require", "off")  # --sandbox as the engine sees it
+
+SUBMISSION = "/submission"  # where the worker finds the submission inside the sandbox
+TMP_BYTES = 64 * 2**20  # the sandbox's private /tmp
+
+
+class SandboxUnavailable(Exception):
+    """The sandbox was required and cannot be had here; the message says why and what to do."""
+
+
+def choose(mode: str) -> str:
+    """The isolation level for ``mode``: "auto" (the sandbox where it works), "require"
+    (the sandbox or SandboxUnavailable), "off" (process level)."""
+    if mode == "off":
+        return PROCESS
+    problem = sandbox_problem()
+    if problem is None:
+        return SANDBOX
+    if mode == "require":
+        raise SandboxUnavailable(problem)
+    return PROCESS
+
+
+def worker_uid() -> int | None:
+    """The uid a sandboxed worker switches to: its own, when the grader is root (the kernel
+    exempts root from the process limit); None to keep the grader's own uid."""
+    if os.geteuid() != 0:
+        return None
+    return 100_000 + os.getpid() % 60_000  # one per grading process: one live worker each
+
+
+@functools.cache
+def sandbox_problem() -> str | None:
+    """None when bubblewrap can sandbox a worker here, else why not (cached per process)."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    with tempfile.TemporaryDirectory(prefix="mlgrade-probe-") as home:
+        submission = prepare_home(Path(home), None, worker_uid())
+        probe = [sys.executable, "-I", "-B", "-c", "import grader.wire"]
+        try:
+            done = subprocess.run(
+                command(probe, submission, "cpu", worker_uid()),
+                capture_output=True,
+                timeout=60,
+                stdin=subprocess.DEVNULL,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bubblewrap could not be started: {exc}"
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or [f"exit status {done.returncode}"]
+        return f"bubblewrap is installed but cannot sandbox here ({lines[-1]})"
+    return None
+
+
+def prepare_home(home: Path, submission: Path | None, uid: int | None, max_bytes: int = 64 * 2**20) -> Path:
+    """A private copy of the submission's regular files under ``home``, owned by the worker's
+    uid; returns the copy's folder. Symbolic links are left out (they could point at the
+    references), as are files past ``max_bytes`` in all."""
+    target = home / "submission"
+    target.mkdir()
+    (home / "tmp").mkdir()
+    if submission is not None:
+        budget = max_bytes
+        for root, dirs, files in os.walk(submission):
+            rel = Path(root).relative_to(submission)
+            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d)) and d != "__pycache__"]
+            for d in dirs:
+                (target / rel / d).mkdir()
+            for name in files:
+                source = Path(root) / name
+                if source.is_symlink() or not source.is_file():
+                    continue
+                budget -= source.stat().st_size
+                if budget < 0:
+                    break
+                shutil.copyfile(source, target / rel / name)
+    if uid is not None:
+        for root, dirs, files in os.walk(home):
+            for name in [*dirs, *files]:
+                os.chown(os.path.join(root, name), uid, uid)
+        os.chown(home, uid, uid)
+    return target
+
+
+def protected_paths() -> list[str]:
+    """Where the reference solutions and the hidden checks are installed (editable or not)."""
+    paths = []
+    for name in ("solutions", "grader.hidden"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None:
+            paths += [os.path.realpath(p) for p in spec.submodule_search_locations or []]
+    return paths
+
+
+def _python_paths() -> list[str]:
+    """What the worker's interpreter reads: the (base) installation, the environment's
+    site-packages and the grader package itself."""
+    grader_dir = Path(__file__).resolve().parent
+    candidates = [
+        sys.prefix,
+        sys.exec_prefix,
+        sys.base_prefix,
+        sys.base_exec_prefix,
+        os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))),
+        *site.getsitepackages(),
+        str(grader_dir),
+    ]
+    paths = sorted({os.path.realpath(p) for p in candidates if os.path.isdir(p)} | {os.path.abspath(sys.prefix)})
+    # the outermost of nested paths: binding a parent after its child would hide the child
+    return [p for p in paths if not any(p != q and p.startswith(q + os.sep) for q in paths)]
+
+
+def command(worker: list[str], submission: Path, device: str, uid: int | None) -> list[str]:
+    """bwrap's command line running ``worker`` with ``submission`` (a prepared copy) at
+    /submission. The worker itself switches to ``uid`` (see worker.py)."""
+    args = ["bwrap"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
+        if os.path.exists(etc):
+            args += ["--ro-bind", etc, etc]
+    binds = [p for p in _python_paths() if not p.startswith("/usr/")]
+    made: set[str] = {"/"}
+    for path in binds:  # parents world-traversable, or a worker with its own uid cannot reach them
+        for parent in reversed(Path(path).parents):
+            if str(parent) not in made:
+                made.add(str(parent))
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", path, path]
+    for path in protected_paths():  # mounted over with an empty folder
+        if any(path == b or path.startswith(b + os.sep) for b in [*binds, "/usr"]):
+            args += ["--tmpfs", path]
+    if device == "cuda":
+        for node in sorted(glob.glob("/dev/nvidia*")):
+            args += ["--dev-bind", node, node]
+        args += ["--ro-bind", "/sys", "/sys"]
+    args += ["--bind", str(submission), SUBMISSION]
+    args += ["--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    args += ["--die-with-parent", "--new-session", "--chdir", SUBMISSION]
+    if uid is not None:  # only to drop to ``uid``: setuid clears every capability
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    return [*args, *worker]

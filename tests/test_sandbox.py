@@ -1,0 +1,112 @@
+"""Choosing the isolation level: the sandbox where bubblewrap works, a fallback to process
+level that says why, --require-sandbox refusing to grade without it, and the level in every
+report. The attacks themselves are in test_attacks.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+
+from grader import sandbox
+from grader.cli import cli
+
+SOLUTIONS = str(REPO / "solutions")
+needs_sandbox = pytest.mark.skipif(sandbox.sandbox_problem() is not None, reason=f"{sandbox.sandbox_problem()}")
+
+
+@pytest.fixture
+def fresh_probe() -> Iterator[None]:
+    """The probe's answer is cached per process: forget it before and after the test."""
+    sandbox.sandbox_problem.cache_clear()
+    yield
+    sandbox.sandbox_problem.cache_clear()
+
+
+def grade(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["grade", SOLUTIONS, "-e", "metrics", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def without_bwrap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake: str | None = None) -> None:
+    """PATH with python but no working bwrap: none at all, or ``fake`` as bwrap's script."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if fake is not None:
+        (bin_dir / "bwrap").write_text(fake)
+        (bin_dir / "bwrap").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+
+
+@needs_sandbox
+def test_sandbox_is_used_where_it_works_and_reported() -> None:
+    code, out, _ = grade("--json", "--require-sandbox")
+    assert code == 0
+    (graded,) = json.loads(out)
+    assert graded["isolation"] == "sandbox"
+    assert graded["score"] == graded["max_score"]
+
+
+def test_no_sandbox_grades_at_process_level_and_says_so() -> None:
+    code, out, err = grade("--no-sandbox")
+    assert code == 0
+    assert "Isolation: process level only (--no-sandbox)" in err
+    assert "isolation: process" in out
+
+
+@pytest.mark.usefixtures("fresh_probe")
+def test_require_sandbox_refuses_without_bwrap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    without_bwrap(monkeypatch, tmp_path)
+    code, out, err = grade("--require-sandbox")
+    assert code == 2
+    assert "--require-sandbox: bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)" in err
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.usefixtures("fresh_probe")
+def test_broken_bwrap_falls_back_to_process_level_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    without_bwrap(
+        monkeypatch, tmp_path, fake="#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n"
+    )
+    code, out, err = grade()
+    assert code == 0 and "isolation: process" in out
+    assert "process level only (bubblewrap is installed but cannot sandbox here" in err
+    assert "No permissions to create new namespace" in err
+    code, _, err = grade("--require-sandbox")
+    assert code == 2 and "cannot sandbox here" in err
+
+
+@needs_sandbox
+def test_the_sandbox_mounts_no_reference_and_no_hidden_check(tmp_path: Path) -> None:
+    """The worker's file system seen from inside, with bwrap's command line as the supervisor
+    builds it: the references are absent, the hidden checks an empty folder, and the root holds
+    only the system, the Python environment, /submission and the private /tmp."""
+    hidden = REPO / "grader" / "hidden"
+    look = f"""
+import importlib.util, json, os
+print(json.dumps({{
+    "root": sorted(os.listdir("/")),
+    "solutions importable": importlib.util.find_spec("solutions") is not None,
+    "solutions on disk": os.path.exists({str(REPO / "solutions")!r}),
+    "hidden": os.listdir({str(hidden)!r}) if os.path.isdir({str(hidden)!r}) else [],
+}}))
+"""
+    (tmp_path / "home").mkdir()
+    copy = sandbox.prepare_home(tmp_path / "home", None, None)
+    command = sandbox.command([sys.executable, "-I", "-c", look], copy, "cpu", None)
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env={"PATH": os.environ["PATH"]})
+    seen = json.loads(done.stdout)
+    assert not seen["solutions importable"] and not seen["solutions on disk"]
+    assert seen["hidden"] == []
+    python = {Path(p).parts[1] for p in (sys.prefix, sys.base_prefix, str(REPO))}
+    system = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "tmp", "submission"}
+    assert set(seen["root"]) <= system | python, seen["root"]
