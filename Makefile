@@ -20,10 +20,10 @@ demo: install
 	$(BIN)/mlgrade grade solutions samples/buggy_student --details --out grades/demo
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .

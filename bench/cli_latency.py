@@ -3,7 +3,8 @@
     .venv/bin/python bench/cli_latency.py [--repeat 5]
 
 Prints the median and spread of each command's wall time, measured in one run so the
-figures compare with each other.
+figures compare with each other. Where bubblewrap works, plain commands run sandboxed; the
+--no-sandbox rows give the process-level cost on the same machine.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ COMMANDS = {
     "mlgrade check least_squares (reference)": [*MLGRADE, "check", "least_squares", "--path", "solutions"],
     "mlgrade check (all, stubs)": [*MLGRADE, "check", "--path", "exercises"],
     "mlgrade grade solutions": [*MLGRADE, "grade", "solutions"],
+    "mlgrade grade solutions --no-sandbox": [*MLGRADE, "grade", "solutions", "--no-sandbox"],
     "mlgrade grade exercises (stubs)": [*MLGRADE, "grade", "exercises"],
+    "mlgrade grade exercises --no-sandbox": [*MLGRADE, "grade", "exercises", "--no-sandbox"],
     "python -c 'import torch' (floor)": [sys.executable, "-c", "import torch"],
 }
 

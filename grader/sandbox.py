@@ -52,6 +52,12 @@ def choose(mode: str) -> str:
     return PROCESS
 
 
+def python() -> str:
+    """This interpreter's path without ``..`` (the sandbox lacks the folders it would cross);
+    not resolved further, since a virtual environment is found through its own path."""
+    return os.path.normpath(os.path.abspath(sys.executable))
+
+
 def worker_uid() -> int | None:
     """The uid a sandboxed worker switches to: its own, when the grader is root (the kernel
     exempts root from the process limit); None to keep the grader's own uid."""
@@ -67,7 +73,7 @@ def sandbox_problem() -> str | None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     with tempfile.TemporaryDirectory(prefix="mlgrade-probe-") as home:
         submission = prepare_home(Path(home), None, worker_uid())
-        probe = [sys.executable, "-I", "-B", "-c", "import grader.wire"]
+        probe = [python(), "-I", "-B", "-c", "import grader.wire"]
         try:
             done = subprocess.run(
                 command(probe, submission, "cpu", worker_uid()),
@@ -133,6 +139,7 @@ def _python_paths() -> list[str]:
         sys.base_prefix,
         sys.base_exec_prefix,
         os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))),
+        os.path.dirname(os.path.dirname(python())),
         *site.getsitepackages(),
         str(grader_dir),
     ]

@@ -1,11 +1,13 @@
 """Runs a submission's worker process and talks to it; kills and replaces it when it misbehaves.
 
-The grader side of the isolation contract (SPEC, last section): one worker per submission,
-reused for all its checks; a per-call time limit enforced here with a deadline on every read;
-memory, CPU and output limits set by the worker on itself before any student code runs; a
-worker that hangs, dies, exits or floods its output is killed, its process group with it, and
-the call fails with a :class:`WorkerLost` that says what happened. The next call starts a
-fresh worker.
+The grader side of the isolation contract (SPEC, last section; SECURITY.md): one worker per
+submission, reused for all its checks, each start on a fresh private copy of the submission,
+under bubblewrap at the sandbox level (grader/sandbox.py); a per-call time limit enforced here
+with a deadline on every read; memory, CPU, process, file and output limits set by the worker
+on itself before any student code runs; a worker that hangs, dies, exits or floods its output
+is killed, its process group (and at the sandbox level, its pid namespace) with it, and the
+call fails with a :class:`WorkerLost` that says what happened. The next call starts a fresh
+worker.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ class Supervisor:
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
             if key in os.environ:
                 env[key] = os.environ[key]
-        worker = [sys.executable, "-I", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w)]
+        worker = [sandbox.python(), "-I", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w)]
         worker.append(json.dumps(config))
         self.process = subprocess.Popen(
             sandbox.command(worker, copy, self.device, uid) if sandboxed else worker,

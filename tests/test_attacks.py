@@ -50,8 +50,9 @@ SENTINEL = '[{"sentinel": "grades.json as it was before grading"}]'
 
 
 def stray_workers() -> list[str]:
-    """Command lines of worker processes still alive a few seconds after grading (the kernel
-    ends a sandbox's processes asynchronously once its pid namespace's first process dies)."""
+    """Worker processes still alive a few seconds after grading: this test's own (descendants
+    of this process) and orphans (reparented to init, as an escaped fork would be). The
+    kernel ends a sandbox's processes asynchronously once its pid namespace's first dies."""
     for _ in range(50):
         found = _workers()
         if not found:
@@ -60,14 +61,24 @@ def stray_workers() -> list[str]:
     return found
 
 
+def _parent(pid: str) -> str:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rpartition(")")[2].split()[1]  # the field after the state
+
+
 def _workers() -> list[str]:
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
+            if "grader.worker" not in cmdline:
+                continue
+            chain = [_parent(pid)]
+            while chain[-1] not in ("0", "1"):
+                chain.append(_parent(chain[-1]))
+        except (OSError, IndexError):
             continue
-        if "grader.worker" in cmdline:
+        if str(os.getpid()) in chain or chain[0] == "1":
             found.append(cmdline[:200])
     return found
 
