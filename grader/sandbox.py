@@ -73,7 +73,7 @@ def sandbox_problem() -> str | None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     with tempfile.TemporaryDirectory(prefix="mlgrade-probe-") as home:
         submission = prepare_home(Path(home), None, worker_uid())
-        probe = [python(), "-I", "-B", "-c", "import grader.wire"]
+        probe = [python(), "-I", "-B", "-c", "import grader"]  # python runs, the grader is there
         try:
             done = subprocess.run(
                 command(probe, submission, "cpu", worker_uid()),
