@@ -24,7 +24,6 @@ import shutil
 import site
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 SANDBOX = "sandbox"
@@ -33,6 +32,7 @@ MODES = ("auto", "require", "off")  # --sandbox as the engine sees it
 
 SUBMISSION = "/submission"  # where the worker finds the submission inside the sandbox
 TMP_BYTES = 64 * 2**20  # the sandbox's private /tmp
+SUBMISSION_BYTES = 64 * 2**20  # the most of a submission's files copied for the worker
 
 
 class SandboxUnavailable(Exception):
@@ -71,52 +71,73 @@ def sandbox_problem() -> str | None:
     """None when bubblewrap can sandbox a worker here, else why not (cached per process)."""
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    with tempfile.TemporaryDirectory(prefix="mlgrade-probe-") as home:
-        submission = prepare_home(Path(home), None, worker_uid())
-        probe = [python(), "-I", "-B", "-c", "import grader"]  # python runs, the grader is there
-        try:
-            done = subprocess.run(
-                command(probe, submission, "cpu", worker_uid()),
-                capture_output=True,
-                timeout=60,
-                stdin=subprocess.DEVNULL,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"bubblewrap could not be started: {exc}"
+    probe = [python(), "-I", "-B", "-c", "import grader"]  # python runs, the grader is there
+    try:
+        done = subprocess.run(
+            command(probe, stage(None)[0], "cpu", worker_uid()),
+            capture_output=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap could not be started: {exc}"
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or [f"exit status {done.returncode}"]
         return f"bubblewrap is installed but cannot sandbox here ({lines[-1]})"
     return None
 
 
-def prepare_home(home: Path, submission: Path | None, uid: int | None, max_bytes: int = 64 * 2**20) -> Path:
-    """A private copy of the submission's regular files under ``home``, owned by the worker's
-    uid; returns the copy's folder. Symbolic links are left out (they could point at the
-    references), as are files past ``max_bytes`` in all."""
+def submission_files(submission: Path, max_bytes: int = SUBMISSION_BYTES, max_files: int = 256) -> list[Path]:
+    """The submission's regular files, as paths relative to it: symbolic links are left out
+    (they could point at the references), and so are __pycache__ and whatever comes past
+    ``max_bytes`` or ``max_files`` in all."""
+    found: list[Path] = []
+    budget = max_bytes
+    for root, dirs, files in os.walk(submission):
+        dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d)) and d != "__pycache__")
+        for name in sorted(files):
+            path = Path(root) / name
+            if path.is_symlink() or not path.is_file() or len(found) >= max_files:
+                continue
+            budget -= path.stat().st_size
+            if budget >= 0:
+                found.append(path.relative_to(submission))
+    return found
+
+
+def prepare_home(home: Path, submission: Path | None, uid: int | None) -> Path:
+    """The process level's private copy of the submission under ``home``, next to a private
+    tmp folder, all owned by ``uid`` when given; returns the copy's folder."""
     target = home / "submission"
     target.mkdir()
     (home / "tmp").mkdir()
-    if submission is not None:
-        budget = max_bytes
-        for root, dirs, files in os.walk(submission):
-            rel = Path(root).relative_to(submission)
-            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d)) and d != "__pycache__"]
-            for d in dirs:
-                (target / rel / d).mkdir()
-            for name in files:
-                source = Path(root) / name
-                if source.is_symlink() or not source.is_file():
-                    continue
-                budget -= source.stat().st_size
-                if budget < 0:
-                    break
-                shutil.copyfile(source, target / rel / name)
+    for rel in submission_files(submission) if submission is not None else []:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(submission or "", rel), target / rel)
     if uid is not None:
         for root, dirs, files in os.walk(home):
             for name in [*dirs, *files]:
                 os.chown(os.path.join(root, name), uid, uid)
         os.chown(home, uid, uid)
     return target
+
+
+def stage(submission: Path | None) -> tuple[list[str], list[int]]:
+    """bwrap arguments that build the sandbox's /submission: a private tmpfs holding a copy
+    of the submission's files, read-only to the worker, which may add files of its own.
+    Returns the arguments and the open descriptors bwrap copies from (to pass, then close)."""
+    args = ["--size", str(SUBMISSION_BYTES), "--perms", "1777", "--tmpfs", SUBMISSION]
+    fds: list[int] = []
+    made: set[Path] = {Path(".")}
+    for rel in submission_files(submission) if submission is not None else []:
+        for parent in reversed(rel.parents):
+            if parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", f"{SUBMISSION}/{parent}"]
+        fd = os.open(Path(submission or "", rel), os.O_RDONLY | os.O_NOFOLLOW)
+        fds.append(fd)
+        args += ["--perms", "0644", "--file", str(fd), f"{SUBMISSION}/{rel}"]
+    return args, fds
 
 
 def protected_paths() -> list[str]:
@@ -148,10 +169,11 @@ def _python_paths() -> list[str]:
     return [p for p in paths if not any(p != q and p.startswith(q + os.sep) for q in paths)]
 
 
-def command(worker: list[str], submission: Path, device: str, uid: int | None) -> list[str]:
-    """bwrap's command line running ``worker`` with ``submission`` (a prepared copy) at
-    /submission. The worker itself switches to ``uid`` (see worker.py)."""
-    args = ["bwrap"]
+def command(worker: list[str], staged: list[str], device: str, uid: int | None) -> list[str]:
+    """bwrap's command line running ``worker``, with /submission built by ``staged`` (from
+    ``stage``). The worker itself switches to ``uid`` (see worker.py)."""
+    # mounts first: a Python environment under /tmp, or a GPU's device node, goes on top of them
+    args = ["bwrap", "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -161,7 +183,7 @@ def command(worker: list[str], submission: Path, device: str, uid: int | None) -
         if os.path.exists(etc):
             args += ["--ro-bind", etc, etc]
     binds = [p for p in _python_paths() if not p.startswith("/usr/")]
-    made: set[str] = {"/"}
+    made: set[str] = {"/", "/tmp"}
     for path in binds:  # parents world-traversable, or a worker with its own uid cannot reach them
         for parent in reversed(Path(path).parents):
             if str(parent) not in made:
@@ -175,9 +197,7 @@ def command(worker: list[str], submission: Path, device: str, uid: int | None) -
         for node in sorted(glob.glob("/dev/nvidia*")):
             args += ["--dev-bind", node, node]
         args += ["--ro-bind", "/sys", "/sys"]
-    args += ["--bind", str(submission), SUBMISSION]
-    args += ["--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
-    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += staged
     args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     args += ["--die-with-parent", "--new-session", "--chdir", SUBMISSION]
     if uid is not None:  # only to drop to ``uid``: setuid clears every capability

@@ -76,13 +76,18 @@ class Supervisor:
     # -- process lifecycle -----------------------------------------------------------------
 
     def start(self) -> None:
-        """A fresh worker on a fresh private copy of the submission."""
+        """A fresh worker on a fresh private copy of the submission: on the sandbox's tmpfs,
+        or at the process level in a private temporary folder."""
         sandboxed = self.isolation == sandbox.SANDBOX
         uid = sandbox.worker_uid() if sandboxed else None
-        self.home = tempfile.mkdtemp(prefix="mlgrade-worker-")
-        copy = sandbox.prepare_home(Path(self.home), Path(self.submission), uid)
-        inside = sandbox.SUBMISSION if sandboxed else str(copy)
-        tmp = "/tmp" if sandboxed else os.path.join(self.home, "tmp")
+        if sandboxed:  # the copy goes on the sandbox's own tmpfs
+            staged, files = sandbox.stage(Path(self.submission))
+            inside, tmp = sandbox.SUBMISSION, "/tmp"
+        else:
+            staged, files = [], []
+            self.home = tempfile.mkdtemp(prefix="mlgrade-worker-")
+            inside = str(sandbox.prepare_home(Path(self.home), Path(self.submission), None))
+            tmp = os.path.join(self.home, "tmp")
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         config = {
@@ -115,16 +120,20 @@ class Supervisor:
                 env[key] = os.environ[key]
         worker = [sandbox.python(), "-I", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w)]
         worker.append(json.dumps(config))
-        self.process = subprocess.Popen(
-            sandbox.command(worker, copy, self.device, uid) if sandboxed else worker,
-            stdin=subprocess.DEVNULL,
-            stdout=self.output,
-            stderr=self.output,
-            pass_fds=(to_worker_r, from_worker_w),
-            cwd=self.home if sandboxed else copy,
-            env=env,
-            process_group=0,
-        )
+        try:
+            self.process = subprocess.Popen(
+                sandbox.command(worker, staged, self.device, uid) if sandboxed else worker,
+                stdin=subprocess.DEVNULL,
+                stdout=self.output,
+                stderr=self.output,
+                pass_fds=(to_worker_r, from_worker_w, *files),
+                cwd="/" if sandboxed else inside,
+                env=env,
+                process_group=0,
+            )
+        finally:
+            for fd in files:
+                os.close(fd)
         os.close(to_worker_r)
         os.close(from_worker_w)
         self.to_worker, self.from_worker = to_worker_w, from_worker_r

@@ -86,7 +86,7 @@ def test_broken_bwrap_falls_back_to_process_level_with_the_reason(
 
 
 @needs_sandbox
-def test_the_sandbox_mounts_no_reference_and_no_hidden_check(tmp_path: Path) -> None:
+def test_the_sandbox_mounts_no_reference_and_no_hidden_check() -> None:
     """The worker's file system seen from inside, with bwrap's command line as the supervisor
     builds it: the references are absent, the hidden checks an empty folder, and the root holds
     only the system, the Python environment, /submission and the private /tmp."""
@@ -100,9 +100,7 @@ print(json.dumps({{
     "hidden": os.listdir({str(hidden)!r}) if os.path.isdir({str(hidden)!r}) else [],
 }}))
 """
-    (tmp_path / "home").mkdir()
-    copy = sandbox.prepare_home(tmp_path / "home", None, None)
-    command = sandbox.command([sys.executable, "-I", "-c", look], copy, "cpu", None)
+    command = sandbox.command([sandbox.python(), "-I", "-c", look], sandbox.stage(None)[0], "cpu", None)
     done = subprocess.run(command, capture_output=True, text=True, check=True, env={"PATH": os.environ["PATH"]})
     seen = json.loads(done.stdout)
     assert not seen["solutions importable"] and not seen["solutions on disk"]
