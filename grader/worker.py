@@ -113,7 +113,8 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 def _install_audit_hook(protected: list[str], writable: list[str], blocked_imports: tuple[str, ...]) -> None:
     """From now on and for good (an audit hook cannot be removed), refuse: reading or listing
-    the references and hidden checks by any path; writing outside the worker's own folders;
+    the references and hidden checks by any path, or anything of another process under /proc
+    (its cwd and root lead to files the paths above do not name); writing outside the worker's own folders;
     starting processes; signalling any process but itself; ctypes (a way around all of this);
     sockets; importing the grader's packages."""
     me = os.getpid()
@@ -133,10 +134,18 @@ def _install_audit_hook(protected: list[str], writable: list[str], blocked_impor
             isinstance(mode, str) and any(c in mode for c in "wax+")
         )
 
+    def other_process(path: Any) -> bool:
+        """/proc/PID/... of another process: its cwd, root, environment or memory."""
+        parts = os.path.abspath(os.fsdecode(path)).split(os.sep)
+        return len(parts) > 2 and parts[1] == "proc" and parts[2].isdigit() and int(parts[2]) != me
+
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event in _READ_EVENTS and any(under(p, protected) for p in paths(args)):
             path = os.fsdecode(paths(args)[0])
             raise PermissionError(f"{path}: the reference solutions cannot be read while grading")
+        if event in _READ_EVENTS and any(other_process(p) for p in paths(args)):
+            path = os.fsdecode(paths(args)[0])
+            raise PermissionError(f"{path}: other processes cannot be inspected while grading")
         if (event in _WRITE_EVENTS or event == "open") and writes(event, args):
             targets = paths(args)[-1:] if event in ("os.symlink", "os.link", "shutil.copyfile") else paths(args)
             if any(not under(p, writable) for p in targets):
