@@ -103,6 +103,7 @@ class Supervisor:
             "processes": self.limits.processes,
             "open_files": self.limits.open_files,
             "request_bytes": 1 << 30,
+            "answer_bytes": self.limits.answer_bytes,
         }
         self.output = tempfile.TemporaryFile(prefix="mlgrade-worker-output-")  # noqa: SIM115 - lives with the worker
         env = {
@@ -236,6 +237,8 @@ class Supervisor:
                 code = self.process.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 code = None
+            if code is not None and code > 128 and self.isolation == sandbox.SANDBOX:
+                code = -(code - 128)  # bwrap, the sandbox's first process, exits 128 + the worker's signal
             reason = _describe_exit(code, doing, broken, self._output_size(), self.limits)
         self.stop()
         return WorkerLost(reason)
@@ -262,4 +265,7 @@ def _describe_exit(code: int | None, doing: str, broken: str, printed: int, limi
         return f"the worker crashed {doing} (exit status {code})"
     if broken.startswith("message larger"):
         return f"the value returned {doing} is too large ({broken})"
-    return f"the code exited the process {doing} (exit status {code}: sys.exit, exit() or os._exit?)"
+    return (
+        f"the code exited the process {doing} (exit status {code}: sys.exit, exit() or os._exit, "
+        "or it broke Python itself, e.g. by replacing builtins)"
+    )

@@ -203,6 +203,7 @@ class Worker:
         self.torch = torch
         torch.set_num_threads(1)
         self.root = config["submission"]
+        self.answer_bytes = config["answer_bytes"]
         self.device = torch.device(config["device"])
         if self.device.type == "cuda":
             torch.zeros(1, device=self.device)  # CUDA starts now, before the audit hook refuses ctypes
@@ -372,6 +373,12 @@ class Worker:
             tree, out_blobs = wire.encode(value, self.to_numpy)
         except wire.WireError as exc:
             return self.error("unsendable", exc), []
+        except MemoryError:
+            return self.error("unsendable", MemoryError("the result is too large to copy for sending")), []
+        size = sum(len(b) for b in out_blobs)
+        if size > self.answer_bytes:
+            too_large = ValueError(f"{size / 2**20:.0f} MiB of arrays, more than an answer may hold")
+            return self.error("unsendable", too_large), []
         answer = {
             "ok": True,
             "value": tree,

