@@ -21,6 +21,14 @@ MLGRADE = [sys.executable, "-m", "grader"]
 
 COMMANDS = {
     "mlgrade check least_squares (reference)": [*MLGRADE, "check", "least_squares", "--path", "solutions"],
+    "mlgrade check least_squares --no-sandbox": [
+        *MLGRADE,
+        "check",
+        "least_squares",
+        "--path",
+        "solutions",
+        "--no-sandbox",
+    ],
     "mlgrade check (all, stubs)": [*MLGRADE, "check", "--path", "exercises"],
     "mlgrade grade solutions": [*MLGRADE, "grade", "solutions"],
     "mlgrade grade solutions --no-sandbox": [*MLGRADE, "grade", "solutions", "--no-sandbox"],

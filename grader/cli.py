@@ -70,14 +70,16 @@ def list_exercises() -> None:
     show_default=True,
     help="The folder holding your exercise modules.",
 )
-def check(exercise: tuple[str, ...], path: Path) -> None:
+@click.option("--no-sandbox", is_flag=True, help="Run your code in a plain worker process, even with bubblewrap.")
+def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool) -> None:
     """Check your solutions with the public checks (run it in your checkout)."""
     names = _exercise_names(exercise)
     if not path.is_dir():
         raise click.UsageError(
             f"no folder {path}: run mlgrade check in the folder that holds exercises/, or pass --path DIR"
         )
-    result = engine.grade(path, bank.load(names, hidden=False), engine.Options(), name=str(path))
+    options = engine.Options(sandbox="off" if no_sandbox else "auto")
+    result = engine.grade(path, bank.load(names, hidden=False), options, name=str(path))
     console = Console()
     report.render_submission(console, result)
     console.print(

@@ -1,5 +1,6 @@
 """Returns 128 MiB, then 512 MiB of floats: far more than the answer can be, and than an
 answer may hold."""
+
 import torch
 
 _calls = [0]
