@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import glob
 import importlib.util
+import json
 import os
 import shutil
 import site
@@ -150,9 +151,26 @@ def protected_paths() -> list[str]:
     return paths
 
 
+@functools.cache
+def _worker_sys_path() -> tuple[str, ...]:
+    """sys.path as the worker's interpreter (``python -I``) has it, folders that .pth files
+    add included; empty if that interpreter cannot say."""
+    try:
+        done = subprocess.run(
+            [python(), "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        return tuple(json.loads(done.stdout)) if done.returncode == 0 else ()
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return ()
+
+
 def _python_paths() -> list[str]:
     """What the worker's interpreter reads: the (base) installation, the environment's
-    site-packages and the grader package itself."""
+    site-packages, whatever else is on its sys.path, and the grader package itself."""
     grader_dir = Path(__file__).resolve().parent
     candidates = [
         sys.prefix,
@@ -162,6 +180,7 @@ def _python_paths() -> list[str]:
         os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))),
         os.path.dirname(os.path.dirname(python())),
         *site.getsitepackages(),
+        *_worker_sys_path(),
         str(grader_dir),
     ]
     paths = sorted({os.path.realpath(p) for p in candidates if os.path.isdir(p)} | {os.path.abspath(sys.prefix)})
