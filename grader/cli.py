@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from grader import bank, batch, engine, report, sandbox
+from grader import bank, batch, engine, release, report, sandbox
 from grader.results import SubmissionResult
 from grader.supervisor import Limits
 
@@ -162,6 +162,20 @@ def grade(
             f"the grader failed on {len(failed)} submission(s): {', '.join(r.submission for r in failed)}; "
             "their other grades are written; please report this"
         )
+
+
+@cli.command("release")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+def release_bundle(out_dir: Path) -> None:
+    """Write the student bundle to OUT_DIR: stubs, README, public checks; no references."""
+    try:
+        files = release.build(out_dir)
+    except release.ReleaseError as exc:
+        raise click.UsageError(str(exc)) from None
+    console = Console()
+    console.print(f"Wrote the student bundle to {out_dir} ({len(files)} files): the stubs in exercises/, a README,")
+    console.print("and the grader with its public checks only. No reference solution or hidden check is in it.")
+    console.print(f"Students run: cd {out_dir} && pip install . && mlgrade check")
 
 
 def _grade_with_progress(

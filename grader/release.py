@@ -1,0 +1,163 @@
+"""``mlgrade release OUT_DIR``: the student bundle (SPEC, "Command line").
+
+The bundle is an installable project: the exercise stubs, a README for students, and the
+grader with its public checks only. The reference solutions and the hidden checks are not
+copied, and the build refuses to finish if a file of either ended up in it (``leaks``).
+Students run ``pip install .`` in it, then ``mlgrade check``.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import shutil
+from pathlib import Path
+
+from grader import bank
+
+# What the bundle installs: the grader without its hidden checks, and the stubs (the grader
+# reads their signatures).
+PACKAGES = ("grader", "grader.bank", "exercises")
+LEFT_OUT = ("hidden", "__pycache__")
+
+
+class ReleaseError(Exception):
+    """The bundle cannot be written; the message says why and what to do."""
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ReleaseError(f"the {name} package is not installed here")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _secret_dirs() -> list[Path]:
+    """The installed references and hidden checks, if this install has them."""
+    found = []
+    for name in ("solutions", "grader.hidden"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            found.append(Path(next(iter(spec.submodule_search_locations))))
+    return found
+
+
+def build(out: Path) -> list[Path]:
+    """Write the bundle into ``out`` (new or empty); returns the files written."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ReleaseError(f"{out} already exists and is not an empty folder; choose a new one")
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(_package_dir("grader"), out / "grader", ignore=shutil.ignore_patterns(*LEFT_OUT))
+    shutil.copytree(_package_dir("exercises"), out / "exercises", ignore=shutil.ignore_patterns(*LEFT_OUT))
+    (out / "pyproject.toml").write_text(pyproject(), encoding="utf-8")
+    (out / "README.md").write_text(readme(), encoding="utf-8")
+    leaked = leaks(out)
+    if leaked:
+        shutil.rmtree(out)
+        raise ReleaseError(f"the bundle would contain reference or hidden files ({leaked[0]}); nothing was written")
+    return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def leaks(bundle: Path) -> list[str]:
+    """Files of the bundle identical to a reference solution or a hidden check, or in a
+    folder named after them."""
+    secrets = {p.read_bytes() for d in _secret_dirs() for p in d.rglob("*.py") if p.stat().st_size > 0}
+    found = []
+    for path in sorted(bundle.rglob("*")):
+        rel = path.relative_to(bundle)
+        named = rel.parts[0] == "solutions" or "hidden" in rel.parts
+        if named or (path.is_file() and path.read_bytes() in secrets):
+            found.append(str(rel))
+    return found
+
+
+def pyproject() -> str:
+    """The bundle's pyproject.toml: the same distribution and dependencies, fewer packages."""
+    meta = importlib.metadata.metadata("mlgrade")
+    requires = [r for r in importlib.metadata.requires("mlgrade") or [] if "extra ==" not in r]
+    listed = "".join(f'    "{r}",\n' for r in requires)
+    return f"""[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "mlgrade"
+version = "{meta["Version"]}"
+description = "Machine-learning exercises with their public checks (the student bundle)"
+requires-python = ">=3.10"
+dependencies = [
+{listed}]
+
+[project.scripts]
+mlgrade = "grader.cli:main"
+
+[tool.setuptools]
+packages = {list(PACKAGES)!r}
+"""
+
+
+def readme() -> str:
+    """The students' README: setup, the exercises, the rules, how to check and submit."""
+    rows = []
+    for exercise in bank.load(hidden=False):
+        functions = ", ".join(f"`{f.name}`" for f in exercise.functions)
+        rows.append(f"| `exercises/{exercise.name}.py` | {exercise.title} | {functions} |")
+    forbidden = []
+    for exercise in bank.load(hidden=False):
+        names = sorted({p for f in exercise.functions for p in f.forbidden})
+        if names:
+            forbidden.append(f"- **{exercise.name}**: " + ", ".join(f"`{n}`" for n in names))
+    table = "\n".join(rows)
+    rules = "\n".join(forbidden)
+    return f"""# Machine-learning exercises
+
+Each file in `exercises/` is a stub: the functions are declared, with docstrings that give
+the shapes and what to compute, and each raises `NotImplementedError`. Fill them in, then
+check your work with `mlgrade check`.
+
+## Set up (once)
+
+    python -m venv .venv
+    . .venv/bin/activate
+    pip install .            # installs mlgrade and PyTorch (CPU is enough)
+
+If you already have PyTorch in your environment, `pip install .` keeps it.
+
+## The exercises
+
+| file | topic | functions |
+|---|---|---|
+{table}
+
+## Check your work
+
+    mlgrade check                   # every exercise
+    mlgrade check least_squares     # one exercise
+    mlgrade check --path my/folder  # modules somewhere other than exercises/
+
+Run it in this folder. For each exercise you get a table with a mark per check and, for
+each failing check, what went wrong and the smallest input that shows it.
+
+These are the **public checks**. Your submission is graded on these and on **hidden
+checks**: more inputs, edge cases, and comparison with a reference solution. Passing every
+public check is a good sign, not a guarantee.
+
+## Rules
+
+- Do not rename the files or functions, or change their parameters.
+- Return what the docstring says: shapes, dtypes, Python numbers or tensors.
+- Do not change your inputs in place.
+- Each function may not use the library calls that would do the exercise for you. Using one
+  costs that function all its points:
+
+{rules}
+
+- Automatic differentiation (`torch.autograd`, `.backward()`, `requires_grad`) is forbidden
+  wherever you write a gradient yourself.
+- Your code runs in an isolated process: no network, no files outside its own folder, no
+  subprocesses. A function that hangs or crashes loses its own points and nothing else.
+
+## Submit
+
+Hand in the `exercises/` folder, or a .zip of it, as your course asks.
+"""
