@@ -6,6 +6,7 @@ bad usage, with a message that says what to do.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from grader import bank, batch, engine, release, report, sandbox
+from grader import bank, batch, engine, gradescope, release, report, sandbox
 from grader.results import SubmissionResult
 from grader.supervisor import Limits
 
@@ -176,6 +177,55 @@ def release_bundle(out_dir: Path) -> None:
     console.print(f"Wrote the student bundle to {out_dir} ({len(files)} files): the stubs in exercises/, a README,")
     console.print("and the grader with its public checks only. No reference solution or hidden check is in it.")
     console.print(f"Students run: cd {out_dir} && pip install . && mlgrade check")
+
+
+@cli.group("gradescope")
+def gradescope_group() -> None:
+    """Gradescope: build the autograder zip; grade a submission as Gradescope runs it."""
+
+
+HIDDEN_VISIBILITY = click.option(
+    "--hidden-visibility",
+    type=click.Choice(gradescope.VISIBILITIES),
+    default="after_published",
+    show_default=True,
+    help="When students see the results of hidden checks (public checks are always visible).",
+)
+
+
+@gradescope_group.command("build")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@HIDDEN_VISIBILITY
+def gradescope_build(out: Path, hidden_visibility: str) -> None:
+    """Write the autograder zip OUT (upload it as the assignment's autograder)."""
+    if not bank.hidden_checks_installed():
+        raise click.UsageError("this install has no hidden checks or reference solutions; build from a full install")
+    try:
+        names = gradescope.build(out, hidden_visibility)
+    except gradescope.GradescopeError as exc:
+        raise click.UsageError(str(exc)) from None
+    Console().print(f"Wrote {out} ({len(names)} files): setup.sh, run_autograder and the mlgrade source.")
+
+
+@gradescope_group.command("run")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/autograder"),
+    show_default=True,
+    help="Gradescope's folder: reads ROOT/submission, writes ROOT/results/results.json.",
+)
+@HIDDEN_VISIBILITY
+def gradescope_run(root: Path, hidden_visibility: str) -> None:
+    """Grade ROOT/submission as Gradescope's run_autograder does."""
+    submission = root / "submission"
+    if not submission.is_dir():
+        raise click.UsageError(f"no folder {submission}: --root must be Gradescope's /autograder or a copy of it")
+    (result,) = batch.grade_all([submission], list(bank.NAMES), True, engine.Options())
+    report.write_atomic(root / "results" / "results.json", json.dumps(gradescope.results(result, hidden_visibility)))
+    Console().print(f"{result.score:g} / {result.max_score:g}: wrote {root / 'results' / 'results.json'}")
+    if result.grader_failed:
+        raise click.ClickException(result.error)
 
 
 def _grade_with_progress(

@@ -1,0 +1,108 @@
+"""Gradescope: the autograder zip, and run_autograder run in an /autograder-like folder on
+three submissions, each results.json validated against Gradescope's documented format."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+
+from grader import bank
+from grader.cli import cli
+
+pytestmark = pytest.mark.slow
+
+SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
+
+
+def build(out: Path, *options: str) -> zipfile.ZipFile:
+    result = CliRunner().invoke(cli, ["gradescope", "build", str(out), *options])
+    assert result.exit_code == 0, result.output
+    return zipfile.ZipFile(out)
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Gradescope's layout: the zip unpacked in ROOT/source, ROOT/submission, ROOT/results."""
+    root = tmp_path_factory.mktemp("gradescope") / "autograder"
+    archive = build(root.parent / "autograder.zip")
+    archive.extractall(root / "source")
+    for name in ("setup.sh", "run_autograder"):  # zipfile drops the mode bits; Gradescope keeps them
+        assert archive.getinfo(name).external_attr >> 16 & stat.S_IXUSR
+        (root / "source" / name).chmod(0o755)
+    return root
+
+
+def run_autograder(root: Path, submission: Path, layout: str = "") -> dict:
+    """Place ``submission`` (its .py files, under ``layout`` inside the submission folder) and
+    run run_autograder as Gradescope would, with this environment's Python."""
+    shutil.rmtree(root / "submission", ignore_errors=True)
+    shutil.rmtree(root / "results", ignore_errors=True)
+    target = root / "submission" / layout
+    target.mkdir(parents=True)
+    for module in submission.glob("*.py"):
+        shutil.copy(module, target / module.name)
+    env = {**os.environ, "MLGRADE_AUTOGRADER_ROOT": str(root), "MLGRADE_PYTHON": sys.executable}
+    done = subprocess.run([root / "source" / "run_autograder"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]))
+    return results
+
+
+def test_zip_holds_setup_run_autograder_and_the_full_source(tmp_path: Path) -> None:
+    names = set(build(tmp_path / "a.zip").namelist())
+    assert {"setup.sh", "run_autograder", "mlgrade/pyproject.toml", "mlgrade/README.md"} <= names
+    assert "mlgrade/solutions/least_squares.py" in names and "mlgrade/grader/hidden/conv.py" in names
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        setup = archive.read("setup.sh").decode()
+    assert "download.pytorch.org/whl/cpu" in setup and "pip install /autograder/source/mlgrade" in setup
+    for name in ("setup.sh", "run_autograder"):
+        subprocess.run(["bash", "-n", "-c", zipfile.ZipFile(tmp_path / "a.zip").read(name).decode()], check=True)
+
+
+def test_reference_solutions_score_full_marks(autograder: Path) -> None:
+    results = run_autograder(autograder, REPO / "solutions")
+    assert results["score"] == 96
+    assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in results["tests"])
+
+
+def test_stubs_fail_every_test_with_a_message(autograder: Path) -> None:
+    results = run_autograder(autograder, REPO / "exercises", layout="exercises")
+    assert results["score"] == 0
+    assert all(t["status"] == "failed" and t["output"] for t in results["tests"])
+    assert "is not implemented yet" in results["tests"][0]["output"]
+
+
+def test_buggy_submission_public_visible_hidden_after_published(autograder: Path) -> None:
+    results = run_autograder(autograder, REPO / "samples" / "buggy_student")
+    assert 0 < results["score"] < 96
+    hidden = {f"{e.name}: {c.name}" for e in bank.load() for c in e.checks if c.visibility == "hidden"}
+    assert {t["visibility"] for t in results["tests"] if t["name"] in hidden} == {"after_published"}
+    assert {t["visibility"] for t in results["tests"] if t["name"] not in hidden} == {"visible"}
+    failed = [t for t in results["tests"] if t["status"] == "failed"]
+    assert failed and all(t["score"] == 0 and t["output"] for t in failed)
+
+
+def test_hidden_visibility_is_configurable(tmp_path: Path) -> None:
+    archive = build(tmp_path / "b.zip", "--hidden-visibility", "hidden")
+    assert "--hidden-visibility hidden" in archive.read("run_autograder").decode()
+    result = CliRunner().invoke(cli, ["gradescope", "build", str(tmp_path / "c.zip"), "--hidden-visibility", "never"])
+    assert result.exit_code == 2
+
+
+def test_run_without_a_submission_folder_says_what_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["gradescope", "run", "--root", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no folder" in result.output and "submission" in result.output
