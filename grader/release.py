@@ -119,9 +119,11 @@ check your work with `mlgrade check`.
 
     python -m venv .venv
     . .venv/bin/activate
-    pip install .            # installs mlgrade and PyTorch (CPU is enough)
+    pip install torch --index-url https://download.pytorch.org/whl/cpu   # the CPU build is enough
+    pip install .            # installs mlgrade and the other libraries
 
-If you already have PyTorch in your environment, `pip install .` keeps it.
+Skip the torch line if your environment already has PyTorch: `pip install .` keeps it.
+Without that line, pip may download the much larger GPU build.
 
 ## The exercises
 
