@@ -15,13 +15,13 @@ reference's answer.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import stat
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from grader import installed
 from grader.results import SubmissionResult
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -63,10 +63,10 @@ def results(result: SubmissionResult, hidden_visibility: str = "after_published"
 
 
 def _package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
+    folder = installed.package_dir(name)
+    if folder is None:
         raise GradescopeError(f"the {name} package is not installed here: build the autograder from a full install")
-    return Path(next(iter(spec.submodule_search_locations)))
+    return folder
 
 
 def setup_sh() -> str:

@@ -9,11 +9,10 @@ Students run ``pip install .`` in it, then ``mlgrade check``.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import shutil
 from pathlib import Path
 
-from grader import bank
+from grader import bank, installed
 
 # What the bundle installs: the grader without its hidden checks, and the stubs (the grader
 # reads their signatures).
@@ -26,20 +25,10 @@ class ReleaseError(Exception):
 
 
 def _package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
+    folder = installed.package_dir(name)
+    if folder is None:
         raise ReleaseError(f"the {name} package is not installed here")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _secret_dirs() -> list[Path]:
-    """The installed references and hidden checks, if this install has them."""
-    found = []
-    for name in ("solutions", "grader.hidden"):
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.submodule_search_locations:
-            found.append(Path(next(iter(spec.submodule_search_locations))))
-    return found
+    return folder
 
 
 def build(out: Path) -> list[Path]:
@@ -61,7 +50,7 @@ def build(out: Path) -> list[Path]:
 def leaks(bundle: Path) -> list[str]:
     """Files of the bundle identical to a reference solution or a hidden check, or in a
     folder named after them."""
-    secrets = {p.read_bytes() for d in _secret_dirs() for p in d.rglob("*.py") if p.stat().st_size > 0}
+    secrets = {p.read_bytes() for d in installed.secret_dirs() for p in Path(d).rglob("*.py") if p.stat().st_size > 0}
     found = []
     for path in sorted(bundle.rglob("*")):
         rel = path.relative_to(bundle)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import glob
-import importlib.util
 import json
 import os
 import shutil
@@ -26,6 +25,8 @@ import site
 import subprocess
 import sys
 from pathlib import Path
+
+from grader import installed
 
 SANDBOX = "sandbox"
 PROCESS = "process"
@@ -106,20 +107,15 @@ def submission_files(submission: Path, max_bytes: int = SUBMISSION_BYTES, max_fi
     return found
 
 
-def prepare_home(home: Path, submission: Path | None, uid: int | None) -> Path:
+def prepare_home(home: Path, submission: Path) -> Path:
     """The process level's private copy of the submission under ``home``, next to a private
-    tmp folder, all owned by ``uid`` when given; returns the copy's folder."""
+    tmp folder; returns the copy's folder."""
     target = home / "submission"
     target.mkdir()
     (home / "tmp").mkdir()
-    for rel in submission_files(submission) if submission is not None else []:
+    for rel in submission_files(submission):
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(Path(submission or "", rel), target / rel)
-    if uid is not None:
-        for root, dirs, files in os.walk(home):
-            for name in [*dirs, *files]:
-                os.chown(os.path.join(root, name), uid, uid)
-        os.chown(home, uid, uid)
+        shutil.copyfile(submission / rel, target / rel)
     return target
 
 
@@ -139,16 +135,6 @@ def stage(submission: Path | None) -> tuple[list[str], list[int]]:
         fds.append(fd)
         args += ["--perms", "0644", "--file", str(fd), f"{SUBMISSION}/{rel}"]
     return args, fds
-
-
-def protected_paths() -> list[str]:
-    """Where the reference solutions and the hidden checks are installed (editable or not)."""
-    paths = []
-    for name in ("solutions", "grader.hidden"):
-        spec = importlib.util.find_spec(name)
-        if spec is not None:
-            paths += [os.path.realpath(p) for p in spec.submodule_search_locations or []]
-    return paths
 
 
 @functools.cache
@@ -209,7 +195,7 @@ def command(worker: list[str], staged: list[str], device: str, uid: int | None) 
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", path, path]
-    for path in protected_paths():  # mounted over with an empty folder
+    for path in installed.secret_dirs():  # mounted over with an empty folder
         if any(path == b or path.startswith(b + os.sep) for b in [*binds, "/usr"]):
             args += ["--tmpfs", path]
     if device == "cuda":

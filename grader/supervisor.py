@@ -86,7 +86,7 @@ class Supervisor:
         else:
             staged, files = [], []
             self.home = tempfile.mkdtemp(prefix="mlgrade-worker-")
-            inside = str(sandbox.prepare_home(Path(self.home), Path(self.submission), None))
+            inside = str(sandbox.prepare_home(Path(self.home), Path(self.submission)))
             tmp = os.path.join(self.home, "tmp")
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()

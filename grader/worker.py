@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from grader import sandbox, wire
+from grader import installed, wire
 
 # Imported by nobody from student code: the references, and the grader itself.
 BLOCKED_PACKAGES = ("solutions", "grader", "tests")
@@ -395,7 +395,7 @@ def main() -> None:
     if config.get("uid") is not None:
         _switch_user(config["uid"])
     _set_limits(config)
-    protected = sandbox.protected_paths()
+    protected = installed.secret_dirs()
     worker = Worker(config)
     _disable_unaudited_fork()
     writable = [os.path.realpath(p) for p in config["writable"]]

@@ -7,15 +7,15 @@ Each ``grader.bank.<name>`` module declares an exercise with its public checks; 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 
+from grader import installed
 from grader.exercise import Exercise
 
 NAMES = ("least_squares", "metrics", "softmax_regression", "backprop", "batch_norm", "conv", "lstm", "attention")
 
 
 def hidden_checks_installed() -> bool:
-    return importlib.util.find_spec("grader.hidden") is not None and importlib.util.find_spec("solutions") is not None
+    return all(installed.package_dir(name) is not None for name in installed.SECRET)
 
 
 def load(names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True) -> list[Exercise]:
