@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from grader import forbidden, sandbox, wire
-from grader.checks import Call, CheckFailed, Context, StopCheck, StudentRaised
+from grader.checks import Call, Check, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise
 from grader.outputs import ContractViolation, conform, opaque_items
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
@@ -256,32 +256,33 @@ def grade_exercise(module_dir: Path, exercise: Exercise, supervisor: Supervisor,
     needs_reference = any(c.visibility == "hidden" for c in exercise.checks)
     reference = ReferenceCalls(exercise, options.device) if needs_reference else None
     ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
+    outcome = ExerciseResult(exercise.name, [run_check(check, ctx) for check in exercise.checks])
+    apply_forbidden_rule(exercise, outcome, static, student.used)
+    return outcome
 
-    outcome = ExerciseResult(exercise.name)
-    for check in exercise.checks:
-        try:
-            check.run(ctx)
-            passed, message = True, ""
-        except CheckFailed as exc:
-            passed, message = False, str(exc)
-        except StopCheck as exc:
-            passed, message = False, exc.message
-        except StudentRaised as exc:  # raised outside hypothesis (a property's helper call)
-            passed, message = False, f"{check.function} {exc}"
-        outcome.checks.append(
-            CheckResult(
-                check.name,
-                check.function,
-                check.visibility,
-                passed,
-                check.points if passed else 0.0,
-                check.points,
-                message,
-            )
-        )
 
+def run_check(check: Check, ctx: Context) -> CheckResult:
+    """Run one check; its result with the points earned, or the message saying what failed."""
+    try:
+        check.run(ctx)
+        passed, message = True, ""
+    except CheckFailed as exc:
+        passed, message = False, str(exc)
+    except StopCheck as exc:
+        passed, message = False, exc.message
+    except StudentRaised as exc:  # raised outside hypothesis (a property's helper call)
+        passed, message = False, f"{check.function} {exc}"
+    points = check.points if passed else 0.0
+    return CheckResult(check.name, check.function, check.visibility, passed, points, check.points, message)
+
+
+def apply_forbidden_rule(
+    exercise: Exercise, outcome: ExerciseResult, static: dict[str, set[str]], used: dict[str, set[str]]
+) -> None:
+    """Zero every check of a function that uses a forbidden call, found in its source
+    (``static``) or recorded while it ran (``used``), with a note naming the calls."""
     for function in exercise.functions:
-        runtime = {n for n in student.used.get(function.name, set()) if forbidden.matches(n, function.forbidden)}
+        runtime = {n for n in used.get(function.name, set()) if forbidden.matches(n, function.forbidden)}
         names = sorted(static.get(function.name, set()) | runtime)
         if names:
             note = f"{function.name} uses {', '.join(names)}, which this exercise forbids: 0 points for {function.name}"
@@ -289,7 +290,6 @@ def grade_exercise(module_dir: Path, exercise: Exercise, supervisor: Supervisor,
                 if r.function == function.name:
                     r.passed, r.points = False, 0.0
                     r.message = note + (f"\n{r.message}" if r.message else "")
-    return outcome
 
 
 def _all_failed(exercise: Exercise, message: str) -> ExerciseResult:

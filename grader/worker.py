@@ -180,13 +180,14 @@ class _ImportGuard(importlib.abc.MetaPathFinder):
     student function runs. A forbidden import at the top of a module is allowed to proceed:
     the source scan charges it to the functions that use it, not to the whole exercise."""
 
-    def __init__(self, forbidden_modules: list[str], worker: Worker) -> None:
+    def __init__(self, forbidden_modules: list[str], worker: Worker, blocked: tuple[str, ...]) -> None:
         self.forbidden_modules = forbidden_modules
         self.worker = worker
+        self.blocked = blocked
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         top = fullname.partition(".")[0]
-        if top in BLOCKED_PACKAGES:
+        if top in self.blocked:
             raise ImportError(f"'{fullname}' cannot be imported by a submission")
         if self.worker.recording:
             for name in self.forbidden_modules:
@@ -234,9 +235,9 @@ class Worker:
         # own functions and Tensor methods are also seen by the recorder above
         self._wrap_library_functions([p for p in patterns if "*" not in p and "." in p])
         module_patterns = [p for p in patterns if "." not in p]
-        sys.meta_path.insert(0, _ImportGuard(module_patterns, self))
-        sys.path.insert(0, self.root)
-        os.chdir(self.root)
+        # a notebook kernel (grader.notebook) imports the grader itself between calls
+        blocked = tuple(config.get("blocked_packages", BLOCKED_PACKAGES))
+        sys.meta_path.insert(0, _ImportGuard(module_patterns, self, blocked))
 
     def _wrap_library_functions(self, names: list[str]) -> None:
         """Replace e.g. numpy.linalg.lstsq by a wrapper that records its use."""
@@ -397,6 +398,8 @@ def main() -> None:
     _set_limits(config)
     protected = installed.secret_dirs()
     worker = Worker(config)
+    sys.path.insert(0, worker.root)
+    os.chdir(worker.root)
     _disable_unaudited_fork()
     writable = [os.path.realpath(p) for p in config["writable"]]
     _install_audit_hook(protected, writable, (*BLOCKED_PACKAGES, "_posixsubprocess"))
