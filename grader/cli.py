@@ -6,16 +6,19 @@ bad usage, with a message that says what to do.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from grader import bank, batch, engine, gradescope, release, report, sandbox
+from grader import bank, batch, engine, gradescope, nbgrader, release, report, sandbox
 from grader.results import SubmissionResult
 from grader.supervisor import Limits
 
@@ -33,6 +36,57 @@ def _check_device(device: str) -> None:
 
         if not torch.cuda.is_available():
             raise click.UsageError("--device cuda: CUDA is not available on this machine; use --device cpu")
+
+
+GRADING_OPTIONS = (
+    click.option(
+        "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Submissions graded at once."
+    ),
+    click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True),
+    click.option(
+        "--require-sandbox",
+        "sandbox_mode",
+        flag_value="require",
+        help="Refuse to grade unless the bubblewrap sandbox works here (see SECURITY.md).",
+    ),
+    click.option(
+        "--no-sandbox",
+        "sandbox_mode",
+        flag_value="off",
+        help="Process-level isolation only, even where bubblewrap is installed.",
+    ),
+    click.option(
+        "--time-limit",
+        type=click.FloatRange(min=0.1),
+        default=Limits.call_seconds,
+        show_default=True,
+        help="Seconds one call of a student function may run.",
+    ),
+)
+
+
+def grading_options(command: Any) -> Any:
+    """The options of every command that grades: jobs, device, isolation, time limit."""
+    for option in reversed(GRADING_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _options(device: str, sandbox_mode: str | None, time_limit: float, quiet: bool = False) -> engine.Options:
+    """The grading options, refusing what cannot work here; says so when isolation is only
+    at process level."""
+    _check_device(device)
+    if not bank.hidden_checks_installed():
+        raise click.UsageError("this install has no hidden checks or reference solutions; use mlgrade check instead")
+    mode = sandbox_mode or "auto"
+    try:
+        isolation = sandbox.choose(mode)
+    except sandbox.SandboxUnavailable as exc:
+        raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level") from None
+    if isolation == sandbox.PROCESS and not quiet:
+        reason = "--no-sandbox" if mode == "off" else sandbox.sandbox_problem()
+        Console(stderr=True).print(f"Isolation: process level only ({reason}); see SECURITY.md.")
+    return engine.Options(device=device, limits=Limits(call_seconds=time_limit), sandbox=mode)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,29 +148,9 @@ def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool) -> None:
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Write grades.json, grades.csv, feedback/."
 )
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Submissions graded at once.")
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--exercise", "-e", "selected", multiple=True, help="Grade only this exercise (repeatable).")
 @click.option("--details", is_flag=True, help="Print every submission's checks, not only the summary table.")
-@click.option(
-    "--require-sandbox",
-    "sandbox_mode",
-    flag_value="require",
-    help="Refuse to grade unless the bubblewrap sandbox works here (see SECURITY.md).",
-)
-@click.option(
-    "--no-sandbox",
-    "sandbox_mode",
-    flag_value="off",
-    help="Process-level isolation only, even where bubblewrap is installed.",
-)
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0.1),
-    default=Limits.call_seconds,
-    show_default=True,
-    help="Seconds one call of a student function may run.",
-)
+@grading_options
 def grade(
     submissions: tuple[Path, ...],
     as_json: bool,
@@ -130,19 +164,8 @@ def grade(
 ) -> None:
     """Grade SUBMISSION... (folders with the exercise modules, or .zip files of one)."""
     names = _exercise_names(selected)
-    _check_device(device)
-    if not bank.hidden_checks_installed():
-        raise click.UsageError("this install has no hidden checks or reference solutions; use mlgrade check instead")
-    mode = sandbox_mode or "auto"
-    try:
-        isolation = sandbox.choose(mode)
-    except sandbox.SandboxUnavailable as exc:
-        raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level") from None
-    options = engine.Options(device=device, limits=Limits(call_seconds=time_limit), sandbox=mode)
+    options = _options(device, sandbox_mode, time_limit, quiet=as_json)
     err = Console(stderr=True)
-    if isolation == sandbox.PROCESS and not as_json:
-        reason = "--no-sandbox" if mode == "off" else sandbox.sandbox_problem()
-        err.print(f"Isolation: process level only ({reason}); see SECURITY.md.")
     results = _grade_with_progress(list(submissions), names, options, jobs, err)
     if out is not None:
         report.write_outputs(out, results)
@@ -228,11 +251,86 @@ def gradescope_run(root: Path, hidden_visibility: str) -> None:
         raise click.ClickException(result.error)
 
 
-def _grade_with_progress(
-    paths: list[Path], names: list[str], options: engine.Options, jobs: int, err: Console
-) -> list[SubmissionResult]:
-    if len(paths) == 1:
-        return batch.grade_all(paths, names, True, options)
+@cli.group("nbgrader")
+def nbgrader_group() -> None:
+    """nbgrader: build a course of exercise notebooks; autograde it in isolated workers."""
+
+
+@nbgrader_group.command("build")
+@click.argument("course_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--assignment",
+    default=nbgrader.DEFAULT_ASSIGNMENT,
+    show_default=True,
+    help="The assignment's name: the notebooks go to COURSE_DIR/source/NAME/.",
+)
+@click.option("--exercise", "-e", "selected", multiple=True, help="Only this exercise's notebook (repeatable).")
+def nbgrader_build(course_dir: Path, assignment: str, selected: tuple[str, ...]) -> None:
+    """Write nbgrader_config.py and one source notebook per exercise into COURSE_DIR."""
+    names = _exercise_names(selected)
+    if not bank.hidden_checks_installed():
+        raise click.UsageError("this install has no hidden checks or reference solutions; build from a full install")
+    try:
+        written = nbgrader.build(course_dir, assignment, bank.load(names))
+    except nbgrader.NbgraderError as exc:
+        raise click.UsageError(str(exc)) from None
+    console = Console()
+    for path in written:
+        console.print(f"wrote {path}")
+    console.print(
+        f"Next: cd {course_dir} && nbgrader generate_assignment {assignment}  (the students' notebooks, in release/)"
+    )
+
+
+@nbgrader_group.command("autograde")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment")
+@grading_options
+def nbgrader_autograde(
+    course_dir: Path, assignment: str, jobs: int, device: str, sandbox_mode: str | None, time_limit: float
+) -> None:
+    """Grade COURSE_DIR/submitted/*/ASSIGNMENT in isolated workers; record the scores in nbgrader's gradebook."""
+    options = _options(device, sandbox_mode, time_limit)
+    err = Console(stderr=True)
+    try:
+        with _progress(err) as bar:
+            graded = nbgrader.autograde(course_dir, assignment, options, jobs, bar.set_total, bar.advance)
+    except nbgrader.NbgraderError as exc:
+        raise click.UsageError(str(exc)) from None
+    results = graded.results
+    console = Console()
+    console.print(report.summary_table(results))
+    for student, problems in graded.problems.items():
+        for problem in problems.values():
+            console.print(f"{student}: {problem}: 0 points for it")
+    console.print(
+        f"Recorded in {nbgrader.db_url(course_dir)}; autograded notebooks in {course_dir / 'autograded'}/. "
+        "nbgrader export, formgrader and nbgrader generate_feedback see them."
+    )
+    failed = [r for r in results if r.grader_failed]
+    if failed:
+        raise click.ClickException(
+            f"the grader failed on {len(failed)} submission(s): {', '.join(r.submission for r in failed)}; "
+            "nothing was recorded for them; please report this"
+        )
+
+
+class _Bar:
+    """A progress bar with an ETA, advanced by one finished submission at a time."""
+
+    def __init__(self, progress: Progress, total: int | None) -> None:
+        self.progress = progress
+        self.task = progress.add_task("grading", total=total)
+
+    def advance(self, result: SubmissionResult) -> None:
+        self.progress.advance(self.task)
+
+    def set_total(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+
+
+@contextlib.contextmanager
+def _progress(err: Console, total: int | None = None) -> Iterator[_Bar]:
     columns = (
         TextColumn("grading"),
         BarColumn(),
@@ -242,8 +340,16 @@ def _grade_with_progress(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=False) as progress:
-        task = progress.add_task("grading", total=len(paths))
-        return batch.grade_all(paths, names, True, options, jobs, done=lambda r: progress.advance(task))
+        yield _Bar(progress, total)
+
+
+def _grade_with_progress(
+    paths: list[Path], names: list[str], options: engine.Options, jobs: int, err: Console
+) -> list[SubmissionResult]:
+    if len(paths) == 1:
+        return batch.grade_all(paths, names, True, options)
+    with _progress(err, len(paths)) as bar:
+        return batch.grade_all(paths, names, True, options, jobs, done=bar.advance)
 
 
 def main() -> None:

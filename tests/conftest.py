@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,25 @@ REPO = Path(__file__).resolve().parent.parent
 
 def reference_source(exercise: str) -> str:
     return (REPO / "solutions" / f"{exercise}.py").read_text()
+
+
+def reference_fingerprints() -> set[str]:
+    """Every statement of the references' and hidden checks' function bodies, as source
+    lines of some length that the public code (stubs, engine, public bank) does not also contain."""
+    public = [p for p in (REPO / "grader").rglob("*.py") if "hidden" not in p.parts]
+    shared = set()
+    for path in [*(REPO / "exercises").glob("*.py"), *public]:
+        shared |= {line.strip() for line in path.read_text().splitlines()}
+    found = set()
+    for path in [*(REPO / "solutions").glob("*.py"), *(REPO / "grader" / "hidden").glob("*.py")]:
+        source = path.read_text()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef):
+                for statement in node.body:
+                    for line in (ast.get_source_segment(source, statement) or "").splitlines():
+                        if len(line.strip()) >= 24 and line.strip() not in shared:
+                            found.add(line.strip())
+    return found
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ solutions with the public checks, cannot grade, and holds nothing of the referen
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -12,31 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, reference_fingerprints
 
 from grader import bank
 from grader.cli import cli
 
 pytestmark = pytest.mark.slow
-
-
-def _reference_fingerprints() -> set[str]:
-    """Every statement of the references' and hidden checks' function bodies, as source
-    lines of some length that the public code (stubs, engine, public bank) does not also contain."""
-    public = [p for p in (REPO / "grader").rglob("*.py") if "hidden" not in p.parts]
-    shared = set()
-    for path in [*(REPO / "exercises").glob("*.py"), *public]:
-        shared |= {line.strip() for line in path.read_text().splitlines()}
-    found = set()
-    for path in [*(REPO / "solutions").glob("*.py"), *(REPO / "grader" / "hidden").glob("*.py")]:
-        source = path.read_text()
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.FunctionDef):
-                for statement in node.body:
-                    for line in (ast.get_source_segment(source, statement) or "").splitlines():
-                        if len(line.strip()) >= 24 and line.strip() not in shared:
-                            found.add(line.strip())
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +67,7 @@ def test_bundle_holds_stubs_readme_and_public_checks_only(bundle: Path) -> None:
 
 
 def test_no_line_of_the_references_or_hidden_checks_is_in_the_bundle(bundle: Path) -> None:
-    fingerprints = _reference_fingerprints()
+    fingerprints = reference_fingerprints()
     assert len(fingerprints) > 100  # the scan looks at real code
     for path in bundle.rglob("*"):
         if path.is_file():
