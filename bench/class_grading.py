@@ -1,0 +1,154 @@
+"""Grading a class: mlgrade and nbgrader on the same submissions, in one run (not a test).
+
+    .venv/bin/python bench/class_grading.py [--students 20] [--jobs 2] [--keep DIR]
+
+Builds N submissions of every exercise, a realistic mix: per exercise about half are correct
+(the reference), a third carry a classic bug (tests/variants/, one per student in turn) and
+the rest are untouched stubs. Each submission exists twice with the same code: as a folder
+of modules, and as the notebooks of an nbgrader course (``mlgrade nbgrader build``, then
+``nbgrader generate_assignment``, the code in each notebook's solution cell). Then it times:
+
+- ``mlgrade grade --jobs J`` on the folders;
+- ``mlgrade nbgrader autograde --jobs J`` on the notebooks (a copy of the course);
+- ``nbgrader autograde`` on the notebooks (nbgrader runs them one at a time);
+- ``mlgrade check least_squares``, the student's command (median of 3), also at process
+  level, where the worker's memory is counted (bubblewrap reaps a sandboxed worker itself);
+
+checks that the three gradings agree on every score, and prints the seconds per submission,
+the ratios, and the peak resident memory of the largest single process of each command
+(grader, worker or kernel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+ASSIGNMENT = "bench"
+sys.path.insert(0, str(REPO))
+from grader import bank  # noqa: E402
+
+
+def timed(command: list[str], cwd: Path, stdout: Path | None = None) -> tuple[float, float]:
+    """Wall seconds, and the peak RSS in MiB of the largest process among the command and its
+    descendants (Linux reports the maximum over the waited-for tree)."""
+    with open(stdout or os.devnull, "w") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def solution_cell(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == name)
+
+
+def make_class(root: Path, students: int) -> tuple[Path, list[Path]]:
+    course = root / "course"
+    timed([str(BIN / "mlgrade"), "nbgrader", "build", str(course), "--assignment", ASSIGNMENT], REPO)
+    timed([str(BIN / "nbgrader"), "generate_assignment", ASSIGNMENT], course)
+    released = {n: nbformat.read(str(course / "release" / ASSIGNMENT / f"{n}.ipynb"), 4) for n in bank.NAMES}
+    source = {n: nbformat.read(str(course / "source" / ASSIGNMENT / f"{n}.ipynb"), 4) for n in bank.NAMES}
+    variants = {n: sorted((REPO / "tests" / "variants" / n).glob("buggy_*.py")) for n in bank.NAMES}
+    folders = []
+    for i in range(students):
+        student = f"student{i:02d}"
+        folder = root / "folders" / student
+        folder.mkdir(parents=True)
+        submitted = course / "submitted" / student / ASSIGNMENT
+        submitted.mkdir(parents=True)
+        for j, name in enumerate(bank.NAMES):
+            kind = (3 * i + j) % 6
+            if kind < 3:  # correct
+                code = solution_cell(source[name], name).source
+            elif kind < 5:  # a classic bug
+                code = variants[name][(i + j) % len(variants[name])].read_text()
+            else:  # not started
+                code = solution_cell(released[name], name).source
+            (folder / f"{name}.py").write_text(code)
+            nb = nbformat.from_dict(json.loads(nbformat.writes(released[name])))
+            solution_cell(nb, name).source = code
+            nbformat.write(nb, str(submitted / f"{name}.ipynb"))
+        folders.append(folder)
+    return course, folders
+
+
+def exported(course: Path) -> dict[str, float]:
+    timed([str(BIN / "nbgrader"), "export"], course)
+    with open(course / "grades.csv", newline="") as f:
+        return {row["student_id"]: round(float(row["score"]), 4) for row in csv.DictReader(f)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="build the class here and keep it (default: a temporary folder)")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="mlgrade-bench-"))
+    try:
+        course, folders = make_class(root, args.students)
+        isolated = root / "course-isolated"
+        shutil.copytree(course, isolated)
+        n, jobs = args.students, str(args.jobs)
+        rows = {}
+        rows[f"mlgrade grade --jobs {jobs}"] = timed(
+            [str(BIN / "mlgrade"), "grade", *map(str, folders), "--jobs", jobs, "--json"], REPO, root / "grades.json"
+        )
+        rows[f"mlgrade nbgrader autograde --jobs {jobs}"] = timed(
+            [str(BIN / "mlgrade"), "nbgrader", "autograde", str(isolated), ASSIGNMENT, "--jobs", jobs], REPO
+        )
+        rows["nbgrader autograde"] = timed([str(BIN / "nbgrader"), "autograde", ASSIGNMENT], course)
+        check = [str(BIN / "mlgrade"), "check", "least_squares", "--path", "solutions"]
+        timed(check, REPO)  # warm the file cache
+        checks = {
+            "mlgrade check least_squares": [timed(check, REPO) for _ in range(3)],
+            # a sandboxed worker is reaped by bubblewrap, outside what wait4 reports: the
+            # process level shows the worker's own peak memory
+            "mlgrade check least_squares --no-sandbox": [timed([*check, "--no-sandbox"], REPO) for _ in range(3)],
+        }
+
+        graded = {r["submission"]: round(r["score"], 4) for r in json.loads((root / "grades.json").read_text())}
+        scores = {"mlgrade grade": graded, "mlgrade nbgrader": exported(isolated), "nbgrader": exported(course)}
+        agree = len({json.dumps(s, sort_keys=True) for s in scores.values()}) == 1
+        nbgrader_seconds = rows["nbgrader autograde"][0]
+        print(f"{n} submissions of {len(bank.NAMES)} exercises each; scores:", sorted(graded.values()))
+        print(f"all three gradings give the same scores: {agree}")
+        for name, (seconds, rss) in rows.items():
+            ratio = nbgrader_seconds / seconds
+            print(
+                f"{name:40s} {seconds:7.1f} s  {seconds / n:6.2f} s/submission  "
+                f"{ratio:5.1f}x faster than nbgrader  peak RSS {rss:5.0f} MiB"
+            )
+        for name, runs in checks.items():
+            median, rss = statistics.median(s for s, _ in runs), max(r for _, r in runs)
+            print(f"{name:40s} {median:7.2f} s (median of 3)  peak RSS {rss:5.0f} MiB")
+        if not agree:
+            for name, s in scores.items():
+                print(name, s)
+            raise SystemExit(1)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
