@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import os
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -263,6 +264,7 @@ def grade_exercise(module_dir: Path, exercise: Exercise, supervisor: Supervisor,
 
 def run_check(check: Check, ctx: Context) -> CheckResult:
     """Run one check; its result with the points earned, or the message saying what failed."""
+    start = time.perf_counter()
     try:
         check.run(ctx)
         passed, message = True, ""
@@ -273,7 +275,8 @@ def run_check(check: Check, ctx: Context) -> CheckResult:
     except StudentRaised as exc:  # raised outside hypothesis (a property's helper call)
         passed, message = False, f"{check.function} {exc}"
     points = check.points if passed else 0.0
-    return CheckResult(check.name, check.function, check.visibility, passed, points, check.points, message)
+    seconds = time.perf_counter() - start
+    return CheckResult(check.name, check.function, check.visibility, passed, points, check.points, message, seconds)
 
 
 def apply_forbidden_rule(

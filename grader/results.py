@@ -17,6 +17,7 @@ class CheckResult:
     points: float
     max_points: float
     message: str = ""
+    seconds: float = 0.0  # wall time of the check (bench/check_costs.py); not in the JSON, which must reproduce
 
     def to_json(self) -> dict[str, Any]:
         return {
