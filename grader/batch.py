@@ -46,8 +46,11 @@ def grade_all(
     options: engine.Options,
     jobs: int = 1,
     done: Callable[[SubmissionResult], None] = lambda r: None,
+    labels: Sequence[str] | None = None,
 ) -> list[SubmissionResult]:
-    names = submission_names(paths)
+    """Grade ``paths``, named ``labels`` (default: ``submission_names``); ``done`` is called
+    with each result as it finishes, in the grading order."""
+    names = list(labels) if labels is not None else submission_names(paths)
     results: dict[int, SubmissionResult] = {}
     if jobs <= 1 or len(paths) <= 1:
         for i, (path, name) in enumerate(zip(paths, names, strict=True)):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from grader import bank, batch, engine, gradescope, nbgrader, release, report, sandbox
+from grader import bank, batch, engine, gradescope, nbgrader, release, report, resume, sandbox
 from grader.results import SubmissionResult
 from grader.supervisor import Limits
 
@@ -40,7 +41,11 @@ def _check_device(device: str) -> None:
 
 GRADING_OPTIONS = (
     click.option(
-        "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Submissions graded at once."
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=lambda: len(os.sched_getaffinity(0)),
+        show_default="the number of cores",
+        help="Submissions graded at once.",
     ),
     click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True),
     click.option(
@@ -150,6 +155,12 @@ def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool) -> None:
 )
 @click.option("--exercise", "-e", "selected", multiple=True, help="Grade only this exercise (repeatable).")
 @click.option("--details", is_flag=True, help="Print every submission's checks, not only the summary table.")
+@click.option(
+    "--resume",
+    "resume_run",
+    is_flag=True,
+    help="Keep the results already saved in --out DIR for unchanged submissions; grade the rest.",
+)
 @grading_options
 def grade(
     submissions: tuple[Path, ...],
@@ -159,14 +170,42 @@ def grade(
     device: str,
     selected: tuple[str, ...],
     details: bool,
+    resume_run: bool,
     sandbox_mode: str | None,
     time_limit: float,
 ) -> None:
     """Grade SUBMISSION... (folders with the exercise modules, or .zip files of one)."""
     names = _exercise_names(selected)
+    if resume_run and out is None:
+        raise click.UsageError("--resume continues an earlier run with --out DIR: give the same --out DIR")
     options = _options(device, sandbox_mode, time_limit, quiet=as_json)
     err = Console(stderr=True)
-    results = _grade_with_progress(list(submissions), names, options, jobs, err)
+    paths = list(submissions)
+    labels = batch.submission_names(paths)
+    saved: dict[str, SubmissionResult] = {}
+    prints: dict[str, str] = {}
+    if out is not None:
+        exercises = bank.load(names)
+        prints = {n: resume.fingerprint(p, exercises, options) for p, n in zip(paths, labels, strict=True)}
+        if resume_run:
+            found = {n: resume.load(out, n, prints[n]) for n in labels}
+            saved = {n: r for n, r in found.items() if r is not None}
+            if not as_json:
+                err.print(f"Resuming: {len(saved)} of {len(paths)} submissions already graded in {out}.")
+
+    def finished(result: SubmissionResult) -> None:
+        if out is not None:
+            resume.save(out, result, prints[result.submission])
+
+    todo = [(p, n) for p, n in zip(paths, labels, strict=True) if n not in saved]
+    try:
+        graded = _grade_with_progress([p for p, _ in todo], [n for _, n in todo], names, options, jobs, err, finished)
+    except KeyboardInterrupt:
+        where = f"; the graded ones are saved in {out / resume.FOLDER}: rerun with --resume" if out else ""
+        err.print(f"Interrupted{where}.")
+        sys.exit(130)
+    by_name = {**saved, **{r.submission: r for r in graded}}
+    results = [by_name[n] for n in labels]
     if out is not None:
         report.write_outputs(out, results)
     if as_json:
@@ -344,12 +383,24 @@ def _progress(err: Console, total: int | None = None) -> Iterator[_Bar]:
 
 
 def _grade_with_progress(
-    paths: list[Path], names: list[str], options: engine.Options, jobs: int, err: Console
+    paths: list[Path],
+    labels: list[str],
+    names: list[str],
+    options: engine.Options,
+    jobs: int,
+    err: Console,
+    finished: Callable[[SubmissionResult], None],
 ) -> list[SubmissionResult]:
-    if len(paths) == 1:
-        return batch.grade_all(paths, names, True, options)
+    if len(paths) <= 1:
+        return batch.grade_all(paths, names, True, options, done=finished, labels=labels)
+
     with _progress(err, len(paths)) as bar:
-        return batch.grade_all(paths, names, True, options, jobs, done=bar.advance)
+
+        def done(result: SubmissionResult) -> None:
+            finished(result)
+            bar.advance(result)
+
+        return batch.grade_all(paths, names, True, options, jobs, done=done, labels=labels)
 
 
 def main() -> None:

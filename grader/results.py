@@ -30,6 +30,18 @@ class CheckResult:
             "message": self.message,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(
+            data["name"],
+            data["function"],
+            data["visibility"],
+            bool(data["passed"]),
+            float(data["points"]),
+            float(data["max_points"]),
+            data.get("message", ""),
+        )
+
 
 @dataclass
 class ExerciseResult:
@@ -51,6 +63,10 @@ class ExerciseResult:
             "max_score": _round(self.max_score),
             "checks": [c.to_json() for c in self.checks],
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExerciseResult:
+        return cls(data["name"], [CheckResult.from_json(c) for c in data["checks"]])
 
 
 @dataclass
@@ -80,6 +96,12 @@ class SubmissionResult:
         if self.error:
             data["error"] = self.error
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
+        """The result as ``to_json`` wrote it (a result saved for ``--resume``)."""
+        exercises = [ExerciseResult.from_json(e) for e in data["exercises"]]
+        return cls(data["submission"], exercises, data.get("isolation", "process"), data.get("error", ""))
 
 
 def _round(x: float) -> float:

@@ -1,0 +1,96 @@
+"""An interrupted class grading resumes where it stopped: every finished submission is saved
+whole at once, --resume reuses exactly the unchanged ones, and no grade is lost or half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+
+from grader.cli import cli
+
+pytestmark = pytest.mark.slow
+
+MLGRADE = [sys.executable, "-m", "grader"]
+
+
+@pytest.fixture
+def submissions(tmp_path: Path) -> list[Path]:
+    """Six submissions of least_squares: three correct, three the buggy sample."""
+    folders = []
+    for i in range(6):
+        folder = tmp_path / "class" / f"student{i}"
+        folder.mkdir(parents=True)
+        source = REPO / ("solutions" if i % 2 == 0 else "samples/buggy_student") / "least_squares.py"
+        shutil.copy(source, folder / "least_squares.py")
+        folders.append(folder)
+    return folders
+
+
+def grade(*args: str) -> list[dict]:
+    result = CliRunner().invoke(cli, ["grade", *args, "-e", "least_squares", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_an_interrupted_run_resumes_with_the_same_grades(submissions: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    command = [*MLGRADE, "grade", *map(str, submissions), "-e", "least_squares", "--jobs", "2", "--out", str(out)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while not list((out / "submissions").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the grader and its grading processes
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "rerun with --resume" in err
+    saved = sorted((out / "submissions").glob("*.json"))
+    assert 1 <= len(saved) < len(submissions)
+    for path in saved:  # whole results only
+        assert json.loads(path.read_text())["result"]["exercises"]
+    assert not (out / "grades.json").exists()
+
+    resumed = CliRunner().invoke(
+        cli, ["grade", *map(str, submissions), "-e", "least_squares", "--out", str(out), "--resume"]
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert f"Resuming: {len(saved)} of 6 submissions already graded" in resumed.output
+    fresh = grade(*map(str, submissions))
+    assert json.loads((out / "grades.json").read_text()) == fresh
+    assert [g["score"] for g in fresh][:2] == [12.0, 7.75]
+
+
+def test_resume_reuses_only_unchanged_submissions(submissions: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = grade(*map(str, submissions[:2]), "--out", str(out))
+    assert [g["score"] for g in first] == [12.0, 7.75]
+    # mark both saved results, then resubmit the second: only the first may be reused
+    for name in ("student0", "student1"):
+        path = out / "submissions" / f"{name}.json"
+        data = json.loads(path.read_text())
+        data["result"]["exercises"][0]["checks"][0]["message"] = "saved earlier"
+        path.write_text(json.dumps(data))
+    shutil.copy(REPO / "solutions" / "least_squares.py", submissions[1] / "least_squares.py")
+    second = grade(*map(str, submissions[:2]), "--out", str(out), "--resume")
+    assert second[0]["exercises"][0]["checks"][0]["message"] == "saved earlier"
+    assert second[1]["exercises"][0]["checks"][0]["message"] == ""
+    assert [g["score"] for g in second] == [12.0, 12.0]
+    # another time limit is another grading: nothing is reused
+    third = grade(*map(str, submissions[:2]), "--out", str(out), "--resume", "--time-limit", "5")
+    assert third[0]["exercises"][0]["checks"][0]["message"] == ""
+
+
+def test_resume_needs_out() -> None:
+    result = CliRunner().invoke(cli, ["grade", str(REPO / "solutions"), "--resume"])
+    assert result.exit_code == 2 and "--out DIR" in result.output
