@@ -212,7 +212,7 @@ CHECKS = (
         function="scaled_dot_product_attention",
         points=0.5,
         inputs=attention_calls,
-        examples=10,
+        examples=5,
     ),
     KnownAnswers(
         name="scaled_dot_product_attention known answers",
@@ -239,7 +239,7 @@ CHECKS = (
         function="scaled_dot_product_attention",
         points=0.5,
         inputs=causal_calls,
-        examples=15,
+        examples=8,
         holds=future_keys_do_not_matter,
     ),
     Property(
@@ -254,7 +254,7 @@ CHECKS = (
         function="self_attention",
         points=0.25,
         inputs=self_attention_calls,
-        examples=8,
+        examples=4,
     ),
     KnownAnswers(
         name="self_attention known answers",
@@ -299,7 +299,7 @@ CHECKS = (
         function="multi_head_attention",
         points=0.25,
         inputs=mha_calls,
-        examples=8,
+        examples=4,
     ),
     KnownAnswers(
         name="multi_head_attention known answers",
@@ -335,7 +335,7 @@ CHECKS = (
         function="multi_head_attention",
         points=0.5,
         inputs=causal_mha_calls,
-        examples=15,
+        examples=8,
         holds=mha_future_tokens_do_not_matter,
     ),
 )

@@ -292,7 +292,7 @@ CHECKS = (
         function="linear_forward",
         points=0.1,
         inputs=linear_forward_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(
         name="linear_forward known answers",
@@ -315,7 +315,7 @@ CHECKS = (
         function="linear_backward",
         points=0.2,
         inputs=linear_backward_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(
         name="linear_backward known answers",
@@ -362,7 +362,7 @@ CHECKS = (
         function="relu_forward",
         points=0.1,
         inputs=relu_forward_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(
         name="relu_forward known answers",
@@ -387,7 +387,7 @@ CHECKS = (
         function="relu_backward",
         points=0.1,
         inputs=relu_backward_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(
         name="relu_backward known answers",
@@ -421,7 +421,7 @@ CHECKS = (
         function="sigmoid_forward",
         points=0.1,
         inputs=sigmoid_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(
         name="sigmoid_forward known answers",
@@ -453,7 +453,7 @@ CHECKS = (
         function="sigmoid_backward",
         points=0.1,
         inputs=sigmoid_backward_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(
         name="sigmoid_backward known answers",
@@ -479,7 +479,7 @@ CHECKS = (
         function="mlp_loss_and_grads",
         points=0.25,
         inputs=mlp_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(name="mlp_loss_and_grads known answers", function="mlp_loss_and_grads", points=0.5, cases=MLP_CASES),
     Property(
@@ -487,7 +487,7 @@ CHECKS = (
         function="mlp_loss_and_grads",
         points=0.25,
         inputs=zero_weight_calls,
-        examples=10,
+        examples=5,
         holds=zero_weights_give_log_k,
     ),
     Gradient(

@@ -415,7 +415,7 @@ X4 = _t([0, 2], [0, 2], [0, 2], [2, 0])
 
 CHECKS = (
     Contract(
-        name="batchnorm_forward returns (out, cache)", function=FORWARD, points=0.25, inputs=forward_calls, examples=5
+        name="batchnorm_forward returns (out, cache)", function=FORWARD, points=0.25, inputs=forward_calls, examples=3
     ),
     ForwardAnswers(
         name="batchnorm_forward known answers",
@@ -445,7 +445,7 @@ CHECKS = (
         function=FORWARD,
         points=0.5,
         inputs=forward_calls,
-        examples=15,
+        examples=8,
         holds=scale_and_shift_invariance,
     ),
     Property(
@@ -453,7 +453,7 @@ CHECKS = (
         function=FORWARD,
         points=0.25,
         inputs=eps0_forward_calls,
-        examples=10,
+        examples=5,
         holds=per_feature_invariance,
     ),
     BackwardContract(
@@ -461,14 +461,14 @@ CHECKS = (
         function=BACKWARD,
         points=0.25,
         inputs=backward_calls,
-        examples=5,
+        examples=3,
     ),
     BackwardGradient(
         name="batchnorm_backward agrees with central differences of your forward",
         function=BACKWARD,
         points=1.75,
         inputs=gradient_calls,
-        examples=4,
+        examples=2,
         wrt=WRT,
         analytic=backward_gradients,
         objective=BACKWARD_OBJECTIVE,
@@ -478,7 +478,7 @@ CHECKS = (
         function="batchnorm_train_step",
         points=0.25,
         inputs=train_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(
         name="batchnorm_train_step known answers",
@@ -502,7 +502,7 @@ CHECKS = (
         function="batchnorm_train_step",
         points=0.25,
         inputs=train_calls,
-        examples=15,
+        examples=8,
         holds=train_step_out_is_forward,
     ),
     Property(
@@ -517,7 +517,7 @@ CHECKS = (
         function="batchnorm_train_step",
         points=0.25,
         inputs=train_calls.map(lambda c: Call(c.args, {**c.kwargs, "momentum": 0.0})),
-        examples=10,
+        examples=5,
         holds=momentum_zero_keeps_running_statistics,
     ),
     Contract(
@@ -525,7 +525,7 @@ CHECKS = (
         function="batchnorm_inference",
         points=0.25,
         inputs=inference_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(
         name="batchnorm_inference known answers",
@@ -550,7 +550,7 @@ CHECKS = (
         function="batchnorm_inference",
         points=0.25,
         inputs=forward_calls.map(_with_batch_statistics),
-        examples=15,
+        examples=8,
         holds=inference_with_batch_statistics_is_forward,
     ),
     Property(
@@ -558,7 +558,7 @@ CHECKS = (
         function="batchnorm_inference",
         points=0.25,
         inputs=inference_calls,
-        examples=15,
+        examples=8,
         holds=inference_rows_are_independent,
     ),
 )

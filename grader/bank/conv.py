@@ -223,7 +223,7 @@ CHECKS = (
         function="conv2d_output_shape",
         points=0.5,
         inputs=shape_calls,
-        examples=15,
+        examples=8,
         holds=shape_agrees_with_forward,
     ),
     Contract(name="pool_output_size returns an int", function="pool_output_size", points=0.25, inputs=pool_calls),
@@ -263,7 +263,7 @@ CHECKS = (
         function="same_padding",
         points=0.5,
         inputs=odd_span_calls,
-        examples=15,
+        examples=8,
         holds=same_padding_keeps_size,
     ),
     Contract(
@@ -271,7 +271,7 @@ CHECKS = (
         function="conv2d_forward",
         points=0.25,
         inputs=layer_calls,
-        examples=8,
+        examples=4,
     ),
     KnownAnswers(
         name="conv2d_forward known answers",
@@ -303,7 +303,7 @@ CHECKS = (
         function="conv2d_forward",
         points=0.25,
         inputs=one_channel_calls,
-        examples=10,
+        examples=5,
         holds=one_by_one_ones_is_identity,
     ),
     Property(
@@ -311,7 +311,7 @@ CHECKS = (
         function="conv2d_forward",
         points=0.5,
         inputs=layer_calls,
-        examples=10,
+        examples=5,
         holds=linear_in_the_weight,
     ),
 )

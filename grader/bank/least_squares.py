@@ -131,7 +131,7 @@ def exact_data_recovered(student: Student, call: Call, out: Any) -> str | None:
 
 
 CHECKS = (
-    Contract(name="fit_line returns two numbers", function="fit_line", points=0.5, inputs=line_calls, examples=5),
+    Contract(name="fit_line returns two numbers", function="fit_line", points=0.5, inputs=line_calls, examples=3),
     KnownAnswers(
         name="fit_line known answers",
         function="fit_line",
@@ -150,7 +150,7 @@ CHECKS = (
         inputs=line_calls,
         holds=line_is_stationary,
     ),
-    Contract(name="fit returns a (d+1,) vector", function="fit", points=0.5, inputs=fit_calls, examples=5),
+    Contract(name="fit returns a (d+1,) vector", function="fit", points=0.5, inputs=fit_calls, examples=3),
     KnownAnswers(
         name="fit known answers",
         function="fit",
@@ -174,7 +174,7 @@ CHECKS = (
         inputs=fit_calls,
         holds=fit_is_stationary,
     ),
-    Contract(name="predict returns an (n,) vector", function="predict", points=0.25, inputs=predict_calls, examples=5),
+    Contract(name="predict returns an (n,) vector", function="predict", points=0.25, inputs=predict_calls, examples=3),
     KnownAnswers(
         name="predict known answers",
         function="predict",
@@ -185,14 +185,14 @@ CHECKS = (
         ),
     ),
     Contract(
-        name="ridge_fit returns a (d+1,) vector", function="ridge_fit", points=0.25, inputs=ridge_calls, examples=5
+        name="ridge_fit returns a (d+1,) vector", function="ridge_fit", points=0.25, inputs=ridge_calls, examples=3
     ),
     Property(
         name="ridge_fit with lam = 0 is plain least squares",
         function="ridge_fit",
         points=0.25,
         inputs=fit_calls.map(lambda c: Call((*c.args, 0.0))),
-        examples=10,
+        examples=5,
         holds=ridge_zero_is_least_squares,
     ),
     Property(
@@ -207,7 +207,7 @@ CHECKS = (
         function="ridge_fit",
         points=0.5,
         inputs=huge_ridge_calls,
-        examples=10,
+        examples=5,
         holds=huge_penalty_gives_mean,
     ),
 )

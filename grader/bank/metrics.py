@@ -315,7 +315,7 @@ CHECKS = (
         holds=counts_add_up,
     ),
     # accuracy: 1.0
-    Contract(name="accuracy returns a float", function="accuracy", points=0.1, inputs=binary_calls, examples=5),
+    Contract(name="accuracy returns a float", function="accuracy", points=0.1, inputs=binary_calls, examples=3),
     binary_known_answers("accuracy", 0.2),
     Property(
         name="accuracy is (tp + tn) / n of confusion_counts",
@@ -325,7 +325,7 @@ CHECKS = (
         holds=accuracy_from_counts,
     ),
     # error_rate: 1.0
-    Contract(name="error_rate returns a float", function="error_rate", points=0.1, inputs=binary_calls, examples=5),
+    Contract(name="error_rate returns a float", function="error_rate", points=0.1, inputs=binary_calls, examples=3),
     binary_known_answers("error_rate", 0.2),
     Property(
         name="error_rate is 1 - accuracy",
@@ -335,7 +335,7 @@ CHECKS = (
         holds=error_rate_complements_accuracy,
     ),
     # precision: 1.5
-    Contract(name="precision returns a float", function="precision", points=0.1, inputs=binary_calls, examples=5),
+    Contract(name="precision returns a float", function="precision", points=0.1, inputs=binary_calls, examples=3),
     binary_known_answers("precision", 0.4),
     Property(
         name="precision ignores the samples predicted negative",
@@ -352,7 +352,7 @@ CHECKS = (
         holds=swapping_swaps_precision_and_recall,
     ),
     # recall: 1.5
-    Contract(name="recall returns a float", function="recall", points=0.1, inputs=binary_calls, examples=5),
+    Contract(name="recall returns a float", function="recall", points=0.1, inputs=binary_calls, examples=3),
     binary_known_answers("recall", 0.4),
     Property(
         name="recall ignores the negative samples",
@@ -362,7 +362,7 @@ CHECKS = (
         holds=recall_ignores_negatives,
     ),
     # f1_score: 1.5
-    Contract(name="f1_score returns a float", function="f1_score", points=0.1, inputs=binary_calls, examples=5),
+    Contract(name="f1_score returns a float", function="f1_score", points=0.1, inputs=binary_calls, examples=3),
     binary_known_answers("f1_score", 0.4),
     Property(
         name="f1_score is the harmonic mean of precision and recall",
@@ -377,7 +377,7 @@ CHECKS = (
         function="confusion_matrix",
         points=0.25,
         inputs=multiclass_calls,
-        examples=5,
+        examples=3,
     ),
     KnownAnswers(
         name="confusion_matrix known answers",
@@ -405,7 +405,7 @@ CHECKS = (
         holds=binary_matrix_matches_counts,
     ),
     # multiclass_f1: 2.0
-    Contract(name="multiclass_f1 returns a float", function="multiclass_f1", points=0.1, inputs=f1_calls, examples=5),
+    Contract(name="multiclass_f1 returns a float", function="multiclass_f1", points=0.1, inputs=f1_calls, examples=3),
     KnownAnswers(
         name="multiclass_f1 known answers",
         function="multiclass_f1",
@@ -445,7 +445,7 @@ CHECKS = (
         function="multiclass_f1",
         points=0.15,
         inputs=multiclass_calls,
-        examples=15,
+        examples=8,
         holds=perfect_predictions,
     ),
     Property(
@@ -453,7 +453,7 @@ CHECKS = (
         function="multiclass_f1",
         points=0.2,
         inputs=multiclass_calls,
-        examples=15,
+        examples=8,
         holds=absent_class_counts,
     ),
     Property(

@@ -24,7 +24,7 @@ CHECKS = (
         function="scaled_dot_product_attention",
         points=2.0,
         inputs=st.one_of(attention_calls, huge_float64_calls),
-        examples=40,
+        examples=20,
     ),
     ReferenceParity(
         name="self_attention matches reference", function="self_attention", points=1.25, inputs=self_attention_calls
@@ -34,6 +34,6 @@ CHECKS = (
         function="multi_head_attention",
         points=2.0,
         inputs=st.one_of(mha_calls, mha_calls, indivisible_mha_calls),
-        examples=40,
+        examples=20,
     ),
 )

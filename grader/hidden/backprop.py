@@ -109,7 +109,7 @@ CHECKS = (
         function="mlp_loss_and_grads",
         points=0.5,
         inputs=large_score_calls,
-        examples=10,
+        examples=5,
     ),
     gradient(
         "mlp_loss_and_grads",
@@ -118,6 +118,6 @@ CHECKS = (
         wrt=MLP_WRT,
         analytic=mlp_analytic,
         objective=mlp_objective,
-        examples=4,
+        examples=2,
     ),
 )

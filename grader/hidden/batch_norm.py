@@ -63,7 +63,7 @@ CHECKS = (
         visibility="hidden",
         of="reference",
         inputs=hidden_gradient_calls,
-        examples=3,
+        examples=2,
         wrt=WRT,
         analytic=backward_gradients,
         objective=BACKWARD_OBJECTIVE,
@@ -80,7 +80,7 @@ CHECKS = (
         function="batchnorm_train_step",
         points=0.25,
         inputs=train_edges,
-        examples=10,
+        examples=5,
     ),
     ReferenceParity(
         name="batchnorm_inference matches reference",

@@ -23,7 +23,7 @@ CHECKS = (
     ReferenceParity(name="fit_line matches reference", function="fit_line", points=1.0, inputs=line_calls),
     ReferenceParity(name="fit matches reference", function="fit", points=1.0, inputs=fit_calls),
     ReferenceParity(
-        name="fit matches reference when n = d + 1", function="fit", points=0.5, inputs=square_fit_calls, examples=10
+        name="fit matches reference when n = d + 1", function="fit", points=0.5, inputs=square_fit_calls, examples=5
     ),
     ReferenceParity(name="predict matches reference", function="predict", points=1.0, inputs=predict_calls),
     ReferenceParity(name="ridge_fit matches reference", function="ridge_fit", points=1.25, inputs=ridge_calls),

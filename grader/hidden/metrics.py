@@ -40,7 +40,7 @@ def parity(function: str, points: float, inputs: st.SearchStrategy[Call] = binar
 
 def edge_parity(function: str, points: float, inputs: st.SearchStrategy[Call] = BINARY_EDGES) -> ReferenceParity:
     return ReferenceParity(
-        name=f"{function} matches reference on edge cases", function=function, points=points, inputs=inputs, examples=50
+        name=f"{function} matches reference on edge cases", function=function, points=points, inputs=inputs, examples=25
     )
 
 

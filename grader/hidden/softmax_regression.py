@@ -45,6 +45,6 @@ CHECKS = (
     ),
     ReferenceParity(name="predict matches reference", function="predict", points=0.5, inputs=predict_calls),
     ReferenceParity(
-        name="full-batch train matches reference", function="train", points=1.25, inputs=parity_train_calls, examples=8
+        name="full-batch train matches reference", function="train", points=1.25, inputs=parity_train_calls, examples=4
     ),
 )
