@@ -174,9 +174,10 @@ def _python_paths() -> list[str]:
     return [p for p in paths if not any(p != q and p.startswith(q + os.sep) for q in paths)]
 
 
-def command(worker: list[str], staged: list[str], device: str, uid: int | None) -> list[str]:
+def command(worker: list[str], staged: list[str], device: str, uid: int | None, template: bool = False) -> list[str]:
     """bwrap's command line running ``worker``, with /submission built by ``staged`` (from
-    ``stage``). The worker itself switches to ``uid`` (see worker.py)."""
+    ``stage``). The worker itself switches to ``uid`` (see worker.py). A ``template`` (the fork
+    server, grader/forkserver.py) forks the workers, which switch uid, and kills them."""
     # mounts first: a Python environment under /tmp, or a GPU's device node, goes on top of them
     args = ["bwrap", "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr"):
@@ -207,4 +208,6 @@ def command(worker: list[str], staged: list[str], device: str, uid: int | None) 
     args += ["--die-with-parent", "--new-session", "--chdir", SUBMISSION]
     if uid is not None:  # only to drop to ``uid``: setuid clears every capability
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        if template:  # signalling a worker that runs under another uid takes CAP_KILL
+            args += ["--cap-add", "CAP_KILL"]
     return [*args, *worker]

@@ -12,6 +12,7 @@ worker.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import sandbox, wire
+from grader import forkserver, sandbox, wire
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Supervisor:
         self.forbidden = forbidden
         self.limits = limits
         self.isolation = isolation  # sandbox.SANDBOX or sandbox.PROCESS
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: _Process | None = None
         self.output: Any = None
         self.home: str | None = None  # the worker's private folder: its copy of the submission, its tmp
 
@@ -76,24 +77,14 @@ class Supervisor:
     # -- process lifecycle -----------------------------------------------------------------
 
     def start(self) -> None:
-        """A fresh worker on a fresh private copy of the submission: on the sandbox's tmpfs,
-        or at the process level in a private temporary folder."""
+        """A fresh worker on a fresh private copy of the submission: forked from the warm
+        template (``grader.forkserver``) where one runs, else started cold; on the sandbox's
+        tmpfs, or at the process level in a private temporary folder."""
         sandboxed = self.isolation == sandbox.SANDBOX
-        uid = sandbox.worker_uid() if sandboxed else None
-        if sandboxed:  # the copy goes on the sandbox's own tmpfs
-            staged, files = sandbox.stage(Path(self.submission))
-            inside, tmp = sandbox.SUBMISSION, "/tmp"
-        else:
-            staged, files = [], []
-            self.home = tempfile.mkdtemp(prefix="mlgrade-worker-")
-            inside = str(sandbox.prepare_home(Path(self.home), Path(self.submission)))
-            tmp = os.path.join(self.home, "tmp")
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        config = {
-            "submission": inside,
-            "writable": [inside, tmp],
-            "uid": uid,
+        self.output = tempfile.TemporaryFile(prefix="mlgrade-worker-output-")  # noqa: SIM115 - lives with the worker
+        config: dict[str, Any] = {
             "device": self.device,
             "forbidden": self.forbidden,
             # CUDA reserves far more address space than it uses: no address-space limit there
@@ -105,42 +96,73 @@ class Supervisor:
             "request_bytes": 1 << 30,
             "answer_bytes": self.limits.answer_bytes,
         }
-        self.output = tempfile.TemporaryFile(prefix="mlgrade-worker-output-")  # noqa: SIM115 - lives with the worker
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "TMPDIR": tmp,
-            "HOME": inside,
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "PYTHONHASHSEED": "0",
-            "LANG": "C.UTF-8",
-        }
-        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
-            if key in os.environ:
-                env[key] = os.environ[key]
+        if not sandboxed:
+            self.home = tempfile.mkdtemp(prefix="mlgrade-worker-")
+            inside = str(sandbox.prepare_home(Path(self.home), Path(self.submission)))
+            tmp = os.path.join(self.home, "tmp")
+            config |= {"submission": inside, "tmp": tmp, "writable": [inside, tmp], "uid": None}
+        try:
+            for _ in range(2):  # a lost template is replaced once; then the worker starts cold
+                server = _fork_server(self.isolation, self.device, self.forbidden, self.limits)
+                if server is None:
+                    break
+                self.process = self._fork(server, config, [to_worker_r, from_worker_w, self.output.fileno()])
+                if self.process is not None:
+                    break
+            if self.process is None:
+                self.process = self._start_cold(config, to_worker_r, from_worker_w)
+        finally:
+            os.close(to_worker_r)
+            os.close(from_worker_w)
+        self.to_worker, self.from_worker = to_worker_w, from_worker_r
+        self.reader = wire.FrameReader(self._read_exactly, self.limits.answer_bytes)
+        self.ready = False
+        self.start_deadline = time.monotonic() + self.limits.start_seconds
+
+    def _fork(self, server: forkserver.ForkServer, config: dict[str, Any], fds: list[int]) -> _Process | None:
+        """A worker forked by the template; None if the template is lost (it is then replaced)."""
+        files: dict[str, bytes] = {}
+        if self.isolation == sandbox.SANDBOX:  # the worker writes its own copy, as its own uid
+            for rel in sandbox.submission_files(Path(self.submission)):
+                fd = os.open(Path(self.submission, rel), os.O_RDONLY | os.O_NOFOLLOW)
+                with os.fdopen(fd, "rb") as f:
+                    files[str(rel)] = f.read()
+            config = {**config, "submission": None, "uid": server.next_uid()}
+        try:
+            return _Forked(server, server.spawn(config, files, fds))
+        except forkserver.ForkServerLost:
+            _drop_fork_server(server)
+            return None
+
+    def _start_cold(self, config: dict[str, Any], to_worker_r: int, from_worker_w: int) -> _Process:
+        """A worker started as a new Python: ``python -m grader.worker``, under bwrap at the
+        sandbox level."""
+        sandboxed = self.isolation == sandbox.SANDBOX
+        uid = sandbox.worker_uid() if sandboxed else None
+        files: list[int] = []
+        if sandboxed:  # the copy goes on the sandbox's own tmpfs
+            staged, files = sandbox.stage(Path(self.submission))
+            inside, tmp = sandbox.SUBMISSION, "/tmp"
+            config = {**config, "submission": inside, "writable": [inside, tmp], "uid": uid}
+        else:
+            inside, tmp = config["submission"], config["tmp"]
         worker = [sandbox.python(), "-I", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w)]
         worker.append(json.dumps(config))
         try:
-            self.process = subprocess.Popen(
+            process = subprocess.Popen(
                 sandbox.command(worker, staged, self.device, uid) if sandboxed else worker,
                 stdin=subprocess.DEVNULL,
                 stdout=self.output,
                 stderr=self.output,
                 pass_fds=(to_worker_r, from_worker_w, *files),
                 cwd="/" if sandboxed else inside,
-                env=env,
+                env=worker_env(home=inside, tmp=tmp),
                 process_group=0,
             )
         finally:
             for fd in files:
                 os.close(fd)
-        os.close(to_worker_r)
-        os.close(from_worker_w)
-        self.to_worker, self.from_worker = to_worker_w, from_worker_r
-        self.reader = wire.FrameReader(self._read_exactly, self.limits.answer_bytes)
-        self.ready = False
-        self.start_deadline = time.monotonic() + self.limits.start_seconds
+        return _Cold(process, bwrap=sandboxed)
 
     def _wait_ready(self) -> None:
         self.deadline = self.start_deadline
@@ -152,9 +174,7 @@ class Supervisor:
     def stop(self) -> None:
         if self.process is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        self.process.kill()
         for fd in (self.to_worker, self.from_worker):
             os.close(fd)
         self.output.close()
@@ -233,12 +253,7 @@ class Supervisor:
             if doing == "starting":
                 reason = f"the worker did not start within {self.limits.start_seconds:g} s"
         else:
-            try:
-                code = self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                code = None
-            if code is not None and code > 128 and self.isolation == sandbox.SANDBOX:
-                code = -(code - 128)  # bwrap, the sandbox's first process, exits 128 + the worker's signal
+            code = self.process.wait(timeout=2)
             reason = _describe_exit(code, doing, broken, self._output_size(), self.limits)
         self.stop()
         return WorkerLost(reason)
@@ -269,3 +284,131 @@ def _describe_exit(code: int | None, doing: str, broken: str, printed: int, limi
         f"the code exited the process {doing} (exit status {code}: sys.exit, exit() or os._exit, "
         "or it broke Python itself, e.g. by replacing builtins)"
     )
+
+
+# -- worker processes, warm or cold -------------------------------------------------------------
+
+
+def worker_env(home: str, tmp: str) -> dict[str, str]:
+    """A worker's whole environment: nothing of the grader's but PATH and a few library knobs."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "TMPDIR": tmp,
+        "HOME": home,
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "LANG": "C.UTF-8",
+    }
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+class _Process:
+    """A running worker: what the supervisor needs of it."""
+
+    def wait(self, timeout: float) -> int | None:
+        """Its exit code (negative: killed by that signal), or None if still running."""
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        """Kill it with its whole process group, and reap it."""
+        raise NotImplementedError
+
+
+class _Cold(_Process):
+    def __init__(self, process: subprocess.Popen[bytes], bwrap: bool) -> None:
+        self.process = process
+        self.bwrap = bwrap
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        if code > 128 and self.bwrap:
+            code = -(code - 128)  # bwrap, the sandbox's first process, exits 128 + the worker's signal
+        return code
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+class _Forked(_Process):
+    def __init__(self, server: forkserver.ForkServer, pid: int) -> None:
+        self.server = server
+        self.pid = pid
+        self.code: int | None = None
+
+    def wait(self, timeout: float) -> int | None:
+        if self.code is None:
+            try:
+                self.code = self.server.wait(self.pid, timeout)
+            except forkserver.ForkServerLost:
+                _drop_fork_server(self.server)  # its workers died with it
+        return self.code
+
+    def kill(self) -> None:
+        try:
+            self.server.kill(self.pid)
+        except forkserver.ForkServerLost:
+            _drop_fork_server(self.server)
+
+
+# One template per grading process and worker setup; None where warm workers cannot be had.
+_FORK_SERVERS: dict[tuple[str, str, tuple[str, ...], Limits], forkserver.ForkServer | None] = {}
+
+
+def _fork_server(isolation: str, device: str, forbidden: list[str], limits: Limits) -> forkserver.ForkServer | None:
+    """The warm template for this setup, started on first use. CUDA cannot be forked once
+    initialised, so a CUDA worker always starts cold; so does one whose template failed."""
+    if device != "cpu" or os.environ.get("MLGRADE_COLD_WORKERS"):
+        return None
+    key = (isolation, device, tuple(forbidden), limits)
+    known = _FORK_SERVERS.get(key)
+    if known is not None and not known.alive():
+        _drop_fork_server(known)
+    if key not in _FORK_SERVERS:
+        sandboxed = isolation == sandbox.SANDBOX
+        config = {"device": device, "forbidden": forbidden, "answer_bytes": limits.answer_bytes}
+        home = "/tmp" if sandboxed else tempfile.gettempdir()
+
+        def wrap(command: list[str]) -> list[str]:
+            if not sandboxed:
+                return command
+            return sandbox.command(command, sandbox.stage(None)[0], device, sandbox.worker_uid(), template=True)
+
+        try:
+            _FORK_SERVERS[key] = forkserver.ForkServer(
+                wrap,
+                sandbox.python(),
+                config,
+                worker_env(home=home, tmp=home),
+                "/" if sandboxed else home,
+                limits.start_seconds,
+                sandbox.worker_uid() if sandboxed else None,
+            )
+        except (forkserver.ForkServerLost, OSError):
+            _FORK_SERVERS[key] = None
+    return _FORK_SERVERS[key]
+
+
+def _drop_fork_server(server: forkserver.ForkServer) -> None:
+    """Forget a lost template: the next start makes a new one."""
+    for key, known in list(_FORK_SERVERS.items()):
+        if known is server:
+            del _FORK_SERVERS[key]
+    server.close()
+
+
+@atexit.register
+def _close_fork_servers() -> None:
+    for server in _FORK_SERVERS.values():
+        if server is not None:
+            server.close()
+    _FORK_SERVERS.clear()

@@ -397,14 +397,21 @@ def main() -> None:
         _switch_user(config["uid"])
     _set_limits(config)
     protected = installed.secret_dirs()
-    worker = Worker(config)
+    serve(Worker(config), config, fd_in, fd_out, protected)
+
+
+def serve(worker: Worker, config: dict[str, Any], fd_in: int, fd_out: int, protected: list[str]) -> None:
+    """Seal the worker, say it is ready, and answer calls until the grader closes the pipe.
+
+    From here on student code may run: forks are refused, the audit hook is installed (it
+    cannot be removed), and nothing of the grader stays importable by name.
+    """
     sys.path.insert(0, worker.root)
     os.chdir(worker.root)
     _disable_unaudited_fork()
     writable = [os.path.realpath(p) for p in config["writable"]]
     _install_audit_hook(protected, writable, (*BLOCKED_PACKAGES, "_posixsubprocess"))
     reader = wire.FrameReader(wire.read_exactly_blocking(fd_in), config["request_bytes"])
-    # Nothing of the grader stays importable by name for the student's code.
     for name in list(sys.modules):
         if name.partition(".")[0] in BLOCKED_PACKAGES:
             del sys.modules[name]

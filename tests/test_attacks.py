@@ -66,13 +66,30 @@ def _parent(pid: str) -> str:
     return stat.rpartition(")")[2].split()[1]  # the field after the state
 
 
+def _cmdline(pid: str) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+
+
+def _is_worker(pid: str) -> bool:
+    """A cold worker (python -m grader.worker), or a warm one: a child of the fork server,
+    which has its template's command line. The template itself lives on, by design."""
+    if "grader.worker" in _cmdline(pid):
+        return True
+
+    def forked_python(p: str) -> bool:  # not bwrap, whose command line names the template too
+        cmdline = _cmdline(p)
+        return "grader.forkserver" in cmdline and not cmdline.startswith("bwrap")
+
+    return forked_python(pid) and forked_python(_parent(pid))
+
+
 def _workers() -> list[str]:
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            if "grader.worker" not in cmdline:
+            if not _is_worker(pid):
                 continue
+            cmdline = _cmdline(pid)
             chain = [_parent(pid)]
             while chain[-1] not in ("0", "1"):
                 chain.append(_parent(chain[-1]))

@@ -1,0 +1,91 @@
+"""Warm workers (grader/forkserver.py): forked from a template that has imported torch, yet
+sealed per submission like a cold one. Nothing one submission leaves behind (files, globals,
+environment, modules) reaches the next submission's worker, at either isolation level, and
+a lost template is replaced without losing a grade."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import reference_source
+from test_attacks import LEVELS
+
+from grader import batch, engine, forkserver, sandbox, supervisor
+from grader.supervisor import Limits
+
+# The first submission leaves marks wherever it can, and is correct otherwise.
+LEAVE_MARKS = """
+import builtins, os, sys, tempfile, pathlib, numpy, torch
+for place in (tempfile.gettempdir(), "/tmp", os.path.expanduser("~"), os.getcwd(), "/dev/shm"):
+    try:
+        pathlib.Path(place, "mlgrade-mark").write_text("left by the previous student")
+    except OSError:
+        pass
+builtins.MLGRADE_MARK = True
+os.environ["MLGRADE_MARK"] = "1"
+sys.modules["mlgrade_mark"] = sys
+numpy.MLGRADE_MARK = True
+torch.MLGRADE_MARK = True
+"""
+
+# The second is correct only if it finds none of them.
+LOOK_FOR_MARKS = """
+import builtins, os, sys, tempfile, pathlib, numpy, torch
+def _found():
+    places = {tempfile.gettempdir(), "/tmp", os.path.expanduser("~"), os.getcwd(), "/dev/shm"}
+    for place in places:
+        try:
+            for path in pathlib.Path(place).rglob("mlgrade-mark"):
+                return True
+        except OSError:
+            pass
+    return (hasattr(builtins, "MLGRADE_MARK") or "MLGRADE_MARK" in os.environ or "mlgrade_mark" in sys.modules
+            or hasattr(numpy, "MLGRADE_MARK") or hasattr(torch, "MLGRADE_MARK"))
+FOUND = _found()
+_fit = fit
+def fit(X, y):
+    w = _fit(X, y)
+    return w * 0 if FOUND else w
+"""
+
+
+LIMITS = Limits(call_seconds=9.5)  # templates are per setup: this test's own
+
+
+def templates(level: str) -> list[forkserver.ForkServer]:
+    """The live templates of this test's setup at ``level`` in this process."""
+    return [s for key, s in supervisor._FORK_SERVERS.items() if key[0] == level and key[3] == LIMITS and s is not None]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_nothing_of_one_submission_reaches_the_next(level: str, make_submission: Callable[..., Path]) -> None:
+    marker = make_submission("marker", {"least_squares": reference_source("least_squares") + LEAVE_MARKS})
+    looker = make_submission("looker", {"least_squares": reference_source("least_squares") + LOOK_FOR_MARKS})
+    options = engine.Options(sandbox="require" if level == sandbox.SANDBOX else "off", limits=LIMITS)
+
+    first, second = batch.grade_all([marker, looker], ["least_squares"], True, options)
+
+    assert first.score == second.score == 12, [c.message for c in second.exercises[0].checks if not c.passed]
+    assert second.isolation == level
+    (warm,) = templates(level)
+    assert warm.alive() and warm.spawned >= 2, "the workers were not forked from a template"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_lost_template_is_replaced(level: str, make_submission: Callable[..., Path]) -> None:
+    correct = make_submission("correct", {"least_squares": reference_source("least_squares")})
+    options = engine.Options(sandbox="require" if level == sandbox.SANDBOX else "off", limits=LIMITS)
+    (before,) = batch.grade_all([correct], ["least_squares"], True, options)
+    (template,) = templates(level)
+    os.killpg(template.process.pid, signal.SIGKILL)
+    template.process.wait()
+
+    (after,) = batch.grade_all([correct], ["least_squares"], True, options)
+
+    assert before.score == after.score == 12
+    (replacement,) = templates(level)
+    assert replacement is not template and replacement.alive()
