@@ -217,17 +217,32 @@ class Worker:
         self.recording = False
         worker = self
 
+        def forbidden_names(func: Any) -> tuple[str | None, str | None]:
+            """The name under which calling ``func`` is forbidden, if it is, and the one for a
+            call with requires_grad=True."""
+            name = resolve_name(func) or f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
+            with_grad = f"{name}(requires_grad=True)"
+            return (
+                name if any(fnmatch.fnmatchcase(name, p) for p in torch_patterns) else None,
+                with_grad if any(fnmatch.fnmatchcase(with_grad, p) for p in torch_patterns) else None,
+            )
+
+        decided: dict[Any, tuple[str | None, str | None]] = {}  # every torch op goes through here: once each
+
         class ForbiddenCallRecorder(TorchFunctionMode):
             def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
                 kwargs = kwargs or {}
                 if worker.recording:
-                    name = (
-                        resolve_name(func) or f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
-                    )
-                    names = [name, f"{name}(requires_grad=True)"] if kwargs.get("requires_grad") else [name]
-                    for n in names:
-                        if any(fnmatch.fnmatchcase(n, p) for p in torch_patterns):
-                            worker.used.add(n)
+                    try:
+                        plain, with_grad = decided[func]
+                    except KeyError:
+                        plain, with_grad = decided[func] = forbidden_names(func)
+                    except TypeError:  # an unhashable callable
+                        plain, with_grad = forbidden_names(func)
+                    if plain is not None:
+                        worker.used.add(plain)
+                    if with_grad is not None and kwargs.get("requires_grad"):
+                        worker.used.add(with_grad)
                 return func(*args, **kwargs)
 
         self.recorder = ForbiddenCallRecorder
