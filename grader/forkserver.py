@@ -78,6 +78,17 @@ def _clean(uid: int) -> None:
     _reap(pid, None)
 
 
+def _clean_all() -> None:
+    """Empty the sandbox's private /tmp (workers that share the template's uid)."""
+    with os.scandir("/tmp") as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+
+
 def _child(worker: Any, config: dict[str, Any], files: list[str], blobs: list[bytes], fds: list[int]) -> None:
     """In the forked child: become the worker of one submission, then serve it."""
     from grader import worker as worker_module
@@ -161,6 +172,8 @@ def main() -> None:
                 uid = children.pop(pid, None)
                 if uid is not None:
                     _clean(uid)
+                elif config.get("sandboxed"):  # workers keep the template's uid: empty the sandbox's /tmp
+                    _clean_all()
                 answer = {"code": code}
             else:
                 answer = {"error": f"unknown op {op!r}"}

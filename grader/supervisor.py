@@ -375,7 +375,7 @@ def _fork_server(isolation: str, device: str, forbidden: list[str], limits: Limi
         _drop_fork_server(known)
     if key not in _FORK_SERVERS:
         sandboxed = isolation == sandbox.SANDBOX
-        config = {"device": device, "forbidden": forbidden, "answer_bytes": limits.answer_bytes}
+        config = {"device": device, "forbidden": forbidden, "answer_bytes": limits.answer_bytes, "sandboxed": sandboxed}
         home = "/tmp" if sandboxed else tempfile.gettempdir()
 
         def wrap(command: list[str]) -> list[str]:
