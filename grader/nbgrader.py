@@ -238,11 +238,11 @@ def _layout(course: Path, assignment: str) -> tuple[list[Exercise], dict[tuple[s
     return exercises, sources
 
 
-def _extract(folder: Path, names: list[str], into: Path) -> dict[str, str]:
-    """Write each notebook's solution cell as ``<exercise>.py`` into ``into``; returns what
-    could not be read, by exercise."""
+def _extract(folder: Path, names: list[str], into: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Write each notebook's solution cell as ``<exercise>.py`` into ``into``; returns the
+    notebooks read, and what could not be read, by exercise."""
     nbformat = _nbformat()
-    problems = {}
+    notebooks, problems = {}, {}
     for name in names:
         path = folder / f"{name}.ipynb"
         if not path.is_file():
@@ -253,12 +253,13 @@ def _extract(folder: Path, names: list[str], into: Path) -> dict[str, str]:
         except Exception as exc:  # whatever a broken file raises: not JSON, not a notebook
             problems[name] = f"{name}.ipynb cannot be read as a notebook ({type(exc).__name__}: {exc})"
             continue
+        notebooks[name] = nb
         cell = next((c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == name), None)
         if cell is None or cell.cell_type != "code":
             problems[name] = f"{name}.ipynb has no code cell with grade_id {name!r}: its solution cell was deleted"
             continue
         (into / f"{name}.py").write_text(cell.source, encoding="utf-8")
-    return problems
+    return notebooks, problems
 
 
 def _cell_results(result: ExerciseResult) -> dict[str, tuple[float, str]]:
@@ -275,7 +276,9 @@ def _cell_results(result: ExerciseResult) -> dict[str, tuple[float, str]]:
     return cells
 
 
-def _record(url: str, assignment: str, student: str, result: SubmissionResult, timestamp: str | None) -> None:
+def _record(
+    url: str, assignment: str, student: str, cells: dict[str, dict[str, tuple[float, str]]], timestamp: str | None
+) -> None:
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import SAWarning
 
@@ -284,39 +287,40 @@ def _record(url: str, assignment: str, student: str, result: SubmissionResult, t
         warnings.simplefilter("ignore", SAWarning)
         gradebook.update_or_create_student(student)
         gradebook.update_or_create_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
-        for exercise in result.exercises:
-            for cell_id, (score, _) in _cell_results(exercise).items():
-                grade = gradebook.find_grade(cell_id, exercise.name, assignment, student)
+        for exercise, results in cells.items():
+            for cell_id, (score, _) in results.items():
+                grade = gradebook.find_grade(cell_id, exercise, assignment, student)
                 grade.auto_score = score
                 grade.needs_manual_grade = False
         gradebook.db.commit()
 
 
 def _write_autograded(
-    submitted: Path, autograded: Path, result: SubmissionResult, sources: dict[tuple[str, str], str]
+    submitted: Path,
+    autograded: Path,
+    notebooks: dict[str, Any],
+    cells: dict[str, dict[str, tuple[float, str]]],
+    sources: dict[tuple[str, str], str],
 ) -> None:
-    """The student's notebooks with the locked cells as released and the grade cells' output."""
+    """The student's notebooks with the locked cells as released and the grade cells' output.
+    A missing or unreadable notebook has none: its scores are in the gradebook, with the reason."""
     nbformat = _nbformat()
     autograded.mkdir(parents=True, exist_ok=True)
     if (submitted / "timestamp.txt").is_file():
         shutil.copyfile(submitted / "timestamp.txt", autograded / "timestamp.txt")
-    for exercise in result.exercises:
-        try:
-            nb = nbformat.read(str(submitted / f"{exercise.name}.ipynb"), as_version=4)
-        except Exception:
-            continue  # missing or unreadable: its scores are in the gradebook, with the reason
-        outputs = _cell_results(exercise)
+    for name, nb in notebooks.items():
+        outputs = cells[name]
         for cell in nb.cells:
             cell_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            if (exercise.name, cell_id) in sources:
-                cell.source = HIDDEN_TESTS.sub("", sources[(exercise.name, cell_id)])
+            if (name, cell_id) in sources:
+                cell.source = HIDDEN_TESTS.sub("", sources[(name, cell_id)])
             if cell_id in outputs and cell.cell_type == "code":
                 score, text = outputs[cell_id]
                 cell.outputs = [
                     nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
                     nbformat.v4.new_output("execute_result", data={"text/plain": f"{score:g}"}, execution_count=None),
                 ]
-        nbformat.write(nb, str(autograded / f"{exercise.name}.ipynb"))
+        nbformat.write(nb, str(autograded / f"{name}.ipynb"))
 
 
 def _timestamp(path: Path) -> str | None:
@@ -356,17 +360,14 @@ def autograde(
     _nbformat()
     exercises, sources = _layout(course, assignment)
     names = [e.name for e in exercises]
-    students = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
-    if not students:
-        raise NbgraderError(
-            f"no submissions of {assignment} in {course / 'submitted'} (expected submitted/STUDENT/{assignment}/)"
-        )
+    students = submitters(course, assignment)
+    started(len(students))
     with tempfile.TemporaryDirectory(prefix="mlgrade-nbgrader-") as tmp:
-        paths, problems = [], {}
+        paths, notebooks, problems = [], {}, {}
         for student in students:
             folder = Path(tmp) / student
             folder.mkdir()
-            problems[student] = _extract(course / "submitted" / student / assignment, names, folder)
+            notebooks[student], problems[student] = _extract(course / "submitted" / student / assignment, names, folder)
             paths.append(folder)
         results = batch.grade_all(paths, names, True, options, jobs, done)
     url = db_url(course)
@@ -379,7 +380,7 @@ def autograde(
         if result.grader_failed:
             continue  # no score is recorded: the grades stay to be given, never a wrong zero
         submitted = course / "submitted" / student / assignment
-        stamp = submitted / "timestamp.txt"
-        _record(url, assignment, student, result, _timestamp(stamp))
-        _write_autograded(submitted, course / "autograded" / student / assignment, result, sources)
+        cells = {e.name: _cell_results(e) for e in result.exercises}
+        _record(url, assignment, student, cells, _timestamp(submitted / "timestamp.txt"))
+        _write_autograded(submitted, course / "autograded" / student / assignment, notebooks[student], cells, sources)
     return Autograded(results, {s: p for s, p in problems.items() if p})

@@ -65,9 +65,7 @@ class _InKernel:
         keep: str | None = None,
         opaque: list[int] | None = None,
     ) -> tuple[dict[str, Any], list[bytes]]:
-        payload, blobs = wire.encode({"args": list(args), "kwargs": kwargs})
-        request = {"module": module, "function": function, "payload": payload, "keep": keep, "opaque": opaque or []}
-        return self.worker.call(request, blobs)
+        return self.worker.call(*wire.call_request(module, function, args, kwargs, keep, opaque))
 
 
 @functools.cache

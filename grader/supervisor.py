@@ -205,15 +205,7 @@ class Supervisor:
             self.start()
         if not self.ready:
             self._wait_ready()
-        payload, blobs = wire.encode({"args": list(args), "kwargs": kwargs})
-        request = {
-            "op": "call",
-            "module": module,
-            "function": function,
-            "payload": payload,
-            "keep": keep,  # keep the whole result in the worker under this handle
-            "opaque": opaque or [],  # result positions that stay in the worker
-        }
+        request, blobs = wire.call_request(module, function, args, kwargs, keep, opaque)
         try:
             wire.write_frame(self.to_worker, request, blobs)
         except OSError:

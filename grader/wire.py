@@ -201,3 +201,20 @@ def read_exactly_blocking(fd: int) -> Callable[[int], bytes]:
         return b"".join(chunks)
 
     return read
+
+
+def call_request(
+    module: str,
+    function: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    keep: str | None = None,
+    opaque: list[int] | None = None,
+) -> tuple[dict[str, Any], list[bytes]]:
+    """The worker's request to call ``module.function(*args, **kwargs)``, and its blobs.
+    ``keep`` names a handle under which the worker keeps the whole result (for a later
+    ``Kept``); the result positions in ``opaque`` stay in the worker."""
+    payload, blobs = encode({"args": list(args), "kwargs": kwargs})
+    request = {"op": "call", "module": module, "function": function, "payload": payload, "keep": keep}
+    request["opaque"] = opaque or []
+    return request, blobs
