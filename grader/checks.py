@@ -110,7 +110,7 @@ class Student(Protocol):
     """Calls the student's functions of one exercise; returns conformed outputs.
 
     With ``keep``, the whole result stays where it was computed under that handle, and a
-    later call's argument ``grader.wire.Kept(handle, index)`` stands for one of its items
+    later call's argument ``grader.isolation.Kept(handle, index)`` stands for one of its items
     (how a student's opaque forward cache reaches their backward)."""
 
     def __call__(self, function: str, call: Call, keep: str | None = None) -> Any: ...

@@ -19,9 +19,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from grader import bank, batch, engine, gradescope, nbgrader, release, report, resume, sandbox
+from grader import bank, batch, engine, isolation, report, resume
+from grader.channels import gradescope, nbgrader, release
+from grader.isolation import Limits
 from grader.results import SubmissionResult
-from grader.supervisor import Limits
 
 
 def _exercise_names(selected: tuple[str, ...]) -> list[str]:
@@ -85,11 +86,11 @@ def _options(device: str, sandbox_mode: str | None, time_limit: float, quiet: bo
         raise click.UsageError("this install has no hidden checks or reference solutions; use mlgrade check instead")
     mode = sandbox_mode or "auto"
     try:
-        isolation = sandbox.choose(mode)
-    except sandbox.SandboxUnavailable as exc:
+        level = isolation.choose(mode)
+    except isolation.SandboxUnavailable as exc:
         raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level") from None
-    if isolation == sandbox.PROCESS and not quiet:
-        reason = "--no-sandbox" if mode == "off" else sandbox.sandbox_problem()
+    if level == isolation.PROCESS and not quiet:
+        reason = "--no-sandbox" if mode == "off" else isolation.sandbox_problem()
         Console(stderr=True).print(f"Isolation: process level only ({reason}); see SECURITY.md.")
     return engine.Options(device=device, limits=Limits(call_seconds=time_limit), sandbox=mode)
 

@@ -1,5 +1,5 @@
 """Grades one submission: finds its modules, runs every check of every exercise against a
-worker (``grader.supervisor``), and applies the forbidden-call rule.
+worker (``grader.isolation``), and applies the forbidden-call rule.
 
 The three kinds of failure stay apart (STYLE.md): the student's code is wrong (a failed check
 with a message); the submission is unusable (a missing module, a syntax error: zero for what
@@ -15,20 +15,20 @@ import os
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from grader import forbidden, sandbox, wire
+from grader import forbidden, isolation
 from grader.checks import Call, Check, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise
+from grader.isolation import Limits, Supervisor, WorkerLost
 from grader.outputs import ContractViolation, conform, opaque_items
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
-from grader.supervisor import Limits, Supervisor, WorkerLost
 
 ZIP_MAX_BYTES = 50 * 2**20
 
@@ -41,7 +41,7 @@ class SubmissionError(Exception):
 class Options:
     device: str = "cpu"
     limits: Limits = field(default_factory=Limits)
-    sandbox: str = "auto"  # one of sandbox.MODES: "auto", "require" or "off"
+    sandbox: str = "auto"  # the mode for isolation.choose: "auto", "require" or "off"
 
 
 # -- finding the modules -------------------------------------------------------------------
@@ -90,12 +90,28 @@ def _module_dir(root: Path, exercise_names: list[str]) -> Path:
 # -- calling the student's and the reference's functions --------------------------------
 
 
+class WorkerChannel(Protocol):
+    """Where the student's functions run: an isolated worker (``isolation.Supervisor``) or a
+    notebook kernel's own process (``isolation.InProcess``). Returns the worker's answer and
+    its array blobs (``grader.isolation.wire``); raises ``WorkerLost`` when the worker is gone."""
+
+    def call(
+        self,
+        module: str,
+        function: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        keep: str | None = None,
+        opaque: list[int] | None = None,
+    ) -> tuple[dict[str, Any], list[bytes]]: ...
+
+
 class StudentCalls:
     """Calls one exercise's functions in the worker, enforcing the contract on every call:
     the declared output, the inputs unchanged, tensors on the grading device."""
 
-    def __init__(self, supervisor: Supervisor, exercise: Exercise, device: str, params: dict[str, list[str]]) -> None:
-        self.supervisor = supervisor
+    def __init__(self, channel: WorkerChannel, exercise: Exercise, device: str, params: dict[str, list[str]]) -> None:
+        self.channel = channel
         self.exercise = exercise
         self.device = device
         self.params = params
@@ -107,7 +123,7 @@ class StudentCalls:
             raise StopCheck(f"{self.lost[function]} (in an earlier check; not run again)")
         returns = self.exercise.function(function).returns
         try:
-            answer, blobs = self.supervisor.call(
+            answer, blobs = self.channel.call(
                 self.exercise.name, function, call.args, call.kwargs, keep, opaque_items(returns)
             )
         except WorkerLost as exc:
@@ -117,8 +133,8 @@ class StudentCalls:
         if not answer.get("ok"):
             raise self._failure(function, answer.get("error", {}))
         try:
-            value = wire.decode(answer.get("value"), blobs)
-        except wire.WireError as exc:
+            value = isolation.decode(answer.get("value"), blobs)
+        except isolation.WireError as exc:
             raise CheckFailed(f"{function} returned a value the grader cannot read ({exc})") from None
         self._check_inputs_unchanged(function, call, answer.get("arg_digests"))
         devices = set(answer.get("devices", [])) - {self.device}
@@ -143,7 +159,7 @@ class StudentCalls:
         return StudentRaised(type_name, message, tb)
 
     def _check_inputs_unchanged(self, function: str, call: Call, digests: Any) -> None:
-        sent = [(label, wire.array_digest(a)) for label, a in _array_leaves(call, self.params.get(function, []))]
+        sent = [(label, isolation.array_digest(a)) for label, a in _array_leaves(call, self.params.get(function, []))]
         if not isinstance(digests, list) or len(digests) != len(sent):
             raise CheckFailed(f"{function}: the worker did not report its inputs after the call")
         for (label, before), after in zip(sent, digests, strict=True):
@@ -190,7 +206,7 @@ class ReferenceCalls:
         return conform(self._to_numpy(value), self.exercise.function(function).returns, call.args, "the reference")
 
     def _to_torch(self, v: Any) -> Any:
-        if isinstance(v, wire.Kept):
+        if isinstance(v, isolation.Kept):
             return self.kept[v.handle][v.index]
         if isinstance(v, np.ndarray):
             t = self.torch.from_numpy(v.copy())
@@ -225,39 +241,50 @@ def parameter_names(exercise: Exercise) -> dict[str, list[str]]:
 def grade(submission: Path, exercises: list[Exercise], options: Options, name: str | None = None) -> SubmissionResult:
     """Grade one submission on ``exercises``. A broken submission is a graded result; only a
     failure of the grader itself raises."""
-    isolation = sandbox.choose(options.sandbox)
-    result = SubmissionResult(submission=name or submission.stem, isolation=isolation)
+    isolation_level = isolation.choose(options.sandbox)
+    result = SubmissionResult(submission=name or submission.stem, isolation=isolation_level)
     try:
         with opened(submission, [e.name for e in exercises]) as module_dir:
             patterns = sorted({p for e in exercises for f in e.functions for p in f.forbidden})
-            with Supervisor(str(module_dir), options.device, patterns, options.limits, isolation) as supervisor:
+            with Supervisor(str(module_dir), options.device, patterns, options.limits, isolation_level) as supervisor:
                 for exercise in exercises:
-                    result.exercises.append(grade_exercise(module_dir, exercise, supervisor, options))
+                    path = module_dir / f"{exercise.name}.py"
+                    source = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+                    result.exercises.append(grade_exercise(source, exercise, supervisor, options.device))
     except SubmissionError as exc:
         result.error = str(exc)
         result.exercises = [_all_failed(e, str(exc)) for e in exercises]
     return result
 
 
-def grade_exercise(module_dir: Path, exercise: Exercise, supervisor: Supervisor, options: Options) -> ExerciseResult:
-    path = module_dir / f"{exercise.name}.py"
-    if not path.is_file():
-        return _all_failed(exercise, f"{exercise.name}.py is not in the submission")
-    try:
-        static = forbidden.scan(
-            path.read_text(encoding="utf-8", errors="replace"),
-            {f.name: f.forbidden + forbidden.TAMPERING for f in exercise.functions},
-        )
-    except SyntaxError as exc:
-        return _all_failed(exercise, f"{exercise.name}.py has a syntax error on line {exc.lineno}: {exc.msg}")
-    except ValueError as exc:  # source with NUL bytes
-        return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc}")
+def grade_exercise(
+    source: str | None,
+    exercise: Exercise,
+    channel: WorkerChannel,
+    device: str,
+    only: Callable[[Check], bool] | None = None,
+) -> ExerciseResult:
+    """Run ``exercise``'s checks (those ``only`` selects) on the student's functions, called
+    through ``channel``, and apply the forbidden-call rule to them. ``source`` is the text the
+    functions were defined in (None: the module is missing), scanned for forbidden calls.
 
-    student = StudentCalls(supervisor, exercise, options.device, parameter_names(exercise))
-    needs_reference = any(c.visibility == "hidden" for c in exercise.checks)
-    reference = ReferenceCalls(exercise, options.device) if needs_reference else None
+    The one grading pipeline: ``mlgrade grade`` calls it with an isolated worker, a notebook's
+    grade cell (``grader.channels.nbgrader.notebook``) with the kernel's own process."""
+    checks = [c for c in exercise.checks if only is None or only(c)]
+    if source is None:
+        return _all_failed(exercise, f"{exercise.name}.py is not in the submission", checks)
+    try:
+        static = forbidden.scan(source, {f.name: f.forbidden + forbidden.TAMPERING for f in exercise.functions})
+    except SyntaxError as exc:
+        return _all_failed(exercise, f"{exercise.name}.py has a syntax error on line {exc.lineno}: {exc.msg}", checks)
+    except ValueError as exc:  # source with NUL bytes
+        return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc}", checks)
+
+    student = StudentCalls(channel, exercise, device, parameter_names(exercise))
+    needs_reference = any(c.visibility == "hidden" for c in checks)
+    reference = ReferenceCalls(exercise, device) if needs_reference else None
     ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
-    outcome = ExerciseResult(exercise.name, [run_check(check, ctx) for check in exercise.checks])
+    outcome = ExerciseResult(exercise.name, [run_check(check, ctx) for check in checks])
     apply_forbidden_rule(exercise, outcome, static, student.used)
     return outcome
 
@@ -295,8 +322,11 @@ def apply_forbidden_rule(
                     r.message = note + (f"\n{r.message}" if r.message else "")
 
 
-def _all_failed(exercise: Exercise, message: str) -> ExerciseResult:
+def _all_failed(exercise: Exercise, message: str, checks: list[Check] | None = None) -> ExerciseResult:
     return ExerciseResult(
         exercise.name,
-        [CheckResult(c.name, c.function, c.visibility, False, 0.0, c.points, message) for c in exercise.checks],
+        [
+            CheckResult(c.name, c.function, c.visibility, False, 0.0, c.points, message)
+            for c in (exercise.checks if checks is None else checks)
+        ],
     )

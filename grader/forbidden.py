@@ -1,7 +1,7 @@
 """Finding forbidden library calls in a student's source, without running it.
 
 The second line of detection, beside the worker's record of what a function really called
-(``grader.worker``): this one runs in the grader's process on the submitted text, so nothing
+(``grader.isolation.worker``): this one runs in the grader's process on the submitted text, so nothing
 the student's code does at run time can hide from it.
 
 Names are resolved through imports and module-level aliases (``import numpy as np``,

@@ -50,7 +50,7 @@ class Array:
 @dataclass(frozen=True)
 class Opaque:
     """Whatever the student likes (a forward pass's cache): it stays in the worker, where a
-    later call can use it (``grader.wire.Kept``); the grader never sees or checks it."""
+    later call can use it (``grader.isolation.Kept``); the grader never sees or checks it."""
 
     label: str = "cache"
 

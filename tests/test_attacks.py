@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, with_override
 
-from grader import batch, engine, sandbox
-from grader.supervisor import Limits
+from grader import batch, engine
+from grader.isolation import Limits, sandbox
 
 ATTACKS = sorted((Path(__file__).parent / "attacks").glob("*.py"))
 
@@ -71,14 +71,14 @@ def _cmdline(pid: str) -> str:
 
 
 def _is_worker(pid: str) -> bool:
-    """A cold worker (python -m grader.worker), or a warm one: a child of the fork server,
+    """A cold worker (python -m grader.isolation.worker), or a warm one: a child of the fork server,
     which has its template's command line. The template itself lives on, by design."""
-    if "grader.worker" in _cmdline(pid):
+    if "grader.isolation.worker" in _cmdline(pid):
         return True
 
     def forked_python(p: str) -> bool:  # not bwrap, whose command line names the template too
         cmdline = _cmdline(p)
-        return "grader.forkserver" in cmdline and not cmdline.startswith("bwrap")
+        return "grader.isolation.forkserver" in cmdline and not cmdline.startswith("bwrap")
 
     return forked_python(pid) and forked_python(_parent(pid))
 

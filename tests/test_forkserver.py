@@ -1,4 +1,4 @@
-"""Warm workers (grader/forkserver.py): forked from a template that has imported torch, yet
+"""Warm workers (grader/isolation/forkserver.py): forked from a template that has imported torch, yet
 sealed per submission like a cold one. Nothing one submission leaves behind (files, globals,
 environment, modules) reaches the next submission's worker, at either isolation level, and
 a lost template is replaced without losing a grade."""
@@ -14,8 +14,8 @@ import pytest
 from conftest import reference_source
 from test_attacks import LEVELS
 
-from grader import batch, engine, forkserver, sandbox, supervisor
-from grader.supervisor import Limits
+from grader import batch, engine
+from grader.isolation import Limits, forkserver, sandbox, supervisor
 
 # The first submission leaves marks wherever it can, and is correct otherwise.
 LEAVE_MARKS = """

@@ -11,8 +11,8 @@ import pytest
 from conftest import with_override
 
 from grader import batch, engine
+from grader.isolation import Limits
 from grader.results import SubmissionResult
-from grader.supervisor import Limits
 
 OPTIONS = engine.Options(limits=Limits(call_seconds=3.0))
 

@@ -1,4 +1,4 @@
-"""The pipe format between grader and worker (grader/wire.py): plain data only."""
+"""The pipe format between grader and worker (grader/isolation/wire.py): plain data only."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from grader import wire
+from grader.isolation import wire
 
 
 def roundtrip(value: object) -> object:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import importlib
 
-from grader import installed
+from grader import isolation
 from grader.exercise import Exercise
 
 NAMES = ("least_squares", "metrics", "softmax_regression", "backprop", "batch_norm", "conv", "lstm", "attention")
 
 
 def hidden_checks_installed() -> bool:
-    return all(installed.package_dir(name) is not None for name in installed.SECRET)
+    return all(isolation.package_dir(name) is not None for name in isolation.SECRET)
 
 
 def load(names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True) -> list[Exercise]:

@@ -1,7 +1,7 @@
 """batch_norm: functions, outputs, forbidden calls and public checks.
 
 The forward's cache is the student's own business: it stays in the worker (``Opaque``) and
-reaches their backward as ``wire.Kept``. Two small adapters make the generic check kinds fit:
+reaches their backward as ``isolation.Kept``. Two small adapters make the generic check kinds fit:
 
 - a check of ``batchnorm_backward`` takes the call (x, gamma, beta, dout), runs the forward
   on (x, gamma, beta) keeping its result, then calls backward(dout, cache)
@@ -37,8 +37,8 @@ from grader.checks import (
 )
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.isolation import Kept
 from grader.outputs import Array, Opaque, Tuple
-from grader.wire import Kept
 
 FORBIDDEN = (
     # every spelling: torch.batch_norm, torch.native_batch_norm, torch.nn.functional.batch_norm,

@@ -40,7 +40,7 @@ _BLOB = struct.Struct("<Q")
 
 @dataclass(frozen=True)
 class Kept:
-    """Item ``index`` of the result the worker kept under ``handle`` (see grader.worker)."""
+    """Item ``index`` of the result the worker kept under ``handle`` (see grader.isolation.worker)."""
 
     handle: str
     index: int

@@ -2,7 +2,7 @@
 
 The grader side of the isolation contract (SPEC, last section; SECURITY.md): one worker per
 submission, reused for all its checks, each start on a fresh private copy of the submission,
-under bubblewrap at the sandbox level (grader/sandbox.py); a per-call time limit enforced here
+under bubblewrap at the sandbox level (grader/isolation/sandbox.py); a per-call time limit enforced here
 with a deadline on every read; memory, CPU, process, file and output limits set by the worker
 on itself before any student code runs; a worker that hangs, dies, exits or floods its output
 is killed, its process group (and at the sandbox level, its pid namespace) with it, and the
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import forkserver, sandbox, wire
+from grader.isolation import forkserver, sandbox, wire
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Supervisor:
 
     def start(self) -> None:
         """A fresh worker on a fresh private copy of the submission: forked from the warm
-        template (``grader.forkserver``) where one runs, else started cold; on the sandbox's
+        template (``grader.isolation.forkserver``) where one runs, else started cold; on the sandbox's
         tmpfs, or at the process level in a private temporary folder."""
         sandboxed = self.isolation == sandbox.SANDBOX
         to_worker_r, to_worker_w = os.pipe()
@@ -135,7 +135,7 @@ class Supervisor:
             return None
 
     def _start_cold(self, config: dict[str, Any], to_worker_r: int, from_worker_w: int) -> _Process:
-        """A worker started as a new Python: ``python -m grader.worker``, under bwrap at the
+        """A worker started as a new Python: ``python -m grader.isolation.worker``, under bwrap at the
         sandbox level."""
         sandboxed = self.isolation == sandbox.SANDBOX
         uid = sandbox.worker_uid() if sandboxed else None
@@ -146,7 +146,7 @@ class Supervisor:
             config = {**config, "submission": inside, "writable": [inside, tmp], "uid": uid}
         else:
             inside, tmp = config["submission"], config["tmp"]
-        worker = [sandbox.python(), "-I", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w)]
+        worker = [sandbox.python(), "-I", "-B", "-m", "grader.isolation.worker", str(to_worker_r), str(from_worker_w)]
         worker.append(json.dumps(config))
         try:
             process = subprocess.Popen(

@@ -1,10 +1,10 @@
 """The worker: the only process that imports and runs a student's code.
 
-Started by ``grader.supervisor`` as ``python -I -B -m grader.worker FD_IN FD_OUT CONFIG_JSON``,
+Started by ``grader.isolation.supervisor`` as ``python -I -B -m grader.isolation.worker FD_IN FD_OUT CONFIG_JSON``,
 one per submission, and reused for all of that submission's checks. It limits its own
 resources before touching student code (hard limits: the student cannot raise them again),
 refuses imports of the reference solutions and of the grader, records forbidden calls while
-a student function runs, and answers each request with plain data (``grader.wire``).
+a student function runs, and answers each request with plain data (``grader.isolation.wire``).
 
 Requests and answers:
 
@@ -34,14 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from grader import installed, wire
+from grader.isolation import installed, wire
 
 # Imported by nobody from student code: the references, and the grader itself.
 BLOCKED_PACKAGES = ("solutions", "grader", "tests")
 
 
 def _switch_user(uid: int) -> None:
-    """Drop root for a uid of the worker's own (sandbox only, see grader/sandbox.py): setuid
+    """Drop root for a uid of the worker's own (sandbox only, see grader/isolation/sandbox.py): setuid
     clears every capability, and the kernel exempts root, not other users, from RLIMIT_NPROC."""
     os.setgroups([])
     os.setgid(uid)
@@ -250,7 +250,7 @@ class Worker:
         # own functions and Tensor methods are also seen by the recorder above
         self._wrap_library_functions([p for p in patterns if "*" not in p and "." in p])
         module_patterns = [p for p in patterns if "." not in p]
-        # a notebook kernel (grader.notebook) imports the grader itself between calls
+        # a notebook kernel (grader.channels.nbgrader.notebook) imports the grader itself between calls
         blocked = tuple(config.get("blocked_packages", BLOCKED_PACKAGES))
         sys.meta_path.insert(0, _ImportGuard(module_patterns, self, blocked))
 

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from grader import installed
+from grader import isolation
 from grader.results import SubmissionResult
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -63,7 +63,7 @@ def results(result: SubmissionResult, hidden_visibility: str = "after_published"
 
 
 def _package_dir(name: str) -> Path:
-    folder = installed.package_dir(name)
+    folder = isolation.package_dir(name)
     if folder is None:
         raise GradescopeError(f"the {name} package is not installed here: build the autograder from a full install")
     return folder

@@ -2,7 +2,7 @@
 
 ``check(exercise, function)`` runs the public checks of one function (with ``hidden=True``,
 its hidden checks) on the function defined in the notebook, prints each result, and returns
-the points earned, which nbgrader reads as the cell's partial credit (``grader.nbgrader``).
+the points earned, which nbgrader reads as the cell's partial credit (``grader.channels.nbgrader``).
 
 The calls go through the worker's own code (the same conversions, seeds, forbidden-call
 recorder and input checks as ``mlgrade grade``) but in the notebook's kernel, not in an
@@ -17,69 +17,22 @@ import functools
 import linecache
 import os
 import sys
-import types
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from grader import bank, engine, forbidden, wire
-from grader.checks import Context
+from grader import bank, engine, isolation
 from grader.exercise import Exercise
-from grader.results import CheckResult, ExerciseResult
-from grader.supervisor import Limits
-from grader.worker import Worker
+from grader.results import CheckResult
 
 DEVICE = "cpu"
 
 
-class _KernelWorker(Worker):
-    """The worker's call handling, answering from the notebook's namespace in this process."""
-
-    namespace: Mapping[str, Any] = {}
-
-    def module(self, name: str) -> types.ModuleType | BaseException:
-        module = types.ModuleType(name)
-        module.__dict__.update(self.namespace)
-        return module
-
-    def call(self, request: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:
-        name = request["function"]
-        if not callable(self.namespace.get(name)):
-            missing = NameError(f"{name} is not defined in this notebook: run the cell with your code first")
-            return self.error("missing", missing), []
-        return super().call(request, blobs)
-
-
-class _InKernel:
-    """What ``engine.StudentCalls`` needs of a Supervisor, answered by a worker in this process."""
-
-    def __init__(self, worker: _KernelWorker) -> None:
-        self.worker = worker
-
-    def call(
-        self,
-        module: str,
-        function: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        keep: str | None = None,
-        opaque: list[int] | None = None,
-    ) -> tuple[dict[str, Any], list[bytes]]:
-        return self.worker.call(*wire.call_request(module, function, args, kwargs, keep, opaque))
-
-
 @functools.cache
-def _worker() -> _KernelWorker:
+def _worker() -> isolation.InProcess:
     """One per kernel: a worker wraps the forbidden library functions once, for all exercises."""
     patterns = sorted({p for e in bank.load(hidden=False) for f in e.functions for p in f.forbidden})
-    config = {
-        "submission": os.getcwd(),
-        "answer_bytes": Limits().answer_bytes,
-        "device": DEVICE,
-        "forbidden": patterns,
-        "blocked_packages": [],  # the next cell imports grader.notebook again
-    }
-    return _KernelWorker(config)
+    return isolation.InProcess(DEVICE, patterns)
 
 
 def _cell_sources(exercise: Exercise, namespace: Mapping[str, Any]) -> tuple[str, list[str]]:
@@ -120,20 +73,11 @@ def check(exercise: str, function: str, hidden: bool = False) -> float:
 
     worker = _worker()
     source, files = _cell_sources(ex, namespace)
-    worker.namespace = namespace
-    worker.root = os.path.dirname(files[0]) if files else os.getcwd()  # tracebacks keep the cells' frames
-    student = engine.StudentCalls(_InKernel(worker), ex, DEVICE, engine.parameter_names(ex))  # type: ignore[arg-type]
-    reference = engine.ReferenceCalls(ex, DEVICE) if hidden else None
-    ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in ex.functions})
+    worker.use(namespace, root=os.path.dirname(files[0]) if files else os.getcwd())  # tracebacks keep the cells' frames
     # nbgrader gives no credit to a cell that writes to stderr: warnings go to stdout
     with contextlib.redirect_stderr(sys.stdout), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        outcome = ExerciseResult(ex.name, [engine.run_check(c, ctx) for c in checks])
-    try:
-        static = forbidden.scan(source, {f.name: f.forbidden + forbidden.TAMPERING for f in ex.functions})
-    except (SyntaxError, ValueError):
-        static = {}
-    engine.apply_forbidden_rule(ex, outcome, static, student.used)
+        outcome = engine.grade_exercise(source, ex, worker, DEVICE, only=lambda c: c in checks)
     score, max_score = round(outcome.score, 6), round(outcome.max_score, 6)
     print(report(function, outcome.checks, score, max_score, hidden))
     return score

@@ -8,7 +8,7 @@ directory, no grades. It dies with its parent. When the grader runs as root, the
 to a uid of its own, so that the process limit holds.
 
 ``process``: without bubblewrap, the worker is a plain process with the same resource limits,
-import guard and audit hook (grader/worker.py); see SECURITY.md for what that does not stop.
+import guard and audit hook (grader/isolation/worker.py); see SECURITY.md for what that does not stop.
 
 The level is chosen once per grading process (``choose``), recorded in every result, and
 ``--require-sandbox`` turns a missing sandbox into an error instead of a fallback.
@@ -26,7 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader import installed
+from grader.isolation import installed
 
 SANDBOX = "sandbox"
 PROCESS = "process"
@@ -157,7 +157,7 @@ def _worker_sys_path() -> tuple[str, ...]:
 def _python_paths() -> list[str]:
     """What the worker's interpreter reads: the (base) installation, the environment's
     site-packages, whatever else is on its sys.path, and the grader package itself."""
-    grader_dir = Path(__file__).resolve().parent
+    grader_dir = Path(__file__).resolve().parent.parent  # grader/, above isolation/
     candidates = [
         sys.prefix,
         sys.exec_prefix,
@@ -177,7 +177,7 @@ def _python_paths() -> list[str]:
 def command(worker: list[str], staged: list[str], device: str, uid: int | None, template: bool = False) -> list[str]:
     """bwrap's command line running ``worker``, with /submission built by ``staged`` (from
     ``stage``). The worker itself switches to ``uid`` (see worker.py). A ``template`` (the fork
-    server, grader/forkserver.py) forks the workers, which switch uid, and kills them."""
+    server, grader/isolation/forkserver.py) forks the workers, which switch uid, and kills them."""
     # mounts first: a Python environment under /tmp, or a GPU's device node, goes on top of them
     args = ["bwrap", "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr"):

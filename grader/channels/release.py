@@ -12,11 +12,11 @@ import importlib.metadata
 import shutil
 from pathlib import Path
 
-from grader import bank, installed
+from grader import bank, isolation
 
 # What the bundle installs: the grader without its hidden checks, and the stubs (the grader
 # reads their signatures).
-PACKAGES = ("grader", "grader.bank", "exercises")
+PACKAGES = ("grader", "grader.bank", "grader.isolation", "grader.channels", "grader.channels.nbgrader", "exercises")
 LEFT_OUT = ("hidden", "__pycache__")
 
 
@@ -25,7 +25,7 @@ class ReleaseError(Exception):
 
 
 def _package_dir(name: str) -> Path:
-    folder = installed.package_dir(name)
+    folder = isolation.package_dir(name)
     if folder is None:
         raise ReleaseError(f"the {name} package is not installed here")
     return folder
@@ -50,7 +50,7 @@ def build(out: Path) -> list[Path]:
 def leaks(bundle: Path) -> list[str]:
     """Files of the bundle identical to a reference solution or a hidden check, or in a
     folder named after them."""
-    secrets = {p.read_bytes() for d in installed.secret_dirs() for p in Path(d).rglob("*.py") if p.stat().st_size > 0}
+    secrets = {p.read_bytes() for d in isolation.secret_dirs() for p in Path(d).rglob("*.py") if p.stat().st_size > 0}
     found = []
     for path in sorted(bundle.rglob("*")):
         rel = path.relative_to(bundle)

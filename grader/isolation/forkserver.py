@@ -5,20 +5,20 @@ The template (the fork server) never runs student code, so every fork starts cle
 of one student's code or data is in the next one's worker. It runs exactly where a cold
 worker would: in its own bubblewrap sandbox at the sandbox level (one per grading process),
 as a plain process at the process level. A forked worker then seals itself as a cold one
-does (``grader.worker.serve``): at the sandbox level it first takes a uid of its own and
+does (``grader.isolation.worker.serve``): at the sandbox level it first takes a uid of its own and
 writes its private copy of the submission, sent over the control socket, into a fresh
 folder only that uid can read; then its limits, the audit hook, and the grader made
 unimportable. When a worker ends, the template kills its process group and, at the sandbox
 level, removes every file its uid left in /tmp before the next worker starts.
 
 The grader talks to the template over a socket pair; each request is one byte (carrying the
-worker's three descriptors, for a spawn) followed by a ``grader.wire`` frame:
+worker's three descriptors, for a spawn) followed by a ``grader.isolation.wire`` frame:
 
     {"op": "spawn", "config": {...}, "files": [paths]} + file blobs  -> {"pid": P}
     {"op": "wait", "pid": P, "timeout": S}                           -> {"code": C or null}
     {"op": "kill", "pid": P}                                         -> {"code": C}
 
-Started as ``python -I -B -m grader.forkserver SOCKET_FD CONFIG_JSON``. The template exits,
+Started as ``python -I -B -m grader.isolation.forkserver SOCKET_FD CONFIG_JSON``. The template exits,
 killing its workers, when the grader closes the socket.
 """
 
@@ -39,7 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grader import installed, wire
+from grader.isolation import installed, wire
 
 # -- the template (runs in its own process) -------------------------------------------------
 
@@ -91,7 +91,7 @@ def _clean_all() -> None:
 
 def _child(worker: Any, config: dict[str, Any], files: list[str], blobs: list[bytes], fds: list[int]) -> None:
     """In the forked child: become the worker of one submission, then serve it."""
-    from grader import worker as worker_module
+    from grader.isolation import worker as worker_module
 
     to_worker, from_worker, output = fds
     os.setsid()  # a process group of its own: the template kills the whole group
@@ -127,7 +127,7 @@ def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
     protected = installed.secret_dirs()  # before the worker's import guard hides the packages
-    from grader.worker import Worker
+    from grader.isolation.worker import Worker
 
     template = Worker({**config, "submission": "/"})  # imports torch; wraps forbidden library functions
     reader = wire.FrameReader(wire.read_exactly_blocking(sock.fileno()), 1 << 30)
@@ -206,10 +206,10 @@ class ForkServer:
         timeout: float,
         base_uid: int | None = None,
     ) -> None:
-        """Start ``python -m grader.forkserver`` inside ``wrap`` (the sandbox's command line,
+        """Start ``python -m grader.isolation.forkserver`` inside ``wrap`` (the sandbox's command line,
         or nothing) and wait until it has imported everything; ForkServerLost if it cannot."""
         ours, theirs = socket.socketpair()
-        command = [python, "-I", "-B", "-m", "grader.forkserver", str(theirs.fileno()), json.dumps(config)]
+        command = [python, "-I", "-B", "-m", "grader.isolation.forkserver", str(theirs.fileno()), json.dumps(config)]
         self.log = tempfile.TemporaryFile(prefix="mlgrade-forkserver-")  # noqa: SIM115 - lives with it
         self.process = subprocess.Popen(
             wrap(command),

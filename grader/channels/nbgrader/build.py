@@ -1,0 +1,172 @@
+"""The nbgrader channel's course: a folder that nbgrader 0.9 accepts.
+
+``build`` writes ``nbgrader_config.py`` and one source notebook per exercise into a course
+folder (nbgrader's layout: ``source/<assignment>/<exercise>.ipynb``). A notebook holds
+
+- the exercise's explanation (``grader/explanations/<exercise>.md``), locked;
+- one code cell, the solution cell ``grade_id=<exercise>``: the stub with the reference between
+  ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (``solution_cell``);
+- per function, a locked grade cell ``<exercise>__<function>__public`` whose points are those
+  of the function's public checks, and one ``<exercise>__<function>__hidden`` for the hidden
+  checks, inside ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``. Both call
+  ``grader.channels.nbgrader.notebook.check``, which returns the points earned: nbgrader's
+  partial credit.
+
+``nbgrader generate_assignment`` turns them into the students' notebooks, and ``nbgrader
+autograde`` can grade them as it grades any notebook, running the student's code in its kernel;
+``autograde.py`` beside this module is the isolated path instead.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from pathlib import Path
+from typing import Any
+
+from grader.channels.nbgrader import solution_cell
+from grader.exercise import Exercise
+
+DEFAULT_ASSIGNMENT = "mlgrade"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
+CONFIG = """\
+# nbgrader's configuration for this course, written by `mlgrade nbgrader build`.
+c = get_config()  # noqa: F821 (nbgrader defines it)
+
+# One grade cell runs all the checks of one function (hypothesis examples, gradient
+# comparisons) after the kernel has imported torch: allow more than nbgrader's 30 s.
+c.ExecutePreprocessor.timeout = 300
+"""
+
+
+class NbgraderError(Exception):
+    """The course or the gradebook cannot be used; the message says why and what to do."""
+
+
+def nbformat_module() -> Any:
+    try:
+        import nbformat
+        from nbgrader.api import Gradebook  # noqa: F401 (present with nbgrader itself)
+    except ImportError:
+        raise NbgraderError("nbgrader is not installed: pip install 'mlgrade[nbgrader]'") from None
+    return nbformat
+
+
+def grade_id(exercise: str, function: str, visibility: str) -> str:
+    return f"{exercise}__{function}__{visibility}"
+
+
+def _points(exercise: Exercise, function: str, visibility: str) -> float:
+    checks = [c for c in exercise.checks if c.function == function and c.visibility == visibility]
+    return round(sum(c.points for c in checks), 6)
+
+
+def grade_cells(exercise: Exercise) -> dict[str, float]:
+    """The grade cells of an exercise's notebook, by grade_id, with their points."""
+    cells = {}
+    for f in exercise.functions:
+        for visibility in ("public", "hidden"):
+            points = _points(exercise, f.name, visibility)
+            if points > 0:
+                cells[grade_id(exercise.name, f.name, visibility)] = points
+    return cells
+
+
+def _nbgrader_metadata(
+    cell_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False, points: float = 0.0
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "grade": grade,
+        "grade_id": cell_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+    }
+    if grade:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def explanation(name: str) -> str:
+    return (importlib.resources.files("grader") / "explanations" / f"{name}.md").read_text(encoding="utf-8").strip()
+
+
+def _points_text(points: float) -> str:
+    return f"{points:g} point" + ("" if points == 1 else "s")
+
+
+def _task(exercise: Exercise) -> str:
+    public = sum(c.points for c in exercise.checks if c.visibility == "public")
+    hidden = exercise.max_score - public
+    return f"""## Your task
+
+Write the functions in the next cell: replace each `raise NotImplementedError()` with your code,
+and keep every function's name and arguments. Everything the functions need (imports, helper
+functions) goes in that cell: it is the only cell that is graded.
+
+Run the cell, then the check cells under it. Each runs the public checks of one function,
+prints which pass and what is wrong with those that fail (with the smallest input that shows
+it), and ends with the points you earned.
+
+This notebook is worth {exercise.max_score:g} points: {public:g} from the public checks below, and
+{hidden:g} from hidden checks that compare your functions with a reference solution when your
+work is graded."""
+
+
+def notebook(exercise: Exercise) -> Any:
+    """The source notebook of one exercise (nbformat 4)."""
+    nbformat = nbformat_module()
+    v4 = nbformat.v4
+    intro = f"# {exercise.title}\n\n{explanation(exercise.name)}\n\n{_task(exercise)}\n"
+    cells = [
+        v4.new_markdown_cell(intro, metadata=_nbgrader_metadata(f"{exercise.name}__explanation", locked=True)),
+        v4.new_code_cell(solution_cell.source(exercise), metadata=_nbgrader_metadata(exercise.name, solution=True)),
+    ]
+    for f in exercise.functions:
+        public, hidden = _points(exercise, f.name, "public"), _points(exercise, f.name, "hidden")
+        if public:
+            source = (
+                f"# Public checks of {f.name} ({_points_text(public)}). Run the cell with your code first.\n"
+                "from grader.channels.nbgrader.notebook import check\n\n"
+                f'check("{exercise.name}", "{f.name}")'
+            )
+            meta = _nbgrader_metadata(grade_id(exercise.name, f.name, "public"), grade=True, locked=True, points=public)
+            cells.append(v4.new_code_cell(source, metadata=meta))
+        if hidden:
+            source = (
+                f"# Hidden checks of {f.name} ({_points_text(hidden)}): they run when your work is graded.\n"
+                "### BEGIN HIDDEN TESTS\n"
+                "from grader.channels.nbgrader.notebook import check\n\n"
+                f'check("{exercise.name}", "{f.name}", hidden=True)\n'
+                "### END HIDDEN TESTS"
+            )
+            meta = _nbgrader_metadata(grade_id(exercise.name, f.name, "hidden"), grade=True, locked=True, points=hidden)
+            cells.append(v4.new_code_cell(source, metadata=meta))
+    metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    nb = v4.new_notebook(cells=cells, metadata=metadata)
+    nbformat.validate(nb)
+    return nb
+
+
+def build(course: Path, assignment: str, exercises: list[Exercise]) -> list[Path]:
+    """Write the course: nbgrader_config.py (kept if there is one) and the source notebooks
+    of ``assignment``. Returns the files written."""
+    nbformat = nbformat_module()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", assignment):
+        raise NbgraderError(f"assignment name {assignment!r}: use letters, digits, '_', '-' and '.'")
+    if course.exists() and not course.is_dir():
+        raise NbgraderError(f"{course} exists and is not a folder")
+    written = []
+    config = course / "nbgrader_config.py"
+    if not config.exists():
+        course.mkdir(parents=True, exist_ok=True)
+        config.write_text(CONFIG, encoding="utf-8")
+        written.append(config)
+    folder = course / "source" / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for exercise in exercises:
+        path = folder / f"{exercise.name}.ipynb"
+        nbformat.write(notebook(exercise), str(path))
+        written.append(path)
+    return written

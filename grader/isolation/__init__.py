@@ -1,0 +1,39 @@
+"""The trust boundary: everything on the path to the process that runs a student's code.
+
+The rest of the grader reaches it through the names below, and nothing here imports another
+part of ``grader`` (``tests/test_layers.py`` holds both rules). SECURITY.md describes the
+guarantees; the modules:
+
+- grader side: ``supervisor`` (one submission's worker: start, call, time out, kill),
+  ``sandbox`` (bubblewrap's command line, the isolation level), ``installed`` (which installed
+  packages are secret);
+- worker side: ``worker`` (imports and calls the student's functions, sealed before any student
+  code runs), ``forkserver`` (the warm template that forks workers);
+- both: ``wire`` (the framed messages between them);
+- none: ``inprocess`` (a notebook kernel's worker in its own process, as nbgrader runs it).
+"""
+
+from grader.isolation.inprocess import InProcess
+from grader.isolation.installed import SECRET, package_dir, secret_dirs
+from grader.isolation.sandbox import PROCESS, SANDBOX, SandboxUnavailable, choose, sandbox_problem
+from grader.isolation.supervisor import Limits, Supervisor, WorkerLost
+from grader.isolation.wire import Kept, WireError, array_digest, decode
+
+__all__ = [
+    "PROCESS",
+    "SANDBOX",
+    "SECRET",
+    "InProcess",
+    "Kept",
+    "Limits",
+    "SandboxUnavailable",
+    "Supervisor",
+    "WireError",
+    "WorkerLost",
+    "array_digest",
+    "choose",
+    "decode",
+    "package_dir",
+    "sandbox_problem",
+    "secret_dirs",
+]
