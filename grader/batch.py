@@ -11,9 +11,10 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
-from grader import bank, engine
+from grader import bank, engine, resume
 from grader.results import SubmissionResult
 
 
@@ -29,10 +30,8 @@ def submission_names(paths: Sequence[Path]) -> list[str]:
     return names
 
 
-def _grade_one(
-    path: str, name: str, exercise_names: list[str], hidden: bool, options: engine.Options
-) -> SubmissionResult:
-    exercises = bank.load(exercise_names, hidden=hidden)
+def _grade_one(path: str, name: str, exercise_names: list[str], options: engine.Options) -> SubmissionResult:
+    exercises = bank.load(exercise_names)
     try:
         return engine.grade(Path(path), exercises, options, name=name)
     except Exception as exc:
@@ -42,8 +41,8 @@ def _grade_one(
 def grade_all(
     paths: Sequence[Path],
     exercise_names: list[str],
-    hidden: bool,
     options: engine.Options,
+    *,
     jobs: int = 1,
     done: Callable[[SubmissionResult], None] = lambda r: None,
     labels: Sequence[str] | None = None,
@@ -54,13 +53,13 @@ def grade_all(
     results: dict[int, SubmissionResult] = {}
     if jobs <= 1 or len(paths) <= 1:
         for i, (path, name) in enumerate(zip(paths, names, strict=True)):
-            results[i] = _grade_one(str(path), name, exercise_names, hidden, options)
+            results[i] = _grade_one(str(path), name, exercise_names, options)
             done(results[i])
     else:
         context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {
-                pool.submit(_grade_one, str(path), name, exercise_names, hidden, options): i
+                pool.submit(_grade_one, str(path), name, exercise_names, options): i
                 for i, (path, name) in enumerate(zip(paths, names, strict=True))
             }
             for future in as_completed(futures):
@@ -72,3 +71,49 @@ def grade_all(
                     results[i] = SubmissionResult(names[i], error=error, grader_failed=True)
                 done(results[i])
     return [results[i] for i in range(len(paths))]
+
+
+@dataclass
+class ClassRun:
+    results: list[SubmissionResult]  # every submission's, in the order given
+    reused: int  # of them, how many came from an earlier run's saved results
+
+
+def grade_class(
+    paths: Sequence[Path],
+    exercise_names: list[str],
+    options: engine.Options,
+    *,
+    jobs: int = 1,
+    out: Path | None = None,
+    resume_run: bool = False,
+    on_start: Callable[[int, int], None] = lambda todo, reused: None,
+    on_result: Callable[[SubmissionResult], None] = lambda r: None,
+) -> ClassRun:
+    """Grade a class. With ``out``, each result is saved under it the moment it is graded
+    (``grader.resume``), and with ``resume_run`` a result saved there by an earlier run of the
+    same submission and setup is reused instead of graded again. ``on_start`` learns how many
+    will be graded and how many were reused, before grading; ``on_result`` sees each newly
+    graded result. A KeyboardInterrupt leaves the saved results whole for the next run."""
+    labels = submission_names(paths)
+    saved: dict[str, SubmissionResult] = {}
+    fingerprints: dict[str, str] = {}
+    if out is not None:
+        exercises = bank.load(exercise_names)
+        fingerprints = {n: resume.fingerprint(p, exercises, options) for p, n in zip(paths, labels, strict=True)}
+        if resume_run:
+            found = {n: resume.load(out, n, fingerprints[n]) for n in labels}
+            saved = {n: r for n, r in found.items() if r is not None}
+
+    def finished(result: SubmissionResult) -> None:
+        if out is not None:
+            resume.save(out, result, fingerprints[result.submission])
+        on_result(result)
+
+    todo = [(p, n) for p, n in zip(paths, labels, strict=True) if n not in saved]
+    on_start(len(todo), len(saved))
+    graded = grade_all(
+        [p for p, _ in todo], exercise_names, options, jobs=jobs, done=finished, labels=[n for _, n in todo]
+    )
+    by_name = {**saved, **{r.submission: r for r in graded}}
+    return ClassRun([by_name[n] for n in labels], reused=len(saved))

@@ -10,7 +10,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,47 @@ from rich.table import Table
 
 from grader import bank, batch, engine, isolation, report, resume
 from grader.channels import gradescope, nbgrader, release
+from grader.errors import UsageProblem
 from grader.isolation import Limits
 from grader.results import SubmissionResult
+
+
+class _Commands(click.Group):
+    """The command group, which turns every problem that is the user's to fix into a usage
+    error (exit status 2) in this one place: a :class:`UsageProblem` from any module, and a
+    sandbox that ``--require-sandbox`` asked for but cannot run."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageProblem as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        except isolation.SandboxUnavailable as exc:
+            raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level", ctx) from None
+
+
+def _require_full_install() -> None:
+    if not bank.hidden_checks_installed():
+        raise UsageProblem(
+            "this install has no hidden checks or reference solutions; "
+            "use mlgrade check to check your work, or run this from a full install"
+        )
+
+
+def _fail_if_grader_failed(results: list[SubmissionResult], what: str) -> None:
+    """Exit 1 naming the submissions the grader failed on (never the students' fault)."""
+    failed = [r for r in results if r.grader_failed]
+    if failed:
+        raise click.ClickException(
+            f"the grader failed on {len(failed)} submission(s): {', '.join(r.submission for r in failed)}; "
+            f"{what}; please report this"
+        )
 
 
 def _exercise_names(selected: tuple[str, ...]) -> list[str]:
     unknown = [n for n in selected if n not in bank.NAMES]
     if unknown:
-        raise click.UsageError(f"unknown exercise {unknown[0]!r}; the exercises are: {', '.join(bank.NAMES)}")
+        raise UsageProblem(f"unknown exercise {unknown[0]!r}; the exercises are: {', '.join(bank.NAMES)}")
     return list(selected) or list(bank.NAMES)
 
 
@@ -37,7 +70,7 @@ def _check_device(device: str) -> None:
         import torch
 
         if not torch.cuda.is_available():
-            raise click.UsageError("--device cuda: CUDA is not available on this machine; use --device cpu")
+            raise UsageProblem("--device cuda: CUDA is not available on this machine; use --device cpu")
 
 
 GRADING_OPTIONS = (
@@ -82,20 +115,16 @@ def _options(device: str, sandbox_mode: str | None, time_limit: float, quiet: bo
     """The grading options, refusing what cannot work here; says so when isolation is only
     at process level."""
     _check_device(device)
-    if not bank.hidden_checks_installed():
-        raise click.UsageError("this install has no hidden checks or reference solutions; use mlgrade check instead")
+    _require_full_install()
     mode = sandbox_mode or "auto"
-    try:
-        level = isolation.choose(mode)
-    except isolation.SandboxUnavailable as exc:
-        raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level") from None
+    level = isolation.choose(mode)
     if level == isolation.PROCESS and not quiet:
         reason = "--no-sandbox" if mode == "off" else isolation.sandbox_problem()
         Console(stderr=True).print(f"Isolation: process level only ({reason}); see SECURITY.md.")
     return engine.Options(device=device, limits=Limits(call_seconds=time_limit), sandbox=mode)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mlgrade")
 def cli() -> None:
     """mlgrade: machine-learning exercises, graded in an isolated worker against PyTorch references."""
@@ -136,7 +165,7 @@ def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool) -> None:
     """Check your solutions with the public checks (run it in your checkout)."""
     names = _exercise_names(exercise)
     if not path.is_dir():
-        raise click.UsageError(
+        raise UsageProblem(
             f"no folder {path}: run mlgrade check in the folder that holds exercises/, or pass --path DIR"
         )
     options = engine.Options(sandbox="off" if no_sandbox else "auto")
@@ -178,35 +207,33 @@ def grade(
     """Grade SUBMISSION... (folders with the exercise modules, or .zip files of one)."""
     names = _exercise_names(selected)
     if resume_run and out is None:
-        raise click.UsageError("--resume continues an earlier run with --out DIR: give the same --out DIR")
+        raise UsageProblem("--resume continues an earlier run with --out DIR: give the same --out DIR")
     options = _options(device, sandbox_mode, time_limit, quiet=as_json)
     err = Console(stderr=True)
     paths = list(submissions)
-    labels = batch.submission_names(paths)
-    saved: dict[str, SubmissionResult] = {}
-    prints: dict[str, str] = {}
-    if out is not None:
-        exercises = bank.load(names)
-        prints = {n: resume.fingerprint(p, exercises, options) for p, n in zip(paths, labels, strict=True)}
-        if resume_run:
-            found = {n: resume.load(out, n, prints[n]) for n in labels}
-            saved = {n: r for n, r in found.items() if r is not None}
-            if not as_json:
-                err.print(f"Resuming: {len(saved)} of {len(paths)} submissions already graded in {out}.")
+    with _progress(err, show=len(paths) > 1) as bar:
 
-    def finished(result: SubmissionResult) -> None:
-        if out is not None:
-            resume.save(out, result, prints[result.submission])
+        def started(todo: int, reused: int) -> None:
+            if resume_run and not as_json:
+                err.print(f"Resuming: {reused} of {len(paths)} submissions already graded in {out}.")
+            bar.set_total(todo)
 
-    todo = [(p, n) for p, n in zip(paths, labels, strict=True) if n not in saved]
-    try:
-        graded = _grade_with_progress([p for p, _ in todo], [n for _, n in todo], names, options, jobs, err, finished)
-    except KeyboardInterrupt:
-        where = f"; the graded ones are saved in {out / resume.FOLDER}: rerun with --resume" if out else ""
-        err.print(f"Interrupted{where}.")
-        sys.exit(130)
-    by_name = {**saved, **{r.submission: r for r in graded}}
-    results = [by_name[n] for n in labels]
+        try:
+            run = batch.grade_class(
+                paths,
+                names,
+                options,
+                jobs=jobs,
+                out=out,
+                resume_run=resume_run,
+                on_start=started,
+                on_result=bar.advance,
+            )
+        except KeyboardInterrupt:
+            where = f"; the graded ones are saved in {out / resume.FOLDER}: rerun with --resume" if out else ""
+            err.print(f"Interrupted{where}.")
+            sys.exit(130)
+    results = run.results
     if out is not None:
         report.write_outputs(out, results)
     if as_json:
@@ -220,22 +247,14 @@ def grade(
             console.print(report.summary_table(results))
         if out is not None:
             console.print(f"Wrote {out / 'grades.json'}, {out / 'grades.csv'} and {out / 'feedback'}/")
-    failed = [r for r in results if r.grader_failed]
-    if failed:
-        raise click.ClickException(
-            f"the grader failed on {len(failed)} submission(s): {', '.join(r.submission for r in failed)}; "
-            "their other grades are written; please report this"
-        )
+    _fail_if_grader_failed(results, "their other grades are written")
 
 
 @cli.command("release")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 def release_bundle(out_dir: Path) -> None:
     """Write the student bundle to OUT_DIR: stubs, README, public checks; no references."""
-    try:
-        files = release.build(out_dir)
-    except release.ReleaseError as exc:
-        raise click.UsageError(str(exc)) from None
+    files = release.build(out_dir)
     console = Console()
     console.print(f"Wrote the student bundle to {out_dir} ({len(files)} files): the stubs in exercises/, a README,")
     console.print("and the grader with its public checks only. No reference solution or hidden check is in it.")
@@ -261,12 +280,8 @@ HIDDEN_VISIBILITY = click.option(
 @HIDDEN_VISIBILITY
 def gradescope_build(out: Path, hidden_visibility: str) -> None:
     """Write the autograder zip OUT (upload it as the assignment's autograder)."""
-    if not bank.hidden_checks_installed():
-        raise click.UsageError("this install has no hidden checks or reference solutions; build from a full install")
-    try:
-        names = gradescope.build(out, hidden_visibility)
-    except gradescope.GradescopeError as exc:
-        raise click.UsageError(str(exc)) from None
+    _require_full_install()
+    names = gradescope.build(out, hidden_visibility)
     Console().print(f"Wrote {out} ({len(names)} files): setup.sh, run_autograder and the mlgrade source.")
 
 
@@ -283,8 +298,8 @@ def gradescope_run(root: Path, hidden_visibility: str) -> None:
     """Grade ROOT/submission as Gradescope's run_autograder does."""
     submission = root / "submission"
     if not submission.is_dir():
-        raise click.UsageError(f"no folder {submission}: --root must be Gradescope's /autograder or a copy of it")
-    (result,) = batch.grade_all([submission], list(bank.NAMES), True, engine.Options())
+        raise UsageProblem(f"no folder {submission}: --root must be Gradescope's /autograder or a copy of it")
+    (result,) = batch.grade_all([submission], list(bank.NAMES), engine.Options())
     report.write_atomic(root / "results" / "results.json", json.dumps(gradescope.results(result, hidden_visibility)))
     Console().print(f"{result.score:g} / {result.max_score:g}: wrote {root / 'results' / 'results.json'}")
     if result.grader_failed:
@@ -308,12 +323,8 @@ def nbgrader_group() -> None:
 def nbgrader_build(course_dir: Path, assignment: str, selected: tuple[str, ...]) -> None:
     """Write nbgrader_config.py and one source notebook per exercise into COURSE_DIR."""
     names = _exercise_names(selected)
-    if not bank.hidden_checks_installed():
-        raise click.UsageError("this install has no hidden checks or reference solutions; build from a full install")
-    try:
-        written = nbgrader.build(course_dir, assignment, bank.load(names))
-    except nbgrader.NbgraderError as exc:
-        raise click.UsageError(str(exc)) from None
+    _require_full_install()
+    written = nbgrader.build(course_dir, assignment, bank.load(names))
     console = Console()
     for path in written:
         console.print(f"wrote {path}")
@@ -332,11 +343,8 @@ def nbgrader_autograde(
     """Grade COURSE_DIR/submitted/*/ASSIGNMENT in isolated workers; record the scores in nbgrader's gradebook."""
     options = _options(device, sandbox_mode, time_limit)
     err = Console(stderr=True)
-    try:
-        with _progress(err) as bar:
-            graded = nbgrader.autograde(course_dir, assignment, options, jobs, bar.set_total, bar.advance)
-    except nbgrader.NbgraderError as exc:
-        raise click.UsageError(str(exc)) from None
+    with _progress(err) as bar:
+        graded = nbgrader.autograde(course_dir, assignment, options, jobs, bar.set_total, bar.advance)
     results = graded.results
     console = Console()
     console.print(report.summary_table(results))
@@ -347,30 +355,31 @@ def nbgrader_autograde(
         f"Recorded in {nbgrader.db_url(course_dir)}; autograded notebooks in {course_dir / 'autograded'}/. "
         "nbgrader export, formgrader and nbgrader generate_feedback see them."
     )
-    failed = [r for r in results if r.grader_failed]
-    if failed:
-        raise click.ClickException(
-            f"the grader failed on {len(failed)} submission(s): {', '.join(r.submission for r in failed)}; "
-            "nothing was recorded for them; please report this"
-        )
+    _fail_if_grader_failed(results, "nothing was recorded for them")
 
 
 class _Bar:
-    """A progress bar with an ETA, advanced by one finished submission at a time."""
+    """A progress bar with an ETA, advanced by one finished submission at a time (or nothing
+    shown, for a single submission)."""
 
-    def __init__(self, progress: Progress, total: int | None) -> None:
+    def __init__(self, progress: Progress | None, total: int | None) -> None:
         self.progress = progress
-        self.task = progress.add_task("grading", total=total)
+        self.task = progress.add_task("grading", total=total) if progress is not None else None
 
     def advance(self, result: SubmissionResult) -> None:
-        self.progress.advance(self.task)
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task)
 
     def set_total(self, total: int) -> None:
-        self.progress.update(self.task, total=total)
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, total=total)
 
 
 @contextlib.contextmanager
-def _progress(err: Console, total: int | None = None) -> Iterator[_Bar]:
+def _progress(err: Console, total: int | None = None, show: bool = True) -> Iterator[_Bar]:
+    if not show:
+        yield _Bar(None, total)
+        return
     columns = (
         TextColumn("grading"),
         BarColumn(),
@@ -381,27 +390,6 @@ def _progress(err: Console, total: int | None = None) -> Iterator[_Bar]:
     )
     with Progress(*columns, console=err, transient=False) as progress:
         yield _Bar(progress, total)
-
-
-def _grade_with_progress(
-    paths: list[Path],
-    labels: list[str],
-    names: list[str],
-    options: engine.Options,
-    jobs: int,
-    err: Console,
-    finished: Callable[[SubmissionResult], None],
-) -> list[SubmissionResult]:
-    if len(paths) <= 1:
-        return batch.grade_all(paths, names, True, options, done=finished, labels=labels)
-
-    with _progress(err, len(paths)) as bar:
-
-        def done(result: SubmissionResult) -> None:
-            finished(result)
-            bar.advance(result)
-
-        return batch.grade_all(paths, names, True, options, jobs, done=done, labels=labels)
 
 
 def main() -> None:

@@ -50,18 +50,18 @@ def fingerprint(submission: Path, exercises: list[Exercise], options: engine.Opt
     return digest.hexdigest()
 
 
-def save(out: Path, result: SubmissionResult, print_: str) -> None:
+def save(out: Path, result: SubmissionResult, fingerprint: str) -> None:
     """Save one graded submission under ``out`` with the fingerprint it was graded from."""
-    data = {"fingerprint": print_, "result": result.to_json(), "grader_failed": result.grader_failed}
+    data = {"fingerprint": fingerprint, "result": result.to_json(), "grader_failed": result.grader_failed}
     write_atomic(out / FOLDER / f"{result.submission}.json", json.dumps(data, ensure_ascii=False))
 
 
-def load(out: Path, name: str, print_: str) -> SubmissionResult | None:
+def load(out: Path, name: str, fingerprint: str) -> SubmissionResult | None:
     """The saved result of submission ``name``, if it was graded from the same fingerprint."""
     path = out / FOLDER / f"{name}.json"
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("fingerprint") != print_ or data.get("grader_failed"):
+        if data.get("fingerprint") != fingerprint or data.get("grader_failed"):
             return None
         return SubmissionResult.from_json(data["result"])
     except (OSError, ValueError, KeyError, TypeError):

@@ -105,7 +105,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     """The checks the zeros submission passes."""
     folder = tmp_path_factory.mktemp("zeros")
     (folder / "least_squares.py").write_text(ZEROS)
-    (result,) = batch.grade_all([folder], ["least_squares"], True, engine.Options(sandbox="off"))
+    (result,) = batch.grade_all([folder], ["least_squares"], engine.Options(sandbox="off"))
     passed = {c.name for c in result.exercises[0].checks if c.passed}
     assert 0 < result.score < 2, passed  # the shape checks, nothing more
     return passed
@@ -125,7 +125,7 @@ def test_attack_gains_nothing(
     mode = "require" if level == sandbox.SANDBOX else "off"
     options = engine.Options(limits=Limits(call_seconds=3.0), sandbox=mode)
 
-    hostile, honest = batch.grade_all([attacker, correct], ["least_squares"], True, options)
+    hostile, honest = batch.grade_all([attacker, correct], ["least_squares"], options)
 
     assert hostile.isolation == honest.isolation == level
     checks = hostile.exercises[0].checks

@@ -67,7 +67,7 @@ def test_nothing_of_one_submission_reaches_the_next(level: str, make_submission:
     looker = make_submission("looker", {"least_squares": reference_source("least_squares") + LOOK_FOR_MARKS})
     options = engine.Options(sandbox="require" if level == sandbox.SANDBOX else "off", limits=LIMITS)
 
-    first, second = batch.grade_all([marker, looker], ["least_squares"], True, options)
+    first, second = batch.grade_all([marker, looker], ["least_squares"], options)
 
     assert first.score == second.score == 12, [c.message for c in second.exercises[0].checks if not c.passed]
     assert second.isolation == level
@@ -79,12 +79,12 @@ def test_nothing_of_one_submission_reaches_the_next(level: str, make_submission:
 def test_a_lost_template_is_replaced(level: str, make_submission: Callable[..., Path]) -> None:
     correct = make_submission("correct", {"least_squares": reference_source("least_squares")})
     options = engine.Options(sandbox="require" if level == sandbox.SANDBOX else "off", limits=LIMITS)
-    (before,) = batch.grade_all([correct], ["least_squares"], True, options)
+    (before,) = batch.grade_all([correct], ["least_squares"], options)
     (template,) = templates(level)
     os.killpg(template.process.pid, signal.SIGKILL)
     template.process.wait()
 
-    (after,) = batch.grade_all([correct], ["least_squares"], True, options)
+    (after,) = batch.grade_all([correct], ["least_squares"], options)
 
     assert before.score == after.score == 12
     (replacement,) = templates(level)

@@ -47,7 +47,7 @@ def grade_pair(
 ) -> tuple[SubmissionResult, SubmissionResult]:
     hostile = make_submission("hostile", {"least_squares": source})
     correct = make_submission("correct", {"least_squares": with_override("least_squares", "")})
-    first, second = batch.grade_all([hostile, correct], ["least_squares"], True, OPTIONS)
+    first, second = batch.grade_all([hostile, correct], ["least_squares"], OPTIONS)
     return first, second
 
 
@@ -91,7 +91,7 @@ def test_syntax_error_names_the_line(make_submission: Callable[..., Path]) -> No
 def test_missing_module_and_function(make_submission: Callable[..., Path]) -> None:
     empty = make_submission("empty", {})
     partial = make_submission("partial", {"least_squares": "def fit_line(x, y):\n    return 1.0, 2.0\n"})
-    (none, some) = batch.grade_all([empty, partial], ["least_squares"], True, OPTIONS)
+    (none, some) = batch.grade_all([empty, partial], ["least_squares"], OPTIONS)
     assert none.score == 0 and "least_squares.py is not in the submission" in none.exercises[0].checks[0].message
     messages = {c.function: c.message for c in some.exercises[0].checks}
     assert "defines no function fit" in messages["fit"]

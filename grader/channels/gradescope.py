@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import isolation
+from grader.errors import UsageProblem
 from grader.results import SubmissionResult
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -29,7 +30,7 @@ PROJECT_FILES = ("pyproject.toml", "README.md")  # pyproject names the README
 SOURCE_PACKAGES = ("grader", "exercises", "solutions")
 
 
-class GradescopeError(Exception):
+class GradescopeError(UsageProblem):
     """The bundle cannot be built; the message says why and what to do."""
 
 

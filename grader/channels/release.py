@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from grader import bank, isolation
+from grader.errors import UsageProblem
 
 # What the bundle installs: the grader without its hidden checks, and the stubs (the grader
 # reads their signatures).
@@ -20,7 +21,7 @@ PACKAGES = ("grader", "grader.bank", "grader.isolation", "grader.channels", "gra
 LEFT_OUT = ("hidden", "__pycache__")
 
 
-class ReleaseError(Exception):
+class ReleaseError(UsageProblem):
     """The bundle cannot be written; the message says why and what to do."""
 
 

@@ -207,7 +207,7 @@ def autograde(
             folder.mkdir()
             notebooks[student], problems[student] = _extract(course / "submitted" / student / assignment, names, folder)
             paths.append(folder)
-        results = batch.grade_all(paths, names, True, options, jobs, done)
+        results = batch.grade_all(paths, names, options, jobs=jobs, done=done)
     url = db_url(course)
     for student, result in zip(students, results, strict=True):
         result.submission = student

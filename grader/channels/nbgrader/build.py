@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.channels.nbgrader import solution_cell
+from grader.errors import UsageProblem
 from grader.exercise import Exercise
 
 DEFAULT_ASSIGNMENT = "mlgrade"
@@ -40,7 +41,7 @@ c.ExecutePreprocessor.timeout = 300
 """
 
 
-class NbgraderError(Exception):
+class NbgraderError(UsageProblem):
     """The course or the gradebook cannot be used; the message says why and what to do."""
 
 
