@@ -8,21 +8,30 @@ that submission and the others go on.
 
 from __future__ import annotations
 
+import datetime
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import bank, engine, resume
 from grader.results import SubmissionResult
 
 
+def submission_label(path: Path) -> str:
+    """A submission's name: its folder's name, or its file's without .zip or .py, as given
+    (a symbolic link is named for itself, not for what it points to)."""
+    given = Path(os.path.abspath(path))
+    return given.stem if given.suffix.lower() in (".zip", ".py") and not given.is_dir() else given.name
+
+
 def submission_names(paths: Sequence[Path]) -> list[str]:
-    """A unique name per submission: its file or folder name, numbered where two collide."""
+    """A unique name per submission: ``submission_label``, numbered where two collide."""
     names: list[str] = []
     for path in paths:
-        base = path.stem if path.suffix.lower() == ".zip" else path.resolve().name
+        base = submission_label(path)
         name, i = base, 2
         while name in names:
             name, i = f"{base}-{i}", i + 1
@@ -33,9 +42,14 @@ def submission_names(paths: Sequence[Path]) -> list[str]:
 def _grade_one(path: str, name: str, exercise_names: list[str], options: engine.Options) -> SubmissionResult:
     exercises = bank.load(exercise_names)
     try:
-        return engine.grade(Path(path), exercises, options, name=name)
+        result = engine.grade(Path(path), exercises, options, name=name)
     except Exception as exc:
-        return SubmissionResult(name, error=f"the grader itself failed on this submission: {exc!r}", grader_failed=True)
+        error = f"the grader itself failed on this submission: {exc!r}"
+        result = SubmissionResult(name, error=error, grader_failed=True)
+    result.path = path
+    result.graded_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    result.grader = {"version": resume.grader_version(), "options": options.to_json()}
+    return result
 
 
 def grade_all(
@@ -68,7 +82,7 @@ def grade_all(
                     results[i] = future.result()
                 except Exception as exc:
                     error = f"the grader itself failed on this submission: {exc!r}"
-                    results[i] = SubmissionResult(names[i], error=error, grader_failed=True)
+                    results[i] = SubmissionResult(names[i], error=error, grader_failed=True, path=str(paths[i]))
                 done(results[i])
     return [results[i] for i in range(len(paths))]
 
@@ -77,6 +91,21 @@ def grade_all(
 class ClassRun:
     results: list[SubmissionResult]  # every submission's, in the order given
     reused: int  # of them, how many came from an earlier run's saved results
+    repeated: list[Path] = field(default_factory=list)  # paths given more than once: graded once
+    renamed: list[tuple[Path, str]] = field(default_factory=list)  # (path, name) where two names collided
+
+
+def distinct(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """The paths without repeats (the same path given twice, as by overlapping globs), and
+    the repeats left out."""
+    seen: set[str] = set()
+    kept: list[Path] = []
+    repeated: list[Path] = []
+    for path in paths:
+        key = os.path.abspath(path)
+        (repeated if key in seen else kept).append(path)
+        seen.add(key)
+    return kept, repeated
 
 
 def grade_class(
@@ -94,8 +123,11 @@ def grade_class(
     (``grader.resume``), and with ``resume_run`` a result saved there by an earlier run of the
     same submission and setup is reused instead of graded again. ``on_start`` learns how many
     will be graded and how many were reused, before grading; ``on_result`` sees each newly
-    graded result. A KeyboardInterrupt leaves the saved results whole for the next run."""
+    graded result. A KeyboardInterrupt leaves the saved results whole for the next run.
+    A path given twice is graded once."""
+    paths, repeated = distinct(paths)
     labels = submission_names(paths)
+    renamed = [(p, n) for p, n in zip(paths, labels, strict=True) if n != submission_label(p)]
     saved: dict[str, SubmissionResult] = {}
     fingerprints: dict[str, str] = {}
     if out is not None:
@@ -116,4 +148,4 @@ def grade_class(
         [p for p, _ in todo], exercise_names, options, jobs=jobs, done=finished, labels=[n for _, n in todo]
     )
     by_name = {**saved, **{r.submission: r for r in graded}}
-    return ClassRun([by_name[n] for n in labels], reused=len(saved))
+    return ClassRun([by_name[n] for n in labels], reused=len(saved), repeated=repeated, renamed=renamed)

@@ -7,11 +7,15 @@ bad usage, with a message that says what to do.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import json
 import os
 import sys
-from collections.abc import Iterator
-from pathlib import Path
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import click
@@ -26,18 +30,30 @@ from grader.isolation import Limits
 from grader.results import SubmissionResult
 
 
-class _Commands(click.Group):
-    """The command group, which turns every problem that is the user's to fix into a usage
-    error (exit status 2) in this one place: a :class:`UsageProblem` from any module, and a
-    sandbox that ``--require-sandbox`` asked for but cannot run."""
+def _usage_problems_exit_2(invoke: Callable[[click.Context], Any], ctx: click.Context) -> Any:
+    """Run a command, turning every problem that is the user's to fix into a usage error (exit
+    status 2, with the command's usage line): a :class:`UsageProblem` from any module, and a
+    sandbox that ``--require-sandbox`` asked for but cannot run. The one place that does so."""
+    try:
+        return invoke(ctx)
+    except UsageProblem as exc:
+        raise click.UsageError(str(exc), ctx) from None
+    except isolation.SandboxUnavailable as exc:
+        raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level", ctx) from None
 
+
+class _Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except UsageProblem as exc:
-            raise click.UsageError(str(exc), ctx) from None
-        except isolation.SandboxUnavailable as exc:
-            raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level", ctx) from None
+        return _usage_problems_exit_2(super().invoke, ctx)
+
+
+class _Commands(click.Group):
+    """mlgrade's command groups: every command in them is a :class:`_Command`."""
+
+    command_class = _Command
+
+
+_Commands.group_class = _Commands
 
 
 def _require_full_install() -> None:
@@ -84,14 +100,12 @@ GRADING_OPTIONS = (
     click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True),
     click.option(
         "--require-sandbox",
-        "sandbox_mode",
-        flag_value="require",
+        is_flag=True,
         help="Refuse to grade unless the bubblewrap sandbox works here (see SECURITY.md).",
     ),
     click.option(
         "--no-sandbox",
-        "sandbox_mode",
-        flag_value="off",
+        is_flag=True,
         help="Process-level isolation only, even where bubblewrap is installed.",
     ),
     click.option(
@@ -101,27 +115,56 @@ GRADING_OPTIONS = (
         show_default=True,
         help="Seconds one call of a student function may run.",
     ),
+    click.option("--no-progress", is_flag=True, help="No progress bar (for logs and scripts)."),
+    click.option("--quiet", "-q", is_flag=True, help="Print only problems: no progress, notices or tables."),
 )
 
 
-def grading_options(command: Any) -> Any:
-    """The options of every command that grades: jobs, device, isolation, time limit."""
+@dataclass(frozen=True)
+class Grading:
+    """What the options shared by every command that grades ask for."""
+
+    jobs: int
+    device: str
+    require_sandbox: bool
+    no_sandbox: bool
+    time_limit: float
+    no_progress: bool
+    quiet: bool
+
+    def options(self, notices: bool = True) -> engine.Options:
+        """The grading options, refusing what cannot work here; says so (unless quiet) when
+        isolation is only at process level."""
+        if self.require_sandbox and self.no_sandbox:
+            raise UsageProblem("--require-sandbox and --no-sandbox contradict each other: give one of them")
+        _check_device(self.device)
+        _require_full_install()
+        mode = "require" if self.require_sandbox else "off" if self.no_sandbox else "auto"
+        level = isolation.choose(mode)
+        if level == isolation.PROCESS and notices and not self.quiet:
+            reason = "--no-sandbox" if mode == "off" else isolation.sandbox_problem()
+            Console(stderr=True).print(f"Isolation: process level only ({reason}); see SECURITY.md.")
+        return engine.Options(device=self.device, limits=Limits(call_seconds=self.time_limit), sandbox=mode)
+
+    @property
+    def progress(self) -> bool:
+        return not (self.no_progress or self.quiet)
+
+
+def grading_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of every command that grades (jobs, device, isolation, time limit, output),
+    passed to the command as one ``grading: Grading``."""
+    names = [f.name for f in dataclasses.fields(Grading)]
+
+    @functools.wraps(command)
+    def with_grading(**kwargs: Any) -> None:
+        grading = Grading(**{n: kwargs.pop(n) for n in names})
+        command(grading=grading, **kwargs)
+
+    wrapped: Any = with_grading
     for option in reversed(GRADING_OPTIONS):
-        command = option(command)
-    return command
-
-
-def _options(device: str, sandbox_mode: str | None, time_limit: float, quiet: bool = False) -> engine.Options:
-    """The grading options, refusing what cannot work here; says so when isolation is only
-    at process level."""
-    _check_device(device)
-    _require_full_install()
-    mode = sandbox_mode or "auto"
-    level = isolation.choose(mode)
-    if level == isolation.PROCESS and not quiet:
-        reason = "--no-sandbox" if mode == "off" else isolation.sandbox_problem()
-        Console(stderr=True).print(f"Isolation: process level only ({reason}); see SECURITY.md.")
-    return engine.Options(device=device, limits=Limits(call_seconds=time_limit), sandbox=mode)
+        wrapped = option(wrapped)
+    return wrapped
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,27 +234,32 @@ def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool) -> None:
     is_flag=True,
     help="Keep the results already saved in --out DIR for unchanged submissions; grade the rest.",
 )
+@click.option("--fresh", is_flag=True, help="Start --out DIR over: remove the grades of earlier runs there first.")
 @grading_options
 def grade(
     submissions: tuple[Path, ...],
     as_json: bool,
     out: Path | None,
-    jobs: int,
-    device: str,
     selected: tuple[str, ...],
     details: bool,
     resume_run: bool,
-    sandbox_mode: str | None,
-    time_limit: float,
+    fresh: bool,
+    grading: Grading,
 ) -> None:
-    """Grade SUBMISSION... (folders with the exercise modules, or .zip files of one)."""
+    """Grade SUBMISSION... (folders with the exercise modules, .zip files of one, or .py modules).
+
+    With --out DIR, the grades of earlier runs in DIR are kept: the submissions graded now
+    replace theirs, and the others stay (--fresh starts over)."""
     names = _exercise_names(selected)
     if resume_run and out is None:
         raise UsageProblem("--resume continues an earlier run with --out DIR: give the same --out DIR")
-    options = _options(device, sandbox_mode, time_limit, quiet=as_json)
-    err = Console(stderr=True)
-    paths = list(submissions)
-    with _progress(err, show=len(paths) > 1) as bar:
+    if resume_run and fresh:
+        raise UsageProblem("--resume and --fresh contradict each other: give one of them")
+    options = grading.options(notices=not as_json)
+    err = Console(stderr=True, quiet=grading.quiet, soft_wrap=True)  # paths stay whole
+    paths = _submissions(list(submissions), names, err)
+    earlier = report.prepare_out(out, fresh) if out is not None else []
+    with _progress(err, show=len(paths) > 1 and grading.progress) as bar:
 
         def started(todo: int, reused: int) -> None:
             if resume_run and not as_json:
@@ -223,31 +271,76 @@ def grade(
                 paths,
                 names,
                 options,
-                jobs=jobs,
+                jobs=grading.jobs,
                 out=out,
                 resume_run=resume_run,
                 on_start=started,
                 on_result=bar.advance,
             )
         except KeyboardInterrupt:
-            where = f"; the graded ones are saved in {out / resume.FOLDER}: rerun with --resume" if out else ""
-            err.print(f"Interrupted{where}.")
+            bar.stop()
+            folder = out / resume.FOLDER if out is not None else None
+            saved = folder is not None and any(folder.glob("*.json"))
+            where = f"; the graded ones are saved in {folder}: rerun with --resume" if saved else ""
+            Console(stderr=True).print(f"Interrupted{where}.\n")
             sys.exit(130)
-    results = run.results
+    for path in run.repeated:
+        err.print(f"{path} was given more than once: graded once.")
+    for path, name in run.renamed:
+        err.print(
+            f"{path} is named {name}: another submission has its name (grades.csv's path column tells them apart)."
+        )
+    results = report.merged(earlier, run.results) if out is not None else run.results
     if out is not None:
         report.write_outputs(out, results)
     if as_json:
-        sys.stdout.write(report.to_json(results))
-    else:
+        sys.stdout.write(report.to_json(run.results))
+    elif not grading.quiet:
         console = Console()
-        if details or len(results) == 1:
-            for result in results:
+        if details or len(run.results) == 1:
+            for result in run.results:
                 report.render_submission(console, result)
         if len(results) > 1:
-            console.print(report.summary_table(results))
+            console.print(report.summary_table(results, width=console.width))
         if out is not None:
-            console.print(f"Wrote {out / 'grades.json'}, {out / 'grades.csv'} and {out / 'feedback'}/")
-    _fail_if_grader_failed(results, "their other grades are written")
+            kept = len(results) - len(run.results)
+            also = f" (with {kept} submission(s) graded earlier)" if kept > 0 else ""
+            console.print(f"Wrote {out / 'grades.json'}, {out / 'grades.csv'} and {out / 'feedback'}/{also}")
+    _fail_if_grader_failed(run.results, "their other grades are written")
+
+
+def _submissions(paths: list[Path], names: list[str], err: Console) -> list[Path]:
+    """The submissions among ``paths``: files that cannot be one (a README beside the
+    folders a glob matched) are left out with a word; a class folder given as a submission
+    is a usage problem."""
+    found = []
+    for path in paths:
+        if path.is_file() and path.suffix.lower() not in (".zip", ".py"):
+            err.print(f"{path} is not a submission (a folder, a .zip or a .py module): left out.")
+            continue
+        if path.is_dir() and not _has_modules(path, names):
+            inside = [p for p in sorted(path.iterdir()) if _has_modules(p, names)]
+            if len(inside) >= 2:
+                raise UsageProblem(
+                    f"{path} holds no exercise module, but {len(inside)} folders or zips inside it do "
+                    f"({', '.join(p.name for p in inside[:3])}, ...): did you mean {path}/* ?"
+                )
+        found.append(path)
+    if not found:
+        raise UsageProblem("no submission to grade: give folders, .zip files or .py modules")
+    return found
+
+
+def _has_modules(path: Path, names: list[str]) -> bool:
+    """Whether a folder or zip holds an exercise module where grading looks for it."""
+    if path.is_dir():
+        with contextlib.suppress(OSError):
+            return any((engine.find_modules(path, names) / f"{n}.py").is_file() for n in names)
+        return False
+    if path.suffix.lower() == ".zip":
+        with contextlib.suppress(OSError, zipfile.BadZipFile), zipfile.ZipFile(path) as archive:
+            return any(PurePosixPath(m).name in {f"{n}.py" for n in names} for m in archive.namelist())
+    return path.suffix == ".py"
 
 
 @cli.command("release")
@@ -337,17 +430,15 @@ def nbgrader_build(course_dir: Path, assignment: str, selected: tuple[str, ...])
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("assignment")
 @grading_options
-def nbgrader_autograde(
-    course_dir: Path, assignment: str, jobs: int, device: str, sandbox_mode: str | None, time_limit: float
-) -> None:
+def nbgrader_autograde(course_dir: Path, assignment: str, grading: Grading) -> None:
     """Grade COURSE_DIR/submitted/*/ASSIGNMENT in isolated workers; record the scores in nbgrader's gradebook."""
-    options = _options(device, sandbox_mode, time_limit)
+    options = grading.options()
     err = Console(stderr=True)
-    with _progress(err) as bar:
-        graded = nbgrader.autograde(course_dir, assignment, options, jobs, bar.set_total, bar.advance)
+    with _progress(err, show=grading.progress) as bar:
+        graded = nbgrader.autograde(course_dir, assignment, options, grading.jobs, bar.set_total, bar.advance)
     results = graded.results
     console = Console()
-    console.print(report.summary_table(results))
+    console.print(report.summary_table(results, width=console.width))
     for student, problems in graded.problems.items():
         for problem in problems.values():
             console.print(f"{student}: {problem}: 0 points for it")
@@ -373,6 +464,11 @@ class _Bar:
     def set_total(self, total: int) -> None:
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, total=total)
+
+    def stop(self) -> None:
+        """End the live display, so that what is printed next starts on a line of its own."""
+        if self.progress is not None:
+            self.progress.stop()
 
 
 @contextlib.contextmanager

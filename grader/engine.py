@@ -9,9 +9,12 @@ it breaks, with the error); the grader itself failed (an exception out of here, 
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib
 import importlib.util
 import os
+import re
+import shutil
 import tempfile
 import time
 import zipfile
@@ -43,48 +46,125 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     sandbox: str = "auto"  # the mode for isolation.choose: "auto", "require" or "off"
 
+    def to_json(self) -> dict[str, Any]:
+        """The options a grade depends on, as grades.json records them."""
+        return {"device": self.device, "time_limit": self.limits.call_seconds, "sandbox": self.sandbox}
+
 
 # -- finding the modules -------------------------------------------------------------------
 
 
 @contextmanager
 def opened(submission: Path, exercise_names: list[str]) -> Iterator[Path]:
-    """The directory holding the submission's modules: its root, or its exercises/ folder.
+    """The directory holding the submission's modules (see ``find_modules``).
 
     A .zip is extracted to a private temporary directory first, refusing paths that would
-    leave it and archives that unpack to more than ZIP_MAX_BYTES.
+    leave it and archives that unpack to more than ZIP_MAX_BYTES; a single .py file is a
+    submission of that one module.
     """
     if submission.is_dir():
-        yield _module_dir(submission, exercise_names)
-        return
-    if submission.suffix.lower() != ".zip" or not submission.is_file():
-        raise SubmissionError(f"{submission} is neither a directory nor a .zip file")
+        inner_zip = _lone_zip(submission, exercise_names)
+        if inner_zip is None:
+            yield find_modules(submission, exercise_names)
+            return
+        submission = inner_zip  # a folder holding only the zip that was handed in (Gradescope)
+    suffix = submission.suffix.lower()
+    if suffix not in (".zip", ".py") or not submission.is_file():
+        raise SubmissionError(f"{submission} is neither a directory, a .zip file nor a .py module")
     with tempfile.TemporaryDirectory(prefix="mlgrade-zip-") as tmp:
-        try:
-            with zipfile.ZipFile(submission) as archive:
-                members = archive.infolist()
-                if sum(m.file_size for m in members) > ZIP_MAX_BYTES:
-                    raise SubmissionError(f"{submission} unpacks to more than {ZIP_MAX_BYTES // 2**20} MiB")
-                for m in members:
-                    target = os.path.realpath(os.path.join(tmp, m.filename))
-                    if not target.startswith(os.path.realpath(tmp) + os.sep):
-                        raise SubmissionError(f"{submission} holds a path outside the archive: {m.filename}")
-                archive.extractall(tmp)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise SubmissionError(f"{submission} is not a readable zip file ({exc})") from None
-        root = Path(tmp)
-        # a zip of a folder holds that folder: look inside when it is the only entry
-        entries = [p for p in root.iterdir() if p.name != "__MACOSX"]
-        if len(entries) == 1 and entries[0].is_dir():
-            root = entries[0]
-        yield _module_dir(root, exercise_names)
+        if suffix == ".py":
+            shutil.copyfile(submission, Path(tmp) / submission.name)
+        else:
+            _extract(submission, tmp)
+        yield find_modules(Path(tmp), exercise_names)
 
 
-def _module_dir(root: Path, exercise_names: list[str]) -> Path:
-    inner = root / "exercises"
-    if inner.is_dir() and any((inner / f"{n}.py").is_file() for n in exercise_names):
-        return inner
+def _extract(submission: Path, into: str) -> None:
+    try:
+        with zipfile.ZipFile(submission) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > ZIP_MAX_BYTES:
+                raise SubmissionError(f"{submission} unpacks to more than {ZIP_MAX_BYTES // 2**20} MiB")
+            for m in members:
+                target = os.path.realpath(os.path.join(into, m.filename))
+                if not target.startswith(os.path.realpath(into) + os.sep):
+                    raise SubmissionError(f"{submission} holds a path outside the archive: {m.filename}")
+            archive.extractall(into)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SubmissionError(f"{submission} is not a readable zip file ({exc})") from None
+
+
+# Folders that hold no student work: a Mac's zip metadata, caches, version control.
+_NOT_WORK = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints"}
+
+
+def _holds_modules(folder: Path, exercise_names: list[str]) -> bool:
+    return any((folder / f"{n}.py").is_file() for n in exercise_names)
+
+
+def find_modules(root: Path, exercise_names: list[str]) -> Path:
+    """The folder of a submission that holds its exercise modules: the root, its exercises/
+    folder, or, where the root holds neither, its one subfolder (a zipped or downloaded
+    folder: Gradescope unpacks ``hw1.zip`` to ``submission/hw1/``), looked through the same
+    way. Without any, the root: every module is then reported missing, with a hint."""
+    folder = root
+    for _ in range(3):  # root, its one subfolder, and that one's
+        if _holds_modules(folder, exercise_names):
+            return folder
+        if _holds_modules(folder / "exercises", exercise_names):
+            return folder / "exercises"
+        entries = [p for p in folder.iterdir() if p.name not in _NOT_WORK and not p.name.startswith(".")]
+        subfolders = [p for p in entries if p.is_dir()]
+        if len(subfolders) != 1 or any(p.suffix == ".py" for p in entries):
+            break
+        folder = subfolders[0]
     return root
+
+
+def _lone_zip(folder: Path, exercise_names: list[str]) -> Path | None:
+    """The one .zip of a folder that holds no exercise module anywhere else."""
+    if find_modules(folder, exercise_names) != folder or _holds_modules(folder, exercise_names):
+        return None
+    entries = [p for p in folder.iterdir() if p.name not in _NOT_WORK and not p.name.startswith(".")]
+    zips = [p for p in entries if p.is_file() and p.suffix.lower() == ".zip"]
+    return zips[0] if len(zips) == 1 and not any(p.is_dir() for p in entries) else None
+
+
+def missing_module(module_dir: Path, exercise: str) -> str:
+    """Why ``exercise``'s module was not found, naming what was found and the nearest name."""
+    message = f"{exercise}.py is not in the submission"
+    try:
+        entries = sorted(p for p in module_dir.iterdir() if p.name not in _NOT_WORK and not p.name.startswith("."))
+    except OSError:
+        return message
+    shown = [p.name + ("/" if p.is_dir() else "") for p in entries]
+    if not shown:
+        return message + " (the submission is empty)"
+
+    def plain(name: str) -> str:  # LeastSquares.py, least_squares (1).py, least-squares.py
+        stem = re.sub(r"\s*\(\d+\)$", "", Path(name).stem)
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", stem).replace("-", "_").replace(" ", "_").lower()
+
+    near = [p.name for p in entries if p.is_file() and p.suffix.lower() in (".py", ".ipynb", ".txt", "")]
+    near = [n for n in near if plain(n) == exercise] or difflib.get_close_matches(
+        exercise, [n for n in near if n.endswith(".py")], n=1, cutoff=0.75
+    )
+    listed = ", ".join(shown[:8]) + (f" and {len(shown) - 8} more" if len(shown) > 8 else "")
+    hint = f"; found {listed}"
+    if near:
+        hint += f". Did you mean {near[0]}? Rename it to {exercise}.py"
+    return message + hint
+
+
+def read_source(path: Path) -> str:
+    """A module's text as Python's import reads it: a UTF-8 byte-order mark or a coding line
+    is honoured, so that a file Python imports is never a syntax error to the grader. Bytes
+    that are not text are replaced: whether the module imports is the worker's to find out."""
+    data = path.read_bytes()
+    try:
+        return importlib.util.decode_source(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError):  # an unknown or wrong coding line
+        return data.decode("utf-8", errors="replace")
 
 
 # -- calling the student's and the reference's functions --------------------------------
@@ -249,7 +329,10 @@ def grade(submission: Path, exercises: list[Exercise], options: Options, name: s
             with Supervisor(str(module_dir), options.device, patterns, options.limits, isolation_level) as supervisor:
                 for exercise in exercises:
                     path = module_dir / f"{exercise.name}.py"
-                    source = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+                    if not path.is_file():
+                        result.exercises.append(_all_failed(exercise, missing_module(module_dir, exercise.name)))
+                        continue
+                    source = read_source(path)
                     result.exercises.append(grade_exercise(source, exercise, supervisor, options.device))
     except SubmissionError as exc:
         result.error = str(exc)

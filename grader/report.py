@@ -4,9 +4,11 @@ one feedback file per submission. The JSON and CSV formats are public (SPEC)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +19,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from grader.errors import UsageProblem
 from grader.results import ExerciseResult, SubmissionResult
 
 
@@ -25,7 +28,8 @@ def _points(x: float) -> str:
 
 
 def exercise_table(result: ExerciseResult) -> Table:
-    table = Table(title=f"{result.name}: {_points(result.score)} / {_points(result.max_score)}", title_justify="left")
+    title = f"{escape(result.name)}: {_points(result.score)} / {_points(result.max_score)}"
+    table = Table(title=title, title_justify="left")
     table.add_column("", width=1)
     table.add_column("function")
     table.add_column("check")
@@ -33,7 +37,8 @@ def exercise_table(result: ExerciseResult) -> Table:
     for check in result.checks:
         mark = Text("✓", style="green") if check.passed else Text("✗", style="bold red")
         name = check.name + (" (hidden)" if check.visibility == "hidden" else "")
-        table.add_row(mark, check.function, name, f"{_points(check.points)}/{_points(check.max_points)}")
+        points = f"{_points(check.points)}/{_points(check.max_points)}"
+        table.add_row(mark, escape(check.function), escape(name), points)
     return table
 
 
@@ -68,17 +73,27 @@ def render_submission(console: Console, result: SubmissionResult) -> None:
             console.print(panel)
 
 
-def summary_table(results: Sequence[SubmissionResult]) -> Table:
+def summary_table(results: Sequence[SubmissionResult], width: int | None = None) -> Table:
+    """One row per submission, one column per exercise. Where the exercises' names do not fit
+    in ``width`` columns, they are numbered in the header and named in the caption."""
     names = _exercise_names(results)
     levels = sorted({r.isolation for r in results})
-    table = Table(title="Grades", title_justify="left", caption=f"isolation: {', '.join(levels)} (see SECURITY.md)")
-    table.add_column("submission")
-    for name in names:
-        table.add_column(name, justify="right")
-    table.add_column("total", justify="right", style="bold")
+    maxima = {_points(r.max_score) for r in results if not r.grader_failed}
+    total = f"total / {maxima.pop()}" if len(maxima) == 1 else "total"
+    label_width = max([len("submission"), *(len(r.submission) for r in results)])
+    needed = label_width + sum(len(n) + 3 for n in names) + len(total) + 7
+    numbered = width is not None and needed > width
+    caption = f"isolation: {', '.join(levels)} (see SECURITY.md)"
+    if numbered:
+        caption = "  ".join(f"{i}: {n}" for i, n in enumerate(names, 1)) + "\n" + caption
+    table = Table(title="Grades", title_justify="left", caption=escape(caption), caption_justify="left")
+    table.add_column("submission", overflow="fold")
+    for i, name in enumerate(names, 1):
+        table.add_column(str(i) if numbered else escape(name), justify="right")
+    table.add_column(total, justify="right", style="bold", no_wrap=True)
     for r in results:
-        total = "grader failed" if r.grader_failed else f"{_points(r.score)} / {_points(r.max_score)}"
-        table.add_row(r.submission, *_scores(r, names), total)
+        score = _points(r.score) if total != "total" else f"{_points(r.score)} / {_points(r.max_score)}"
+        table.add_row(escape(r.submission), *_scores(r, names), "grader failed" if r.grader_failed else score)
     return table
 
 
@@ -108,28 +123,111 @@ def to_csv(results: Sequence[SubmissionResult]) -> str:
     names = _exercise_names(results)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", *names, "total", "max_score"])
+    writer.writerow(["submission", *names, "total", "max_score", "path"])
     for r in results:
         total = "" if r.grader_failed else _points(r.score)
-        writer.writerow([r.submission, *_scores(r, names), total, _points(r.max_score)])
+        writer.writerow([r.submission, *_scores(r, names), total, _points(r.max_score), r.path])
     return buffer.getvalue()
 
 
+def file_name(name: str) -> str:
+    """A submission's name as a file name: itself where it is a safe one, else a readable
+    start and a digest of the whole (a folder name may be 255 bytes, and ``name.json`` not)."""
+    if 0 < len(name.encode()) <= 120 and name not in (".", "..") and "/" not in name and "\0" not in name:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    start = name.replace("/", "_").replace("\0", "_")[:40].lstrip(".")
+    return f"{start}-{digest}"
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never half."""
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never half.
+    The file gets the permissions of an ordinary new file (the umask's), not mkstemp's 0600,
+    so that a teaching assistant who can read the folder can read the grades."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# What ``mlgrade grade --out DIR`` writes into DIR, and nothing else: a run leaves exactly these.
+OUTPUTS = ("grades.json", "grades.csv", "feedback", "submissions")
+
+
+def prepare_out(out: Path, fresh: bool) -> list[SubmissionResult]:
+    """Make sure grading can write to ``out`` before grading starts, and return the results of
+    an earlier run there, which this run's merge into (none with ``fresh``, which removes
+    them). Raises UsageProblem, saying why, where ``out`` cannot be used."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            for name in OUTPUTS:
+                target = out / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+        for folder in (out, out / "feedback", out / "submissions"):
+            folder.mkdir(exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".mlgrade-probe-")
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        raise UsageProblem(f"--out {out}: cannot write there ({exc.strerror or exc}); choose another folder") from None
+    earlier = out / "grades.json"
+    if not earlier.exists():
+        return []
+    try:
+        return [SubmissionResult.from_json(r) for r in json.loads(earlier.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageProblem(
+            f"--out {out}: its grades.json is not one mlgrade wrote ({exc}); use --fresh to start over there, "
+            "or choose another folder"
+        ) from None
+
+
+def merged(earlier: Sequence[SubmissionResult], graded: Sequence[SubmissionResult]) -> list[SubmissionResult]:
+    """The class's results after a regrade: each submission graded now replaces its earlier
+    result, exercise by exercise (a run of one exercise keeps the others' earlier grades);
+    submissions not graded now keep theirs. Earlier ones first, in their order."""
+    now = {r.submission: r for r in graded}
+    results = []
+    for before in earlier:
+        after = now.pop(before.submission, None)
+        if after is None:
+            results.append(before)
+        elif after.grader_failed or before.grader_failed:
+            results.append(after)
+        else:
+            exercises = {e.name: e for e in before.exercises} | {e.name: e for e in after.exercises}
+            order = [e.name for e in before.exercises] + [e.name for e in after.exercises]
+            after.exercises = [exercises[n] for n in dict.fromkeys(order)]
+            results.append(after)
+    return results + list(now.values())
+
+
 def write_outputs(out: Path, results: Sequence[SubmissionResult]) -> None:
+    """grades.json, grades.csv and one feedback file per result; feedback and saved results
+    of submissions not in ``results`` are removed, so the folder describes exactly them."""
     write_atomic(out / "grades.json", to_json(results))
     write_atomic(out / "grades.csv", to_csv(results))
+    names = {file_name(r.submission) for r in results}
     for r in results:
-        write_atomic(out / "feedback" / f"{r.submission}.txt", feedback_text(r))
+        write_atomic(out / "feedback" / f"{file_name(r.submission)}.txt", feedback_text(r))
+    for folder, suffix in (("feedback", ".txt"), ("submissions", ".json")):
+        if (out / folder).is_dir():
+            for path in (out / folder).iterdir():
+                if path.suffix == suffix and path.stem not in names:
+                    path.unlink()

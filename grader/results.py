@@ -76,6 +76,9 @@ class SubmissionResult:
     isolation: str = "process"  # how the student's code was isolated (see SECURITY.md)
     error: str = ""  # set when the submission could not be graded at all (unreadable zip, ...)
     grader_failed: bool = False  # the error is the grader's own, not the student's
+    path: str = ""  # the submission as it was given to mlgrade grade
+    graded_at: str = ""  # when it was graded: UTC, ISO 8601
+    grader: dict[str, Any] = field(default_factory=dict)  # the grader's version and the grading options
 
     @property
     def score(self) -> float:
@@ -95,13 +98,24 @@ class SubmissionResult:
         }
         if self.error:
             data["error"] = self.error
+        for key in ("path", "graded_at", "grader"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
         """The result as ``to_json`` wrote it (a result saved for ``--resume``)."""
         exercises = [ExerciseResult.from_json(e) for e in data["exercises"]]
-        return cls(data["submission"], exercises, data.get("isolation", "process"), data.get("error", ""))
+        return cls(
+            data["submission"],
+            exercises,
+            data.get("isolation", "process"),
+            data.get("error", ""),
+            path=data.get("path", ""),
+            graded_at=data.get("graded_at", ""),
+            grader=data.get("grader", {}),
+        )
 
 
 def _round(x: float) -> float:

@@ -17,13 +17,14 @@ from typing import Any
 
 from grader import engine
 from grader.exercise import Exercise
-from grader.report import write_atomic
+from grader.report import file_name, write_atomic
 from grader.results import SubmissionResult
 
 FOLDER = "submissions"
 
 
-def _version() -> str:
+def grader_version() -> str:
+    """mlgrade's installed version, recorded with every result."""
     try:
         return importlib.metadata.version("mlgrade")
     except importlib.metadata.PackageNotFoundError:
@@ -34,7 +35,7 @@ def fingerprint(submission: Path, exercises: list[Exercise], options: engine.Opt
     """What a saved result was graded from and with."""
     digest = hashlib.sha256()
     setup = {
-        "mlgrade": _version(),
+        "mlgrade": grader_version(),
         "checks": [(e.name, [(c.function, c.name, c.visibility, c.points) for c in e.checks]) for e in exercises],
         "device": options.device,
         "limits": repr(options.limits),
@@ -53,12 +54,12 @@ def fingerprint(submission: Path, exercises: list[Exercise], options: engine.Opt
 def save(out: Path, result: SubmissionResult, fingerprint: str) -> None:
     """Save one graded submission under ``out`` with the fingerprint it was graded from."""
     data = {"fingerprint": fingerprint, "result": result.to_json(), "grader_failed": result.grader_failed}
-    write_atomic(out / FOLDER / f"{result.submission}.json", json.dumps(data, ensure_ascii=False))
+    write_atomic(out / FOLDER / f"{file_name(result.submission)}.json", json.dumps(data, ensure_ascii=False))
 
 
 def load(out: Path, name: str, fingerprint: str) -> SubmissionResult | None:
     """The saved result of submission ``name``, if it was graded from the same fingerprint."""
-    path = out / FOLDER / f"{name}.json"
+    path = out / FOLDER / f"{file_name(name)}.json"
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         if data.get("fingerprint") != fingerprint or data.get("grader_failed"):

@@ -49,3 +49,8 @@ def make_submission(tmp_path: Path) -> Callable[..., Path]:
 def with_override(exercise: str, code: str) -> str:
     """The reference module with one function redefined: a submission correct but for ``code``."""
     return reference_source(exercise) + "\n\n" + code
+
+
+def grades_only(results: list[dict]) -> list[dict]:
+    """grades.json without when each submission was graded: what a regrade must reproduce."""
+    return [{k: v for k, v in r.items() if k != "graded_at"} for r in results]
