@@ -8,7 +8,16 @@ in the grader's own process:
 - :class:`Contract`: shapes, kinds and unmodified inputs, on generated inputs (public);
 - :class:`Property`: an invariant the outputs must satisfy (public when it needs no reference);
 - :class:`KnownAnswers`: hand-computed answers, or the error that must be raised (public);
-- :class:`ReferenceParity`: agreement with the reference solution on generated inputs (hidden).
+- :class:`ReferenceParity`: agreement with the reference solution on generated inputs (hidden),
+  or with ``truth=``, a function the grader computes the truth with;
+- :class:`Gradient`: the student's gradients against central differences of a forward.
+
+To extend a kind, declare; never subclass a check per exercise. Two hooks, both data:
+
+- ``via=``, an :class:`Adapter` on every check: the context the check runs in, changed in one
+  place (:meth:`Check.run`), and the failure's explanation to match. :class:`Chain` runs a
+  backward through its forward's kept cache; :class:`Item` takes one item of a tuple result.
+- ``truth=`` on :class:`ReferenceParity`: where the truth is not the reference solution's.
 
 Hypothesis drives generated inputs, derandomized and without a database, so a regrade gives
 the same result. A failing public check reports the smallest failing input hypothesis found;
@@ -27,7 +36,8 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
 from grader import numgrad, tolerance
-from grader.outputs import Returns, conform
+from grader.isolation import Kept
+from grader.outputs import Returns, Tuple, conform
 
 Visibility = Literal["public", "hidden"]
 
@@ -138,9 +148,15 @@ class Check:
     function: str
     points: float
     visibility: Visibility = "public"
+    via: Adapter | None = None  # how the check reaches the functions (see Adapter)
 
     def run(self, ctx: Context) -> None:
-        """Return when the check passes; raise CheckFailed, StudentRaised or StopCheck."""
+        """Return when the check passes; raise CheckFailed, StudentRaised or StopCheck.
+
+        The one place ``via`` applies: each kind's own ``_run`` sees the adapted context."""
+        self._run(self.via(ctx) if self.via is not None else ctx)
+
+    def _run(self, ctx: Context) -> None:
         raise NotImplementedError
 
 
@@ -157,7 +173,7 @@ class Generated(Check):
     def judge(self, ctx: Context, call: Call) -> None:
         raise NotImplementedError
 
-    def run(self, ctx: Context) -> None:
+    def _run(self, ctx: Context) -> None:
         failure: list[tuple[Call, Exception]] = []
         calls_after_failure = 0
         # A hidden check shows no input, so it has nothing to shrink for.
@@ -199,13 +215,21 @@ class Generated(Check):
             raise CheckFailed(self.explain(call, last))
 
     def explain(self, call: Call, exc: Exception) -> str:
+        if self.via is not None:
+            text = self.via.explain(self, call, exc)
+            if text is not None:
+                return text
         message = str(exc)
         if self.visibility == "hidden":
             return f"{message}\n  on a generated input of {call.outline()}"
-        text = f"{message}\n  smallest failing input: {call.show(self.function)}"
-        if isinstance(exc, StudentRaised) and exc.traceback:
-            text += "\n" + exc.traceback.rstrip()
-        return text
+        return _with_traceback(f"{message}\n  smallest failing input: {call.show(self.function)}", exc)
+
+
+def _with_traceback(text: str, exc: Exception) -> str:
+    """A public failure's text, with the student's traceback when their code raised."""
+    if isinstance(exc, StudentRaised) and exc.traceback:
+        text += "\n" + exc.traceback.rstrip()
+    return text
 
 
 # Examples hypothesis may try after the first failure, while shrinking, before we settle for
@@ -242,14 +266,26 @@ class Property(Generated):
 @dataclass(frozen=True, kw_only=True)
 class ReferenceParity(Generated):
     """The student's result equals the reference's (in float64) within ``grader.tolerance``;
-    where the reference raises ValueError, the student must raise it too."""
+    where the reference raises ValueError, the student must raise it too.
+
+    With ``truth``, the truth is ``truth(call)`` instead, computed in the grader's own process
+    (its result conformed to the function's declared output), and the failure says it
+    disagrees with ``truth_name``. The truth may call what the exercise forbids (torch's own
+    conv2d, an optimizer, ``nn.RNN``); the reference solution may not, since it is graded as a
+    submission is. A ValueError of the truth asks the same of the student.
+    """
 
     visibility: Visibility = "hidden"
+    truth: Callable[[Call], Any] | None = None
+    truth_name: str | None = None  # what the failure names as the truth: required with truth
+
+    def __post_init__(self) -> None:
+        if (self.truth is None) != (self.truth_name is None):
+            raise ValueError(f"{self.name}: truth and truth_name go together (the message names the truth)")
 
     def judge(self, ctx: Context, call: Call) -> None:
-        assert ctx.reference is not None, "hidden checks need the reference solutions"
         try:
-            truth = ctx.reference(self.function, call)
+            truth = self._truth(ctx, call)
         except ValueError:
             try:
                 ctx.student(self.function, call)
@@ -261,7 +297,13 @@ class ReferenceParity(Generated):
         out = ctx.student(self.function, call)
         problem = compare(out, truth, input_dtype(call), reveal=False)
         if problem:
-            raise CheckFailed(f"disagrees with the reference: {problem}")
+            raise CheckFailed(f"disagrees with {self.truth_name or 'the reference'}: {problem}")
+
+    def _truth(self, ctx: Context, call: Call) -> Any:
+        if self.truth is not None:
+            return conform(self.truth(call), ctx.returns[self.function], call.args, str(self.truth_name))
+        assert ctx.reference is not None, "hidden checks need the reference solutions"
+        return ctx.reference(self.function, call)
 
 
 @dataclass(frozen=True)
@@ -348,7 +390,7 @@ class Case:
 class KnownAnswers(Check):
     cases: tuple[Case, ...]
 
-    def run(self, ctx: Context) -> None:
+    def _run(self, ctx: Context) -> None:
         for case in self.cases:
             shown = case.call.show(self.function)
             if case.raises is not None:
@@ -368,6 +410,113 @@ class KnownAnswers(Check):
             problem = compare(out, truth, input_dtype(case.call), reveal=self.visibility == "public")
             if problem:
                 raise CheckFailed(f"{shown}: {problem}")
+
+
+# -- adapters: how a check reaches the functions (``via=``) -----------------------------------
+
+
+class Adapter(Protocol):
+    """Declared on a check as ``via=``: changes the functions the check calls, for a check
+    kind to fit a function it cannot call as it is (a backward that needs its forward's cache).
+
+    ``adapter(ctx)`` is the context the check runs in; ``explain`` may word a generated
+    check's failure to match (None: the kind's own wording)."""
+
+    def __call__(self, ctx: Context) -> Context: ...
+
+    def explain(self, check: Check, call: Call, exc: Exception) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A backward that takes its forward's cache, which is opaque: it never leaves the worker.
+
+    A check of ``backward`` then takes the call (*the forward's arguments, *the backward's own
+    ``takes`` arguments), with the forward's keyword arguments. Each side (the student in the
+    worker, the reference in the grader) runs ``forward`` on the first part, keeping its result
+    under the forward's name, then ``backward(*own, cache)``, the cache being item ``cache``
+    of that result, passed as ``Kept``. Every other function is called as it is, so that a
+    gradient's objective can still call the forward itself.
+    """
+
+    forward: str
+    backward: str
+    cache: int = 1  # the position of the cache in the forward's result
+    takes: int = 1  # the backward's own arguments, before the cache: (dout,)
+    result: tuple[str, ...] = ("out", "cache")  # the forward's result, as a failure names it
+
+    def __call__(self, ctx: Context) -> Context:
+        reference = _Chained(self, ctx.reference) if ctx.reference is not None else None
+        return Context(student=_Chained(self, ctx.student), reference=reference, returns=ctx.returns)
+
+    def split(self, call: Call) -> tuple[Call, Call]:
+        """The backward check's call as (the forward's call, the backward's own arguments)."""
+        cut = len(call.args) - self.takes
+        return Call(call.args[:cut], call.kwargs), Call(call.args[cut:])
+
+    def explain(self, check: Check, call: Call, exc: Exception) -> str:
+        """The failing input as the two calls the student's code makes: the values where the
+        check is public, only shapes and dtypes where it is hidden."""
+        forward, own = self.split(call)
+        cache, comma = self.result[self.cache], ", " if own.args else ""
+        if check.visibility == "hidden":
+            return (
+                f"{exc}\n  on a generated input: {self.forward}({forward.outline()}), "
+                f"then {self.backward}({own.outline()}{comma}{cache})"
+            )
+        text = (
+            f"{exc}\n  smallest failing input: {', '.join(self.result)} = {forward.show(self.forward)}\n"
+            f"  then {own.show(self.backward)[:-1]}{comma}{cache})"
+        )
+        return _with_traceback(text, exc)
+
+
+@dataclass(frozen=True)
+class _Chained:
+    """``caller`` with ``chain.backward`` called through the forward's kept cache."""
+
+    chain: Chain
+    caller: Student | Reference
+
+    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
+        chain = self.chain
+        if function != chain.backward:
+            return self.caller(function, call, keep)
+        forward, own = chain.split(call)
+        try:
+            self.caller(chain.forward, forward, keep=chain.forward)
+        except StudentRaised as exc:
+            raise CheckFailed(f"{chain.forward}, which makes the cache for {chain.backward}, {exc}") from None
+        return self.caller(chain.backward, Call((*own.args, Kept(chain.forward, chain.cache))), keep)
+
+
+@dataclass(frozen=True)
+class Item:
+    """Of ``function``'s tuple result, item ``index`` alone, declared as that item: how a check
+    compares a forward's out when the rest (its cache, ``Opaque``) is neither sent nor comparable."""
+
+    function: str
+    index: int = 0
+
+    def __call__(self, ctx: Context) -> Context:
+        declared = ctx.returns[self.function]
+        assert isinstance(declared, Tuple), f"{self.function} is not declared to return a tuple"
+        reference = _ItemOf(self, ctx.reference) if ctx.reference is not None else None
+        returns = {**ctx.returns, self.function: declared.items[self.index]}
+        return Context(student=_ItemOf(self, ctx.student), reference=reference, returns=returns)
+
+    def explain(self, check: Check, call: Call, exc: Exception) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class _ItemOf:
+    item: Item
+    caller: Student | Reference
+
+    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
+        value = self.caller(function, call, keep)
+        return value[self.item.index] if function == self.item.function else value
 
 
 # -- comparing results ---------------------------------------------------------------------

@@ -1,43 +1,26 @@
 """batch_norm: functions, outputs, forbidden calls and public checks.
 
 The forward's cache is the student's own business: it stays in the worker (``Opaque``) and
-reaches their backward as ``isolation.Kept``. Two small adapters make the generic check kinds fit:
+reaches their backward as ``isolation.Kept``. Two declared adapters (``grader.checks``) make
+the generic check kinds fit, here and in the hidden checks:
 
-- a check of ``batchnorm_backward`` takes the call (x, gamma, beta, dout), runs the forward
-  on (x, gamma, beta) keeping its result, then calls backward(dout, cache)
-  (:class:`BackwardContract`, :class:`BackwardGradient`, and ``BackwardParity`` in the hidden
-  checks);
-- a comparison of the forward's result compares its out only, the cache being neither sent
-  nor comparable (:class:`ForwardAnswers`, and ``ForwardParity`` in the hidden checks).
+- :data:`THROUGH_FORWARD`: a check of ``batchnorm_backward`` takes the call (x, gamma, beta,
+  dout), runs the forward on (x, gamma, beta) keeping its result, then calls backward(dout, cache);
+- :data:`FORWARD_OUT`: a comparison of the forward's result compares its out only, the cache
+  being neither sent nor comparable.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from hypothesis import strategies as st
 
 from grader import strategies, tolerance
-from grader.checks import (
-    Call,
-    Case,
-    CheckFailed,
-    Context,
-    Contract,
-    Generated,
-    Gradient,
-    KnownAnswers,
-    Objective,
-    Property,
-    Reference,
-    Student,
-    StudentRaised,
-)
+from grader.checks import Call, Case, Chain, Contract, Gradient, Item, KnownAnswers, Objective, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
-from grader.isolation import Kept
 from grader.outputs import Array, Opaque, Tuple
 
 FORBIDDEN = (
@@ -91,99 +74,8 @@ FUNCTIONS = (
 
 # -- adapters: the backward through the forward's kept cache, the forward's out alone -------------
 
-CACHE = "batchnorm_forward"  # the handle under which the forward's result is kept
-
-
-@dataclass(frozen=True)
-class ThroughForward:
-    """Calls ``caller``; a call of batchnorm_backward with the arguments (x, gamma, beta, dout)
-    and the forward's keyword arguments becomes forward(x, gamma, beta), its result kept, then
-    backward(dout, cache)."""
-
-    caller: Student | Reference
-
-    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
-        if function != BACKWARD:
-            return self.caller(function, call, keep)
-        *forward_args, dout = call.args
-        try:
-            self.caller(FORWARD, Call(tuple(forward_args), call.kwargs), keep=CACHE)
-        except StudentRaised as exc:
-            raise CheckFailed(f"{FORWARD}, which makes the cache for {BACKWARD}, {exc}") from None
-        return self.caller(BACKWARD, Call((dout, Kept(CACHE, 1))), keep)
-
-
-def through_forward(ctx: Context) -> Context:
-    reference = ThroughForward(ctx.reference) if ctx.reference is not None else None
-    return Context(student=ThroughForward(ctx.student), reference=reference, returns=ctx.returns)
-
-
-def explain_through_forward(check: Generated, call: Call, exc: Exception) -> str:
-    """A failure of a backward check, with the input as the two calls the student makes (the
-    values where the check is public, only shapes and dtypes where it is hidden)."""
-    *forward_args, dout = call.args
-    forward, backward = Call(tuple(forward_args), call.kwargs), Call((dout,))
-    if check.visibility == "hidden":
-        return (
-            f"{exc}\n  on a generated input: {FORWARD}({forward.outline()}), "
-            f"then {BACKWARD}({backward.outline()}, cache)"
-        )
-    text = (
-        f"{exc}\n  smallest failing input: out, cache = {forward.show(FORWARD)}\n"
-        f"  then {backward.show(BACKWARD)[:-1]}, cache)"
-    )
-    if isinstance(exc, StudentRaised) and exc.traceback:
-        text += "\n" + exc.traceback.rstrip()
-    return text
-
-
-@dataclass(frozen=True, kw_only=True)
-class BackwardContract(Contract):
-    """Contract of batchnorm_backward; the call is (x, gamma, beta, dout) (see ThroughForward)."""
-
-    def run(self, ctx: Context) -> None:
-        super().run(through_forward(ctx))
-
-    def explain(self, call: Call, exc: Exception) -> str:
-        return explain_through_forward(self, call, exc)
-
-
-@dataclass(frozen=True, kw_only=True)
-class BackwardGradient(Gradient):
-    """Gradient of batchnorm_backward; the call is (x, gamma, beta, dout) (see ThroughForward)."""
-
-    def run(self, ctx: Context) -> None:
-        super().run(through_forward(ctx))
-
-    def explain(self, call: Call, exc: Exception) -> str:
-        return explain_through_forward(self, call, exc)
-
-
-@dataclass(frozen=True)
-class ForwardOut:
-    """Calls ``caller``; of batchnorm_forward's (out, cache) returns out alone."""
-
-    caller: Student | Reference
-
-    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
-        value = self.caller(function, call, keep)
-        return value[0] if function == FORWARD else value
-
-
-def forward_out(ctx: Context) -> Context:
-    """The context in which batchnorm_forward returns, and is declared to return, out alone:
-    the cache is Opaque, and ``grader.checks.compare`` has nothing to compare it with."""
-    reference = ForwardOut(ctx.reference) if ctx.reference is not None else None
-    return Context(student=ForwardOut(ctx.student), reference=reference, returns={**ctx.returns, FORWARD: OUT})
-
-
-@dataclass(frozen=True, kw_only=True)
-class ForwardAnswers(KnownAnswers):
-    """Known answers for batchnorm_forward's out; each case's expected value is out alone."""
-
-    def run(self, ctx: Context) -> None:
-        super().run(forward_out(ctx))
-
+THROUGH_FORWARD = Chain(forward=FORWARD, backward=BACKWARD)
+FORWARD_OUT = Item(FORWARD, 0)
 
 # -- inputs ------------------------------------------------------------------------------------
 
@@ -407,6 +299,28 @@ BACKWARD_OBJECTIVE = Objective(
 )
 WRT = {"x": 0, "gamma": 1, "beta": 2}
 
+
+def backward_gradient(
+    name: str, points: float, inputs: st.SearchStrategy[Call], of: Literal["student", "reference"] = "student"
+) -> Gradient:
+    """batchnorm_backward's gradients, through the forward's kept cache, against central
+    differences of L = sum(dout · out): of the student's forward (public) or the reference's
+    (hidden, in ``grader.hidden.batch_norm``). One declaration for both."""
+    return Gradient(
+        name=name,
+        function=BACKWARD,
+        points=points,
+        visibility="public" if of == "student" else "hidden",
+        of=of,
+        inputs=inputs,
+        examples=2,
+        wrt=WRT,
+        analytic=backward_gradients,
+        objective=BACKWARD_OBJECTIVE,
+        via=THROUGH_FORWARD,
+    )
+
+
 # -- known answers -------------------------------------------------------------------------------
 
 # A column with batch mean 0.5 and biased variance 0.75 (unbiased: 1): with eps = 0.25 it
@@ -417,10 +331,11 @@ CHECKS = (
     Contract(
         name="batchnorm_forward returns (out, cache)", function=FORWARD, points=0.25, inputs=forward_calls, examples=3
     ),
-    ForwardAnswers(
+    KnownAnswers(
         name="batchnorm_forward known answers",
         function=FORWARD,
         points=0.75,
+        via=FORWARD_OUT,  # each case's expected value is out alone
         cases=(
             # gamma = [2, -1], beta = [1, 0.5]: 2 · [-0.5, -0.5, -0.5, 1.5] + 1 and -[0.5, 0.5, 0.5, -1.5] + 0.5
             Case(Call((X4, _t(2, -1), _t(1, 0.5)), {"eps": 0.25}), _t([0, 0], [0, 0], [0, 0], [4, 2])),
@@ -456,22 +371,16 @@ CHECKS = (
         examples=5,
         holds=per_feature_invariance,
     ),
-    BackwardContract(
+    Contract(
         name="batchnorm_backward returns (dx, dgamma, dbeta)",
         function=BACKWARD,
         points=0.25,
         inputs=backward_calls,
         examples=3,
+        via=THROUGH_FORWARD,
     ),
-    BackwardGradient(
-        name="batchnorm_backward agrees with central differences of your forward",
-        function=BACKWARD,
-        points=1.75,
-        inputs=gradient_calls,
-        examples=2,
-        wrt=WRT,
-        analytic=backward_gradients,
-        objective=BACKWARD_OBJECTIVE,
+    backward_gradient(
+        name="batchnorm_backward agrees with central differences of your forward", points=1.75, inputs=gradient_calls
     ),
     Contract(
         name="batchnorm_train_step returns (out, new_running_mean, new_running_var)",
