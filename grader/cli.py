@@ -204,20 +204,36 @@ def list_exercises() -> None:
     help="The folder holding your exercise modules.",
 )
 @click.option("--no-sandbox", is_flag=True, help="Run your code in a plain worker process, even with bubblewrap.")
-def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool) -> None:
-    """Check your solutions with the public checks (run it in your checkout)."""
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (grades.json's format).")
+def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool, as_json: bool) -> None:
+    """Check your solutions with the public checks (run it in your checkout).
+
+    Exits 0 when every check passes, 1 when one fails (as pytest does), 2 for bad usage."""
     names = _exercise_names(exercise)
+    path = _exercises_folder(path, names)
+    options = engine.Options(sandbox="off" if no_sandbox else "auto")
+    exercises = bank.load(names, hidden=False)
+    result = engine.grade(path, exercises, options, name=str(path))
+    if as_json:
+        sys.stdout.write(report.to_json([result]))
+    else:
+        report.render_check(Console(), result, {e.name: e.worth for e in exercises})
+    if not all(c.passed for e in result.exercises for c in e.checks):
+        sys.exit(1)
+
+
+def _exercises_folder(path: Path, names: list[str]) -> Path:
+    """The folder ``mlgrade check`` looks in: ``--path``, or the current folder when run from
+    inside exercises/ itself."""
+    if path == Path("exercises") and not path.is_dir() and any(Path(f"{n}.py").is_file() for n in names):
+        return Path(".")
+    if path.is_file():
+        raise UsageProblem(f"--path {path} is a file: give the folder that holds your exercise modules")
     if not path.is_dir():
         raise UsageProblem(
             f"no folder {path}: run mlgrade check in the folder that holds exercises/, or pass --path DIR"
         )
-    options = engine.Options(sandbox="off" if no_sandbox else "auto")
-    result = engine.grade(path, bank.load(names, hidden=False), options, name=str(path))
-    console = Console()
-    report.render_submission(console, result)
-    console.print(
-        "Public checks only: hidden checks grade your submission too, on more inputs and against the reference."
-    )
+    return path
 
 
 @cli.command()

@@ -22,6 +22,10 @@ class Exercise:
     title: str
     functions: tuple[Function, ...]
     checks: tuple[Check, ...]
+    # What the exercise is worth with its hidden checks: the public checks' points and the
+    # hidden ones' add up to it (grader.bank.load holds them to it). A student's install has
+    # the public checks only, and says what the rest is worth from this.
+    worth: float = 12.0
 
     def __post_init__(self) -> None:
         names = {f.name for f in self.functions}
@@ -46,4 +50,4 @@ class Exercise:
         return sum(c.points for c in self.checks)
 
     def with_checks(self, extra: tuple[Check, ...]) -> Exercise:
-        return Exercise(self.name, self.title, self.functions, self.checks + extra)
+        return Exercise(self.name, self.title, self.functions, self.checks + extra, self.worth)

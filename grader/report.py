@@ -73,6 +73,50 @@ def render_submission(console: Console, result: SubmissionResult) -> None:
             console.print(panel)
 
 
+NOT_STARTED = "is not implemented yet"
+
+
+def not_started(result: ExerciseResult) -> bool:
+    """Every function of the exercise still raises NotImplementedError."""
+    return bool(result.checks) and all(NOT_STARTED in c.message for c in result.checks)
+
+
+def render_check(console: Console, result: SubmissionResult, worth: dict[str, float]) -> None:
+    """What ``mlgrade check`` shows a student: the details of each exercise they started (an
+    exercise not started is one line at the end), then a one-screen summary, with the points
+    of the public checks next to what the whole exercise is worth (``worth``)."""
+    whole = sum(worth.get(e.name, e.max_score) for e in result.exercises)
+    header = f"public checks {_points(result.score)} of {_points(result.max_score)} (worth {_points(whole)} in all)"
+    console.rule(f"[bold]{escape(result.submission)}[/]: {header}")
+    if result.error:
+        console.print(f"[bold red]{escape(result.error)}[/]")
+    for exercise in result.exercises:
+        if not not_started(exercise):
+            console.print(exercise_table(exercise))
+            for panel in failures(exercise):
+                console.print(panel)
+    table = Table(title="Summary", title_justify="left")
+    table.add_column("exercise")
+    table.add_column("public checks")
+    table.add_column("points", justify="right")
+    table.add_column("worth", justify="right")
+    for exercise in result.exercises:
+        passed = sum(c.passed for c in exercise.checks)
+        if not_started(exercise):
+            functions = len({c.function for c in exercise.checks})
+            status = Text(f"not started: {functions} functions to write", style="dim")
+        else:
+            style = "green" if passed == len(exercise.checks) else "bold red"
+            status = Text(f"{passed} of {len(exercise.checks)} pass", style=style)
+        points = f"{_points(exercise.score)} of {_points(exercise.max_score)}"
+        table.add_row(escape(exercise.name), status, points, _points(worth.get(exercise.name, exercise.max_score)))
+    console.print(table)
+    console.print(
+        "Public checks only: when your work is graded, hidden checks give the rest of what each exercise "
+        "is worth, on more inputs and against a reference solution."
+    )
+
+
 def summary_table(results: Sequence[SubmissionResult], width: int | None = None) -> Table:
     """One row per submission, one column per exercise. Where the exercises' names do not fit
     in ``width`` columns, they are numbered in the header and named in the caption."""

@@ -100,7 +100,7 @@ def test_hidden_failure_reveals_no_expected_value() -> None:
 
 def test_public_failure_shows_the_smallest_input() -> None:
     code, out = run("check", "least_squares", "--path", BUGGY)
-    assert code == 0
+    assert code == 1  # a check failed
     assert "result[0] is -1, expected -0.5" in out  # predict forgets the intercept
     assert "smallest failing input: ridge_fit(tensor(" in out  # ridge_fit penalises it
     assert "(hidden)" not in out
@@ -147,8 +147,8 @@ def test_a_file_that_is_not_a_zip_is_graded_zero(tmp_path: Path) -> None:
 
 def test_check_on_the_stubs_runs_public_checks_only() -> None:
     code, out = run("check", "--path", STUBS)
-    assert code == 0
-    assert "(hidden)" not in out and "not implemented yet" in out
+    assert code == 1
+    assert "(hidden)" not in out and "not started" in out
 
 
 def test_python_dash_m_grader_works() -> None:

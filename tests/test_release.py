@@ -77,9 +77,9 @@ def test_no_line_of_the_references_or_hidden_checks_is_in_the_bundle(bundle: Pat
 
 def test_student_checks_stubs_and_a_solution_in_a_fresh_venv(bundle: Path, student_python: Path) -> None:
     stubs = mlgrade(student_python, "check", cwd=bundle)
-    assert stubs.returncode == 0, stubs.stderr
-    assert "is not implemented yet" in stubs.stdout
-    assert "least_squares: 0 / " in stubs.stdout.replace("\n", " ")
+    assert stubs.returncode == 1, stubs.stderr  # checks fail: as pytest, exit status 1
+    assert "not started: 4 functions to write" in stubs.stdout
+    assert "public checks 0 of " in stubs.stdout.replace("\n", " ")
     solved = mlgrade(student_python, "check", "--path", str(REPO / "solutions"), cwd=bundle)
     assert solved.returncode == 0, solved.stderr
     assert "✗" not in solved.stdout and "✓" in solved.stdout

@@ -26,6 +26,8 @@ def load(names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True) -> lis
         if hidden and hidden_checks_installed():
             extra = importlib.import_module(f"grader.hidden.{name}").CHECKS
             exercise = exercise.with_checks(extra)
+            if round(exercise.max_score, 6) != exercise.worth:
+                raise ValueError(f"{name}: its checks add up to {exercise.max_score:g} points, not {exercise.worth:g}")
         exercises.append(_by_function(exercise))
     return exercises
 
@@ -34,4 +36,4 @@ def _by_function(exercise: Exercise) -> Exercise:
     """Checks grouped by function in declaration order, public before hidden: the report's order."""
     order = {f.name: i for i, f in enumerate(exercise.functions)}
     checks = sorted(exercise.checks, key=lambda c: (order[c.function], c.visibility == "hidden"))
-    return Exercise(exercise.name, exercise.title, exercise.functions, tuple(checks))
+    return Exercise(exercise.name, exercise.title, exercise.functions, tuple(checks), exercise.worth)
