@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, with_override
+from conftest import LEVELS, REPO, with_override
 
 from grader import batch, engine
 from grader.isolation import Limits, sandbox
@@ -38,12 +38,6 @@ def ridge_fit(X, y, lam):
     raise NotImplementedError
 """
 
-# CI sets MLGRADE_TEST_SANDBOX=require: there the sandbox half fails instead of skipping.
-SKIP_SANDBOX = sandbox.sandbox_problem() is not None and os.environ.get("MLGRADE_TEST_SANDBOX") != "require"
-LEVELS = [
-    pytest.param(sandbox.SANDBOX, marks=pytest.mark.skipif(SKIP_SANDBOX, reason=f"{sandbox.sandbox_problem()}")),
-    sandbox.PROCESS,
-]
 # What an honest "return zeros of the right shape" earns (the shape checks): the baseline
 ZEROS = "import torch\n\n\ndef attack(X, y):\n    return torch.zeros(X.shape[1] + 1, dtype=X.dtype)\n" + STUBS
 SENTINEL = '[{"sentinel": "grades.json as it was before grading"}]'

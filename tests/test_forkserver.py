@@ -11,8 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import reference_source
-from test_attacks import LEVELS
+from conftest import LEVELS, reference_source
 
 from grader import batch, engine
 from grader.isolation import Limits, forkserver, sandbox, supervisor
