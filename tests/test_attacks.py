@@ -18,6 +18,8 @@ from conftest import LEVELS, REPO, with_override
 from grader import batch, engine
 from grader.isolation import Limits, sandbox
 
+pytestmark = pytest.mark.slow  # 52 gradings, each with a worker per submission
+
 ATTACKS = sorted((Path(__file__).parent / "attacks").glob("*.py"))
 
 # Each attack is the module's ``attack``, graded as fit; the other functions are stubs.

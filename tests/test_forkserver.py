@@ -16,6 +16,8 @@ from conftest import LEVELS, reference_source
 from grader import batch, engine
 from grader.isolation import Limits, forkserver, sandbox, supervisor
 
+pytestmark = pytest.mark.slow
+
 # The first submission leaves marks wherever it can, and is correct otherwise.
 LEAVE_MARKS = """
 import builtins, os, sys, tempfile, pathlib, numpy, torch

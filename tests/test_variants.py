@@ -22,6 +22,17 @@ VARIANTS = sorted((Path(__file__).parent / "variants").glob("*/*.py"))
 MIN_BUGGY, MIN_CORRECT = 10, 3
 
 
+def sampled(paths: list[Path]) -> list[object]:
+    """Every variant, as a parameter: the first buggy and the first correct one of each
+    exercise run under ``-m "not slow"``; the others are marked slow."""
+    fast = {
+        min(p for p in paths if p.parent.name == exercise and p.stem.startswith(kind))
+        for exercise in {p.parent.name for p in paths}
+        for kind in ("buggy_", "correct_")
+    }
+    return [pytest.param(p, id=f"{p.parent.name}/{p.stem}", marks=() if p in fast else pytest.mark.slow) for p in paths]
+
+
 def declared_breaks(path: Path) -> set[str]:
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "BREAKS" for t in node.targets):
@@ -36,7 +47,7 @@ def grade_variant(path: Path, tmp_path: Path) -> ExerciseResult:
     return result.exercises[0]
 
 
-@pytest.mark.parametrize("path", VARIANTS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", sampled(VARIANTS))
 def test_variant(path: Path, tmp_path: Path) -> None:
     graded = grade_variant(path, tmp_path)
     failed = [c for c in graded.checks if not c.passed]
