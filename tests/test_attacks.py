@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import LEVELS, REPO, with_override
+from conftest import LEVELS, REPO, max_score, with_override
 
 from grader import batch, engine
 from grader.isolation import Limits, sandbox
@@ -130,7 +130,9 @@ def test_attack_gains_nothing(
     assert not hostile.grader_failed and not hostile.error
     assert all(c.message for c in checks if not c.passed), "every lost point says why"
     assert not any("LEAKED" in c.message for c in checks), [c.message for c in checks if "LEAKED" in c.message]
-    assert honest.score == honest.max_score == 12, [(c.name, c.message) for e in honest.exercises for c in e.checks]
+    assert honest.score == honest.max_score == max_score(["least_squares"]), [
+        (c.name, c.message) for e in honest.exercises for c in e.checks
+    ]
     # nothing outside the worker changed
     assert (out / "grades.json").read_text() == SENTINEL
     assert sorted(p.name for p in out.iterdir()) == ["feedback", "grades.json"]
