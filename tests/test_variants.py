@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from grader import bank, engine
 from grader.results import ExerciseResult
 
 VARIANTS = sorted((Path(__file__).parent / "variants").glob("*/*.py"))
-MIN_BUGGY, MIN_CORRECT = 10, 3
 
 
 def sampled(paths: list[Path]) -> list[object]:
@@ -62,9 +60,3 @@ def test_variant(path: Path, tmp_path: Path) -> None:
         assert breaks <= lost, f"{sorted(breaks - lost)} kept full marks despite the bug; failures:\n{report}"
         for c in failed:
             assert c.message, f"{c.name} failed without a message"
-
-
-@pytest.mark.parametrize("exercise", bank.NAMES)
-def test_every_exercise_has_enough_variants(exercise: str) -> None:
-    kinds = Counter(p.stem.split("_")[0] for p in VARIANTS if p.parent.name == exercise)
-    assert kinds["buggy"] >= MIN_BUGGY and kinds["correct"] >= MIN_CORRECT, dict(kinds)
