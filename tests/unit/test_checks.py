@@ -152,10 +152,6 @@ def test_the_shrink_budget_caps_the_calls_after_a_failure(monkeypatch: pytest.Mo
     assert message.startswith("too big\n") and sum(int(v) for v in shown.strip("[]").split(",")) > 300
 
 
-def test_the_default_shrink_budget_is_the_documented_one() -> None:
-    assert checks.SHRINK_BUDGET == 150
-
-
 def test_a_stop_ends_the_check_at_once_without_shrinking() -> None:
     def f(x: np.ndarray) -> np.ndarray:
         raise StopCheck("f is not implemented yet (it raises NotImplementedError)")
