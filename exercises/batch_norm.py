@@ -19,9 +19,11 @@ Conventions for every function here (course-wide):
   (``torch.batch_norm``, ``torch.nn.functional.batch_norm``, ``torch.nn.BatchNorm1d``,
   ``torch.native_batch_norm``, ``torch.layer_norm``, ``torch.nn.functional.layer_norm``,
   ``torch.nn.LayerNorm``, ``torch.instance_norm``, ``torch.nn.GroupNorm``, ...: applied to
-  ``x.T`` each of them normalises the columns for you), and autograd (``Tensor.backward``,
-  ``torch.autograd.*``, ``torch.func``, ``requires_grad``). A function that uses one, or calls
-  a helper of yours that does, gets zero points. ``mean``, ``var``, ``sqrt``, ``sum`` and
+  ``x.T`` each of them normalises the columns for you), anything from the modules
+  ``torch.nn.modules.batchnorm``, ``torch.nn.modules.instancenorm`` and
+  ``torch.nn.modules.normalization``, and autograd (``Tensor.backward``, ``torch.autograd.*``,
+  ``torch.func``, ``requires_grad``, ``retain_grad``). A function that uses one, or calls a
+  helper of yours that does, gets zero points. ``mean``, ``var``, ``sqrt``, ``sum`` and
   plain loops are fair.
 
 Check your work with ``mlgrade check batch_norm``.

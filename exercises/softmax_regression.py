@@ -7,10 +7,12 @@ Conventions for every function here:
   (NumPy arrays and Python floats are accepted too).
 - Never modify an input in place.
 - Forbidden, in every spelling (``torch.*``, ``torch.nn.functional.*``, ``Tensor.*`` methods,
-  ``torch.special.*``, the ``torch.nn`` modules): ``softmax``, ``log_softmax``, ``logsumexp``,
-  ``cross_entropy``, ``nll_loss``; ``scipy.special.softmax``/``logsumexp``; and autograd
-  (``Tensor.backward``, ``torch.autograd.*``, ``torch.func``, ``requires_grad``). The
-  gradients are the exercise. ``exp``, ``log``, ``max``, ``sum``, ``argmax`` are all fair.
+  ``torch.special.*``): ``softmax``, ``log_softmax``, ``logsumexp``, ``cross_entropy``,
+  ``nll_loss``; the ``torch.nn`` modules ``Softmax``, ``LogSoftmax``, ``CrossEntropyLoss`` and
+  ``NLLLoss``; ``scipy.special.softmax``, ``log_softmax`` and ``logsumexp``; and autograd
+  (``Tensor.backward``, ``torch.autograd.*``, ``torch.func``, ``requires_grad``,
+  ``retain_grad``). The gradients are the exercise. ``exp``, ``log``, ``max``, ``sum``,
+  ``argmax`` are all fair.
 
 Check your work with ``mlgrade check softmax_regression``.
 """

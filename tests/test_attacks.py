@@ -13,10 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, with_override
+from conftest import LEVELS, REPO, max_score, with_override
 
 from grader import batch, engine
 from grader.isolation import Limits, sandbox
+
+pytestmark = pytest.mark.slow  # 52 gradings, each with a worker per submission
 
 ATTACKS = sorted((Path(__file__).parent / "attacks").glob("*.py"))
 
@@ -38,12 +40,6 @@ def ridge_fit(X, y, lam):
     raise NotImplementedError
 """
 
-# CI sets MLGRADE_TEST_SANDBOX=require: there the sandbox half fails instead of skipping.
-SKIP_SANDBOX = sandbox.sandbox_problem() is not None and os.environ.get("MLGRADE_TEST_SANDBOX") != "require"
-LEVELS = [
-    pytest.param(sandbox.SANDBOX, marks=pytest.mark.skipif(SKIP_SANDBOX, reason=f"{sandbox.sandbox_problem()}")),
-    sandbox.PROCESS,
-]
 # What an honest "return zeros of the right shape" earns (the shape checks): the baseline
 ZEROS = "import torch\n\n\ndef attack(X, y):\n    return torch.zeros(X.shape[1] + 1, dtype=X.dtype)\n" + STUBS
 SENTINEL = '[{"sentinel": "grades.json as it was before grading"}]'
@@ -134,7 +130,9 @@ def test_attack_gains_nothing(
     assert not hostile.grader_failed and not hostile.error
     assert all(c.message for c in checks if not c.passed), "every lost point says why"
     assert not any("LEAKED" in c.message for c in checks), [c.message for c in checks if "LEAKED" in c.message]
-    assert honest.score == honest.max_score == 12, [(c.name, c.message) for e in honest.exercises for c in e.checks]
+    assert honest.score == honest.max_score == max_score(["least_squares"]), [
+        (c.name, c.message) for e in honest.exercises for c in e.checks
+    ]
     # nothing outside the worker changed
     assert (out / "grades.json").read_text() == SENTINEL
     assert sorted(p.name for p in out.iterdir()) == ["feedback", "grades.json"]

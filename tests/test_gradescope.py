@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, max_score
 
 from grader import bank
 from grader.cli import cli
@@ -74,7 +74,7 @@ def test_zip_holds_setup_run_autograder_and_the_full_source(tmp_path: Path) -> N
 
 def test_reference_solutions_score_full_marks(autograder: Path) -> None:
     results = run_autograder(autograder, REPO / "solutions")
-    assert results["score"] == 96
+    assert results["score"] == max_score()
     assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in results["tests"])
 
 
@@ -87,7 +87,7 @@ def test_stubs_fail_every_test_with_a_message(autograder: Path) -> None:
 
 def test_buggy_submission_public_visible_hidden_after_published(autograder: Path) -> None:
     results = run_autograder(autograder, REPO / "samples" / "buggy_student")
-    assert 0 < results["score"] < 96
+    assert 0 < results["score"] < max_score()
     hidden = {f"{e.name}: {c.name}" for e in bank.load() for c in e.checks if c.visibility == "hidden"}
     assert {t["visibility"] for t in results["tests"] if t["name"] in hidden} == {"after_published"}
     assert {t["visibility"] for t in results["tests"] if t["name"] not in hidden} == {"visible"}

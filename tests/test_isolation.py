@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import with_override
+from conftest import max_score, with_override
 
 from grader import batch, engine
 from grader.isolation import Limits
@@ -63,7 +63,7 @@ def test_hostile_function_loses_only_its_points(attack: str, make_submission: Ca
     # the other functions are graded as usual
     others = [c for c in checks if c.function != function]
     assert others and all(c.passed for c in others), [(c.name, c.message) for c in others if not c.passed]
-    assert correct.score == correct.max_score == 12
+    assert correct.score == correct.max_score == max_score(["least_squares"])
 
 
 def test_module_that_exits_at_import(make_submission: Callable[..., Path]) -> None:

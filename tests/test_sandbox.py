@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, needs_sandbox
 
 from grader.cli import cli
 from grader.isolation import sandbox
 
 SOLUTIONS = str(REPO / "solutions")
-needs_sandbox = pytest.mark.skipif(sandbox.sandbox_problem() is not None, reason=f"{sandbox.sandbox_problem()}")
 
 
 @pytest.fixture

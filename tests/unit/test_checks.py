@@ -1,0 +1,317 @@
+"""grader.checks: comparing results, the check kinds run against fake students (plain
+callables, no worker), the shrink budget, Gradient's float32 retry, and how a call is shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+from grader import checks
+from grader.checks import (
+    Call,
+    Case,
+    CheckFailed,
+    Context,
+    Gradient,
+    KnownAnswers,
+    Objective,
+    Property,
+    ReferenceParity,
+    StopCheck,
+    StudentRaised,
+    compare,
+)
+from grader.outputs import Array, Scalar
+
+F64 = np.dtype("float64")
+F32 = np.dtype("float32")
+
+
+class FakeStudent:
+    """A Student: ``functions`` by name, each called with the call's arguments; every call recorded."""
+
+    def __init__(self, **functions: Any) -> None:
+        self.functions = functions
+        self.calls: list[tuple[str, Call]] = []
+
+    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
+        self.calls.append((function, call))
+        return self.functions[function](*call.args, **call.kwargs)
+
+
+def context(student: Any, reference: Any = None, **returns: Any) -> Context:
+    return Context(student=student, reference=reference, returns=returns)
+
+
+VECTORS = st.lists(st.floats(-100, 100), min_size=1, max_size=20).map(lambda xs: Call((np.array(xs),)))
+SAME = Array(lambda x: x.shape)
+
+
+# -- compare ---------------------------------------------------------------------------------
+
+
+def test_equal_results_compare_as_none() -> None:
+    assert compare(np.array([1.0, 2.0]), np.array([1.0, 2.0]), F64, reveal=True) is None
+    assert compare(None, None, F64, reveal=True) is None  # an opaque cache on both sides
+
+
+def test_a_tuple_of_numbers_is_compared_as_one_vector() -> None:
+    out, truth = (np.array(1.0), np.array(2.0)), (np.array(1.0), np.array(2.5))
+    assert compare(out, truth, None, reveal=True) == "result[1] is 2, expected 2.5 (rtol 1e-05)"
+
+
+def test_a_tuple_of_arrays_names_the_item_and_the_entry() -> None:
+    out = (np.zeros(2), np.array([1.0, 3.0]))
+    truth = (np.zeros(2), np.array([1.0, 2.0]))
+    assert compare(out, truth, None, reveal=True) == "result[1][1] is 3, expected 2 (rtol 1e-05)"
+
+
+def test_integers_must_match_exactly() -> None:
+    out, truth = np.array([1, 5, 3]), np.array([1, 4, 3])
+    assert compare(out, truth, None, reveal=True) == "result[1] is 5, expected 4"
+    assert compare(out, truth, None, reveal=False) == "result[1] differs (integers must match exactly)"
+    assert compare(np.array(3), np.array(4), None, reveal=True) == "result is 3, expected 4"
+
+
+def test_floats_are_held_to_the_tolerance_of_the_input_dtype() -> None:
+    truth = np.array([1.0, 1.0])
+    out = truth * (1 + 5e-5)  # within float32's rtol 1e-4, outside float64's 1e-5
+    assert compare(out, truth, F32, reveal=True) is None
+    assert compare(out, truth, F64, reveal=True) == "result[0] is 1.00005, expected 1 (rtol 1e-05 for float64 inputs)"
+
+
+def test_without_reveal_a_mismatch_shows_its_size_never_the_values() -> None:
+    # relative to |truth| + mean|truth| (grader.tolerance): 1 / (2 + 1.5)
+    message = compare(np.array([1.0, 3.0]), np.array([1.0, 2.0]), F64, reveal=False)
+    assert message == "result[1] is off (relative error 0.286; allowed rtol 1e-05 for float64 inputs)"
+    assert "expected" not in message
+    nan = compare(np.array([np.nan]), np.array([1.0]), None, reveal=False)
+    assert nan == "result[0] is off (not a finite number; allowed rtol 1e-05)"
+
+
+# -- generated checks and the shrink budget --------------------------------------------------
+
+
+def test_a_passing_property_draws_its_budget_of_examples() -> None:
+    student = FakeStudent(f=lambda x: x)
+    check = Property(name="p", function="f", points=1, inputs=VECTORS, holds=lambda s, c, out: None, examples=7)
+    check.run(context(student, f=SAME))
+    assert len(student.calls) == 7
+
+
+def test_a_public_failure_reports_the_shrunk_input_and_the_traceback() -> None:
+    def f(x: np.ndarray) -> np.ndarray:
+        if np.any(np.abs(x) > 1):
+            raise StudentRaised("ValueError", "too big", "Traceback: line 3 in f")
+        return x
+
+    check = Property(name="p", function="f", points=1, inputs=VECTORS, holds=lambda s, c, out: None)
+    with pytest.raises(CheckFailed) as failed:
+        check.run(context(FakeStudent(f=f), f=SAME))
+    assert str(failed.value) == (
+        "raised ValueError: too big\n  smallest failing input: f(tensor([2.], dtype=float64))\nTraceback: line 3 in f"
+    )
+
+
+def test_a_hidden_failure_outlines_the_input_without_values() -> None:
+    check = Property(
+        name="p", function="f", points=1, inputs=VECTORS, holds=lambda s, c, out: "wrong", visibility="hidden"
+    )
+    with pytest.raises(CheckFailed) as failed:
+        check.run(context(FakeStudent(f=lambda x: x), f=SAME))
+    message = str(failed.value)
+    assert message.startswith("wrong\n  on a generated input of float64[")
+    assert "tensor(" not in message and "smallest" not in message
+
+
+SUMS = st.lists(st.integers(0, 1000), min_size=1, max_size=40).map(lambda xs: Call((np.array(xs, dtype=np.int64),)))
+
+
+def calls_after_first_failure(budget: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    monkeypatch.setattr(checks, "SHRINK_BUDGET", budget)
+    student = FakeStudent(f=lambda x: x)
+    check = Property(
+        name="p", function="f", points=1, inputs=SUMS, holds=lambda s, c, out: "too big" if out.sum() > 300 else None
+    )
+    with pytest.raises(CheckFailed) as failed:
+        check.run(context(student, f=SAME))
+    first = next(i for i, (_, call) in enumerate(student.calls) if call.args[0].sum() > 300)
+    return len(student.calls) - first - 1, str(failed.value)
+
+
+def test_the_shrink_budget_caps_the_calls_after_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    unbounded, _ = calls_after_first_failure(10**6, monkeypatch)
+    assert unbounded > 5, "this input needs more than 5 shrink steps, or the test shows nothing"
+    capped, message = calls_after_first_failure(5, monkeypatch)
+    assert capped == 5
+    # it settles for the smallest failing input found so far, which still fails
+    shown = message.partition("smallest failing input: f(tensor(")[2].partition("))")[0]
+    assert message.startswith("too big\n") and sum(int(v) for v in shown.strip("[]").split(",")) > 300
+
+
+def test_a_stop_ends_the_check_at_once_without_shrinking() -> None:
+    def f(x: np.ndarray) -> np.ndarray:
+        raise StopCheck("f is not implemented yet (it raises NotImplementedError)")
+
+    student = FakeStudent(f=f)
+    check = Property(name="p", function="f", points=1, inputs=VECTORS, holds=lambda s, c, out: None)
+    with pytest.raises(StopCheck) as stopped:
+        check.run(context(student, f=SAME))
+    assert stopped.value.message == "f is not implemented yet (it raises NotImplementedError)"
+    assert len(student.calls) == 1
+
+
+def test_an_error_of_the_grader_itself_is_not_blamed_on_the_student() -> None:
+    broken = st.just(0).map(lambda _: 1 / 0)  # a strategy that fails: the grader's bug
+    check = Property(name="p", function="f", points=1, inputs=broken, holds=lambda s, c, out: None)
+    with pytest.raises(ZeroDivisionError):
+        check.run(context(FakeStudent(f=lambda x: x), f=SAME))
+
+
+# -- reference parity and known answers ------------------------------------------------------
+
+
+def test_reference_parity_passes_on_agreement_and_hides_values_on_disagreement() -> None:
+    reference = FakeStudent(f=lambda x: 2 * x)
+    check = ReferenceParity(name="parity", function="f", points=1, inputs=VECTORS)
+    check.run(context(FakeStudent(f=lambda x: x + x), reference, f=SAME))
+    with pytest.raises(CheckFailed) as failed:
+        check.run(context(FakeStudent(f=lambda x: 2 * x + 1), reference, f=SAME))
+    message = str(failed.value)
+    assert message.startswith("disagrees with the reference: result[0] is off (relative error")
+    assert "on a generated input of float64[" in message and "expected" not in message
+
+
+def test_where_the_reference_raises_value_error_the_student_must_too() -> None:
+    def refuse(x: np.ndarray) -> np.ndarray:
+        raise ValueError("no")
+
+    def student_refuses(x: np.ndarray) -> np.ndarray:
+        raise StudentRaised("ValueError", "bad input", "")
+
+    def student_raises_type_error(x: np.ndarray) -> np.ndarray:
+        raise StudentRaised("TypeError", "bad input", "")
+
+    reference = FakeStudent(f=refuse)
+    check = ReferenceParity(name="parity", function="f", points=1, inputs=VECTORS)
+    check.run(context(FakeStudent(f=student_refuses), reference, f=SAME))
+    with pytest.raises(CheckFailed, match="should raise ValueError here, but returned a value"):
+        check.run(context(FakeStudent(f=lambda x: x), reference, f=SAME))
+    with pytest.raises(CheckFailed, match="should raise ValueError here, but raised TypeError: bad input"):
+        check.run(context(FakeStudent(f=student_raises_type_error), reference, f=SAME))
+
+
+def test_known_answers_compare_with_the_expected_value_and_reveal_it() -> None:
+    mean = Scalar()
+    cases = (Case(Call((np.array([1.0, 3.0]),)), expected=2.0),)
+    check = KnownAnswers(name="known", function="mean", points=1, cases=cases)
+    check.run(context(FakeStudent(mean=lambda x: np.array(x.mean())), mean=mean))
+    with pytest.raises(CheckFailed) as failed:
+        check.run(context(FakeStudent(mean=lambda x: np.array(x.sum())), mean=mean))
+    assert (
+        str(failed.value)
+        == "mean(tensor([1., 3.], dtype=float64)): result is 4, expected 2 (rtol 1e-05 for float64 inputs)"
+    )
+
+
+def test_known_answers_expect_the_declared_error() -> None:
+    def wrong_error(x: np.ndarray) -> np.ndarray:
+        raise StudentRaised("TypeError", "empty", "")
+
+    cases = (Case(Call((np.zeros(0),)), raises=ValueError),)
+    check = KnownAnswers(name="empty", function="mean", points=1, cases=cases)
+    with pytest.raises(CheckFailed) as failed:
+        check.run(context(FakeStudent(mean=lambda x: np.array(0.0)), mean=Scalar()))
+    assert str(failed.value) == "mean(tensor([], dtype=float64)) should raise ValueError, but returned a value"
+    with pytest.raises(CheckFailed, match=r"should raise ValueError, but raised TypeError: empty"):
+        check.run(context(FakeStudent(mean=wrong_error), mean=Scalar()))
+
+
+# -- Gradient and its float32 retry ----------------------------------------------------------
+
+POSITIVE = st.lists(st.floats(0.5, 2.0), min_size=3, max_size=6).map(lambda xs: Call((np.array(xs),)))
+SQUARES = Objective(function="f", forward=lambda call: call, reduce=lambda out, call: float(out))
+
+
+def squares_in_float32(x: np.ndarray) -> np.ndarray:
+    return np.array(np.sum(x.astype(np.float32) ** 2, dtype=np.float32), dtype=np.float64)
+
+
+def gradient(of: str = "student") -> Gradient:
+    return Gradient(
+        name="grad",
+        function="df",
+        points=1,
+        inputs=POSITIVE,
+        wrt={"x": 0},
+        analytic=lambda student, call: {"x": student("df", call)},
+        objective=SQUARES,
+        of=of,  # type: ignore[arg-type]
+        visibility="public" if of == "student" else "hidden",
+    )
+
+
+def test_a_correct_gradient_of_a_float32_forward_passes_through_the_retry() -> None:
+    student = FakeStudent(f=squares_in_float32, df=lambda x: 2 * x)
+    gradient().run(context(student, f=Scalar(), df=SAME))
+    # it passed through the retry: a forward was evaluated one EPS_FLOAT32 step from an input
+    inputs = [call.args[0] for name, call in student.calls if name == "df"]
+    forwards = [call.args[0] for name, call in student.calls if name == "f"]
+    assert any(np.isclose(np.abs(f - x).max(), 1e-3) for x in inputs for f in forwards if f.shape == x.shape)
+
+
+def test_a_wrong_gradient_fails_even_with_the_retry() -> None:
+    student = FakeStudent(f=squares_in_float32, df=lambda x: 3 * x)
+    with pytest.raises(CheckFailed) as failed:
+        gradient().run(context(student, f=Scalar(), df=SAME))
+    message = str(failed.value)
+    assert message.startswith("the gradient disagrees with central differences of your forward pass: dx[")
+    assert "analytic" in message and "numerical" in message
+
+
+def test_the_reference_forward_gets_no_float32_retry() -> None:
+    """A hidden gradient check runs the reference's forward, which is float64: a float32 one
+    there would be the grader's own bug, and is held to gradcheck's atol."""
+    reference = FakeStudent(f=squares_in_float32)
+    student = FakeStudent(df=lambda x: 2 * x)
+    with pytest.raises(CheckFailed) as failed:
+        gradient(of="reference").run(context(student, reference, f=Scalar(), df=SAME))
+    assert "of the reference forward pass: dx[" in str(failed.value) and "is off (relative error" in str(failed.value)
+    reference64 = FakeStudent(f=lambda x: np.array(np.sum(x**2)))
+    gradient(of="reference").run(context(student, reference64, f=Scalar(), df=SAME))
+
+
+def test_a_gradient_of_the_reference_must_be_hidden() -> None:
+    with pytest.raises(ValueError, match="a gradient of the reference's forward is hidden"):
+        Gradient(
+            name="g",
+            function="df",
+            points=1,
+            inputs=POSITIVE,
+            wrt={"x": 0},
+            analytic=lambda s, c: {},
+            objective=SQUARES,
+            of="reference",
+        )
+
+
+# -- showing a call --------------------------------------------------------------------------
+
+
+def test_show_writes_the_call_as_the_student_would() -> None:
+    call = Call((np.array([1.0, 2.0]), np.array([1, 2])), {"lam": 0.5})
+    assert call.show("ridge_fit") == "ridge_fit(tensor([1., 2.], dtype=float64), tensor([1, 2]), lam=0.5)"
+    assert Call((np.array([1.0], dtype=np.float32),)).show("f") == "f(tensor([1.], dtype=float32))"
+
+
+def test_outline_gives_shapes_and_dtypes_only() -> None:
+    call = Call((np.array([1.5, 2.5]), np.array([7, 9])), {"lam": 0.5})
+    assert call.outline() == "float64[2], int64[2], lam=0.5"
+
+
+def test_a_hidden_message_outlines_nested_inputs_without_values() -> None:
+    call = Call(({"W1": np.ones((2, 3)), "b1": np.zeros(3)}, [np.arange(4)], 0.5))
+    assert call.outline() == "{'W1': float64[2, 3], 'b1': float64[3]}, [int64[4]], 0.5"

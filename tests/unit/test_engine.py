@@ -1,0 +1,300 @@
+"""grader.engine without a worker: the zip guards of ``opened``, ``run_check`` turning each
+kind of failure into a result, the forbidden-call rule, a module that is missing or does not
+parse, and how the answers of a fake worker channel become failures."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader import engine
+from grader.checks import Call, Check, CheckFailed, Context, StopCheck, StudentRaised
+from grader.exercise import Exercise, Function
+from grader.isolation import WorkerLost
+from grader.outputs import Array
+from grader.results import CheckResult, ExerciseResult
+
+NAMES = ["least_squares"]
+
+
+def make_zip(path: Path, members: dict[str, str | bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+# -- opened: directories and zips ------------------------------------------------------------
+
+
+def test_a_directory_is_used_as_it_is_or_through_its_exercises_folder(tmp_path: Path) -> None:
+    with engine.opened(tmp_path, NAMES) as found:
+        assert found == tmp_path
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "least_squares.py").write_text("")
+    with engine.opened(tmp_path, NAMES) as found:
+        assert found == tmp_path / "exercises"
+
+
+def test_a_zip_is_extracted_to_a_temporary_folder_removed_afterwards(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "s.zip", {"least_squares.py": "X = 1\n", "metrics.py": ""})
+    with engine.opened(archive, NAMES) as found:
+        assert (found / "least_squares.py").read_text() == "X = 1\n"
+        assert found.parent != tmp_path
+    assert not found.exists()
+
+
+def test_a_zip_holding_one_folder_is_opened_inside_it(tmp_path: Path) -> None:
+    archive = make_zip(
+        tmp_path / "s.zip",
+        {"student/least_squares.py": "", "__MACOSX/student/._least_squares.py": b"\0"},
+    )
+    with engine.opened(archive, NAMES) as found:
+        assert found.name == "student" and (found / "least_squares.py").is_file()
+    nested = make_zip(tmp_path / "n.zip", {"student/exercises/least_squares.py": ""})
+    with engine.opened(nested, NAMES) as found:
+        assert found.parts[-2:] == ("student", "exercises")
+
+
+@pytest.mark.parametrize("member", ["../escaped.py", "sub/../../escaped.py", "/tmp/mlgrade-escaped.py"])
+def test_a_member_path_escaping_the_archive_is_refused(tmp_path: Path, member: str) -> None:
+    archive = make_zip(tmp_path / "evil.zip", {"least_squares.py": "", member: "print('out')"})
+    with pytest.raises(engine.SubmissionError) as refused, engine.opened(archive, NAMES):
+        pass
+    assert str(refused.value) == f"{archive} holds a path outside the archive: {member}"
+    assert not (tmp_path / "escaped.py").exists()
+
+
+def test_an_archive_unpacking_to_more_than_the_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "ZIP_MAX_BYTES", 2 * 2**20)
+    bomb = make_zip(tmp_path / "bomb.zip", {"least_squares.py": "", "zeros.bin": bytes(3 * 2**20)})
+    assert bomb.stat().st_size < 2**16  # small on disk, large unpacked
+    with pytest.raises(engine.SubmissionError) as refused, engine.opened(bomb, NAMES):
+        pass
+    assert str(refused.value) == f"{bomb} unpacks to more than 2 MiB"
+    fits = make_zip(tmp_path / "fits.zip", {"least_squares.py": "", "zeros.bin": bytes(2**20)})
+    with engine.opened(fits, NAMES) as found:
+        assert (found / "zeros.bin").stat().st_size == 2**20
+
+
+def test_a_bad_zip_or_another_file_is_a_submission_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    bad.write_text("not a zip")
+    with pytest.raises(engine.SubmissionError, match="is not a readable zip file"), engine.opened(bad, NAMES):
+        pass
+    other = tmp_path / "least_squares.py"
+    other.write_text("")
+    with (
+        pytest.raises(engine.SubmissionError, match=r"is neither a directory nor a \.zip file"),
+        engine.opened(other, NAMES),
+    ):
+        pass
+
+
+# -- run_check -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scripted(Check):
+    """A check whose run raises ``error`` (or passes, when None)."""
+
+    error: BaseException | None = None
+
+    def run(self, ctx: Context) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+CTX = Context(student=lambda function, call, keep=None: None, reference=None, returns={})
+
+
+def test_a_passing_check_earns_its_points() -> None:
+    result = engine.run_check(Scripted(name="c", function="fit", points=1.5), CTX)
+    assert (result.name, result.function, result.visibility) == ("c", "fit", "public")
+    assert (result.passed, result.points, result.max_points, result.message) == (True, 1.5, 1.5, "")
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (CheckFailed("result[0] is 1, expected 2"), "result[0] is 1, expected 2"),
+        (StopCheck("fit is not implemented yet"), "fit is not implemented yet"),
+        (StudentRaised("ValueError", "bad shape", "tb"), "fit raised ValueError: bad shape"),
+    ],
+)
+def test_each_failure_of_the_student_becomes_a_result_with_zero_points(error: BaseException, message: str) -> None:
+    result = engine.run_check(Scripted(name="c", function="fit", points=2.0, visibility="hidden", error=error), CTX)
+    assert (result.passed, result.points, result.max_points, result.message) == (False, 0.0, 2.0, message)
+    assert result.visibility == "hidden"
+
+
+def test_a_failure_of_the_grader_is_not_turned_into_a_result() -> None:
+    with pytest.raises(KeyError):
+        engine.run_check(Scripted(name="c", function="fit", points=1, error=KeyError("grader bug")), CTX)
+
+
+# -- the forbidden-call rule ------------------------------------------------------------------
+
+ROWS = Array(lambda X: (X.shape[0],))
+EXERCISE = Exercise(
+    "toy",
+    "A toy exercise",
+    (
+        Function("fit", ROWS, ("torch.linalg.lstsq", "numpy.linalg.*")),
+        Function("predict", ROWS, ("sklearn",)),
+    ),
+    (
+        Scripted(name="shape", function="fit", points=1),
+        Scripted(name="parity", function="fit", points=2, visibility="hidden"),
+        Scripted(name="shape", function="predict", points=1),
+    ),
+)
+
+
+def outcome(messages: tuple[str, str, str] = ("", "wrong", "")) -> ExerciseResult:
+    return ExerciseResult(
+        "toy",
+        [
+            CheckResult("shape", "fit", "public", messages[0] == "", 1.0 if not messages[0] else 0.0, 1.0, messages[0]),
+            CheckResult(
+                "parity", "fit", "hidden", messages[1] == "", 2.0 if not messages[1] else 0.0, 2.0, messages[1]
+            ),
+            CheckResult("shape", "predict", "public", True, 1.0, 1.0),
+        ],
+    )
+
+
+def test_a_forbidden_call_in_the_source_zeroes_every_check_of_that_function_only() -> None:
+    graded = outcome()
+    engine.apply_forbidden_rule(EXERCISE, graded, {"fit": {"torch.linalg.lstsq"}}, {})
+    note = "fit uses torch.linalg.lstsq, which this exercise forbids: 0 points for fit"
+    fit_shape, fit_parity, predict = graded.checks
+    assert (fit_shape.passed, fit_shape.points, fit_shape.message) == (False, 0.0, note)
+    assert (fit_parity.passed, fit_parity.points, fit_parity.message) == (False, 0.0, f"{note}\nwrong")
+    assert (predict.passed, predict.points, predict.message) == (True, 1.0, "")
+
+
+def test_calls_recorded_at_run_time_count_only_when_forbidden() -> None:
+    graded = outcome()
+    used = {"fit": {"torch.add", "numpy.linalg.pinv"}, "predict": {"torch.mean"}}
+    engine.apply_forbidden_rule(EXERCISE, graded, {"fit": {"torch.linalg.lstsq"}}, used)
+    assert graded.checks[0].message == (
+        "fit uses numpy.linalg.pinv, torch.linalg.lstsq, which this exercise forbids: 0 points for fit"
+    )
+    assert graded.checks[2].passed and graded.score == 0.0 + 0.0 + 1.0
+
+
+def test_no_forbidden_call_changes_nothing() -> None:
+    graded = outcome()
+    engine.apply_forbidden_rule(EXERCISE, graded, {"fit": set()}, {"fit": {"torch.add"}})
+    assert graded.to_json() == outcome().to_json()
+
+
+# -- grade_exercise on a module that is missing or does not parse -------------------------------
+
+
+class NoChannel:
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("nothing should have been called")
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (None, "toy.py is not in the submission"),
+        ("def fit(X):\n    return (\n", "toy.py has a syntax error on line 2: '(' was never closed"),
+        # ast.parse raises ValueError on some Pythons, SyntaxError (with no line number) on others
+        ("def fit(X):\0\n", "null bytes"),
+    ],
+)
+def test_an_unusable_module_fails_every_check_with_the_reason(source: str | None, message: str) -> None:
+    graded = engine.grade_exercise(source, EXERCISE, NoChannel(), "cpu")
+    assert [(c.name, c.function) for c in graded.checks] == [(c.name, c.function) for c in EXERCISE.checks]
+    assert graded.score == 0 and graded.max_score == 4
+    assert all(message in c.message and c.message.startswith("toy.py ") and not c.passed for c in graded.checks)
+
+
+def test_only_selects_the_checks_that_are_run() -> None:
+    graded = engine.grade_exercise(None, EXERCISE, NoChannel(), "cpu", only=lambda c: c.visibility == "public")
+    assert [c.name for c in graded.checks] == ["shape", "shape"] and graded.max_score == 2
+
+
+# -- StudentCalls: the worker's answers as failures ---------------------------------------------
+
+
+class FakeChannel:
+    """A worker channel that answers every call with ``answer``, or raises it."""
+
+    def __init__(self, answer: dict[str, Any] | Exception) -> None:
+        self.answer = answer
+        self.calls = 0
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], list[bytes]]:
+        self.calls += 1
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer, []
+
+
+CALL = Call((np.zeros((3, 2)),))
+
+
+def student_calls(answer: dict[str, Any] | Exception) -> tuple[engine.StudentCalls, FakeChannel]:
+    channel = FakeChannel(answer)
+    return engine.StudentCalls(channel, EXERCISE, "cpu", {"fit": ["X"]}), channel
+
+
+@pytest.mark.parametrize(
+    ("error", "raised", "message"),
+    [
+        (
+            {"kind": "import", "traceback": "SyntaxError ...\n"},
+            StopCheck,
+            "toy.py could not be imported:\nSyntaxError ...",
+        ),
+        ({"kind": "missing", "message": "toy.py defines no function fit"}, StopCheck, "toy.py defines no function fit"),
+        (
+            {"kind": "raised", "type": "NotImplementedError"},
+            StopCheck,
+            "fit is not implemented yet (it raises NotImplementedError)",
+        ),
+        (
+            {"kind": "unsendable", "message": "a generator"},
+            CheckFailed,
+            "fit returned something the grader cannot read",
+        ),
+        ({"kind": "raised", "type": "IndexError", "message": "out of range"}, StudentRaised, "raised IndexError"),
+    ],
+)
+def test_each_error_the_worker_reports_becomes_its_kind_of_failure(
+    error: dict[str, Any], raised: type[BaseException], message: str
+) -> None:
+    student, _ = student_calls({"ok": False, "error": error})
+    with pytest.raises(raised) as failed:
+        student("fit", CALL)
+    assert str(failed.value).startswith(message)
+
+
+def test_a_lost_worker_stops_the_function_and_its_later_checks_fail_fast() -> None:
+    student, channel = student_calls(WorkerLost("timed out after 3 s"))
+    with pytest.raises(StopCheck) as first:
+        student("fit", CALL)
+    assert first.value.message == "fit: timed out after 3 s"
+    with pytest.raises(StopCheck) as second:
+        student("fit", CALL)
+    assert second.value.message == "fit: timed out after 3 s (in an earlier check; not run again)"
+    assert channel.calls == 1
+
+
+def test_forbidden_names_the_worker_recorded_are_kept_even_when_the_call_failed() -> None:
+    student, _ = student_calls({"ok": False, "used": ["torch.linalg.lstsq"], "error": {"type": "ValueError"}})
+    with pytest.raises(StudentRaised):
+        student("fit", CALL)
+    assert student.used == {"fit": {"torch.linalg.lstsq"}}
