@@ -359,6 +359,8 @@ def grade_exercise(
     try:
         static = forbidden.scan(source, {f.name: f.forbidden + forbidden.TAMPERING for f in exercise.functions})
     except SyntaxError as exc:
+        if exc.lineno is None:  # NUL bytes, on the Pythons that raise SyntaxError for them
+            return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc.msg}", checks)
         return _all_failed(exercise, f"{exercise.name}.py has a syntax error on line {exc.lineno}: {exc.msg}", checks)
     except ValueError as exc:  # source with NUL bytes
         return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc}", checks)

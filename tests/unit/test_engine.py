@@ -89,13 +89,20 @@ def test_a_bad_zip_or_another_file_is_a_submission_error(tmp_path: Path) -> None
     bad.write_text("not a zip")
     with pytest.raises(engine.SubmissionError, match="is not a readable zip file"), engine.opened(bad, NAMES):
         pass
-    other = tmp_path / "least_squares.py"
+    other = tmp_path / "notes.txt"
     other.write_text("")
     with (
-        pytest.raises(engine.SubmissionError, match=r"is neither a directory nor a \.zip file"),
+        pytest.raises(engine.SubmissionError, match=r"is neither a directory, a \.zip file nor a \.py module"),
         engine.opened(other, NAMES),
     ):
         pass
+
+
+def test_a_lone_module_is_a_submission_of_that_module(tmp_path: Path) -> None:
+    module = tmp_path / "least_squares.py"
+    module.write_text("x = 1\n")
+    with engine.opened(module, NAMES) as found:
+        assert (found / "least_squares.py").read_text() == "x = 1\n" and found != tmp_path
 
 
 # -- run_check -------------------------------------------------------------------------------
@@ -211,7 +218,7 @@ class NoChannel:
         (None, "toy.py is not in the submission"),
         ("def fit(X):\n    return (\n", "toy.py has a syntax error on line 2: '(' was never closed"),
         # ast.parse raises ValueError on some Pythons, SyntaxError (with no line number) on others
-        ("def fit(X):\0\n", "null bytes"),
+        ("def fit(X):\0\n", "toy.py cannot be read as Python source: source code string cannot contain null bytes"),
     ],
 )
 def test_an_unusable_module_fails_every_check_with_the_reason(source: str | None, message: str) -> None:
