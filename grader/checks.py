@@ -27,7 +27,7 @@ a hidden one says what went wrong and never shows an input's values or the expec
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 from grader import numgrad, tolerance
 from grader.isolation import Kept
-from grader.outputs import Returns, Tuple, conform
+from grader.outputs import Returns, Scalar, Tuple, conform
 
 Visibility = Literal["public", "hidden"]
 
@@ -295,7 +295,8 @@ class ReferenceParity(Generated):
                 raise CheckFailed(f"should raise ValueError here, but {exc}") from None
             raise CheckFailed("should raise ValueError here, but returned a value") from None
         out = ctx.student(self.function, call)
-        problem = compare(out, truth, input_dtype(call), reveal=False)
+        labels = item_labels(ctx.returns[self.function])
+        problem = compare(out, truth, input_dtype(call), reveal=False, labels=labels)
         if problem:
             raise CheckFailed(f"disagrees with {self.truth_name or 'the reference'}: {problem}")
 
@@ -407,7 +408,8 @@ class KnownAnswers(Check):
             except StudentRaised as exc:
                 raise CheckFailed(f"{shown} {exc}") from None
             truth = conform(case.expected, ctx.returns[self.function], case.call.args, "the expected value")
-            problem = compare(out, truth, input_dtype(case.call), reveal=self.visibility == "public")
+            labels = item_labels(ctx.returns[self.function])
+            problem = compare(out, truth, input_dtype(case.call), reveal=self.visibility == "public", labels=labels)
             if problem:
                 raise CheckFailed(f"{shown}: {problem}")
 
@@ -531,10 +533,26 @@ def input_dtype(call: Call) -> np.dtype | None:
     return None
 
 
-def compare(out: Any, truth: Any, dtype: np.dtype | None, reveal: bool, where: str = "result") -> str | None:
+def item_labels(returns: Returns) -> tuple[str, ...] | None:
+    """The names of a tuple of numbers' items ("slope a", "intercept b"), where declared."""
+    if isinstance(returns, Tuple) and all(isinstance(i, Scalar) and i.label != "value" for i in returns.items):
+        return tuple(i.label for i in returns.items if isinstance(i, Scalar))
+    return None
+
+
+def compare(
+    out: Any,
+    truth: Any,
+    dtype: np.dtype | None,
+    reveal: bool,
+    where: str = "result",
+    labels: Sequence[str] | None = None,
+) -> str | None:
     """None when ``out`` (conformed) matches ``truth`` (conformed); else what differs.
 
     With ``reveal`` False the message gives the position and size of the error, never values.
+    A tuple of numbers with ``labels`` is described by them: every item that is off is named
+    ("the slope a is 2.6, expected 2; the intercept b is 0.4, expected 1").
     """
     if truth is None:  # an Opaque item (a cache) on both sides: nothing to compare
         return None
@@ -544,6 +562,8 @@ def compare(out: Any, truth: Any, dtype: np.dtype | None, reveal: bool, where: s
         and all(isinstance(t, np.ndarray) and t.ndim == 0 and t.dtype.kind == "f" for t in truth)
     ):
         # a tuple of numbers is one result, like a vector: (slope, intercept), (loss, ...)
+        if labels is not None and len(labels) == len(truth):
+            return _compare_named(np.stack(out), np.stack(truth), dtype, reveal, labels)
         return compare(np.stack(out), np.stack(truth), dtype, reveal, where)
     if isinstance(truth, tuple):
         for i, (o, t) in enumerate(zip(out, truth, strict=True)):
@@ -570,6 +590,25 @@ def compare(out: Any, truth: Any, dtype: np.dtype | None, reveal: bool, where: s
         return f"{at} is {got}, expected {want} ({allowed})"
     size = "not a finite number" if not math.isfinite(worst.relative) else f"relative error {worst.relative:.3g}"
     return f"{at} is off ({size}; allowed {allowed})"
+
+
+def _compare_named(
+    out: np.ndarray, truth: np.ndarray, dtype: np.dtype | None, reveal: bool, labels: Sequence[str]
+) -> str | None:
+    tol = tolerance.for_dtype(dtype if dtype is not None else "float64")
+    allowed = f"rtol {tol.rtol:g}" + (f" for {dtype.name} inputs" if dtype is not None else "")
+    found = sorted(tolerance.mismatches(out, truth, tol), key=lambda m: m.index)
+    if not found:
+        return None
+    parts = []
+    for m in found:
+        (i,) = m.index
+        if reveal:
+            parts.append(f"the {labels[i]} is {_show(out[i])}, expected {_show(truth[i])}")
+        else:
+            size = "not a finite number" if not math.isfinite(m.relative) else f"relative error {m.relative:.3g}"
+            parts.append(f"the {labels[i]} is off ({size})")
+    return "; ".join(parts) + f" ({'' if reveal else 'allowed '}{allowed})"
 
 
 def _show(x: Any) -> str:

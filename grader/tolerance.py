@@ -57,6 +57,12 @@ def worst_mismatch(student: np.ndarray, truth: np.ndarray, tol: Tolerance) -> Mi
 
     NaN or inf in the student's result where the truth is finite always fails.
     """
+    found = mismatches(student, truth, tol, limit=1)
+    return found[0] if found else None
+
+
+def mismatches(student: np.ndarray, truth: np.ndarray, tol: Tolerance, limit: int | None = None) -> list[Mismatch]:
+    """The entries that miss their tolerance (at most ``limit`` of them), the worst first."""
     student = np.asarray(student, dtype=np.float64)
     truth = np.asarray(truth, dtype=np.float64)
     scale = np.abs(truth) + (np.mean(np.abs(truth)) if truth.size else 0.0)
@@ -66,9 +72,14 @@ def worst_mismatch(student: np.ndarray, truth: np.ndarray, tol: Tolerance) -> Mi
         ratio = np.where(np.isfinite(diff), diff / allowance, np.inf)
     ratio = np.where(np.isnan(ratio), np.inf, ratio)
     if ratio.size == 0 or ratio.max() <= 1.0:
-        return None
-    flat = int(np.argmax(ratio))
-    index = tuple(int(i) for i in np.unravel_index(flat, ratio.shape)) if ratio.ndim else ()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        relative = float(diff.flat[flat] / scale.flat[flat]) if scale.flat[flat] > 0 else float(diff.flat[flat])
-    return Mismatch(index=index, error=float(ratio.flat[flat]), relative=relative)
+        return []
+    found: list[Mismatch] = []
+    order = [int(np.argmax(ratio))] if limit == 1 else np.argsort(-ratio, axis=None, kind="stable")[:limit]
+    for flat in map(int, order):
+        if not ratio.flat[flat] > 1.0:
+            break
+        index = tuple(int(i) for i in np.unravel_index(flat, ratio.shape)) if ratio.ndim else ()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            relative = float(diff.flat[flat] / scale.flat[flat]) if scale.flat[flat] > 0 else float(diff.flat[flat])
+        found.append(Mismatch(index=index, error=float(ratio.flat[flat]), relative=relative))
+    return found

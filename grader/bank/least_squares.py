@@ -60,10 +60,13 @@ def _design(X: np.ndarray) -> np.ndarray:
     return np.hstack([np.ones((X.shape[0], 1)), X.astype(np.float64)])
 
 
-def _stationary(A: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, dtype: np.dtype) -> str | None:
+def _stationary(
+    A: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, dtype: np.dtype, names: tuple[str, str] | None = None
+) -> str | None:
     """Does w solve (AᵀA + lam·P) w = Aᵀy (P the identity without the intercept)? The residual
     of the equations is measured relative to the size of their terms: a w off by a relative δ
-    leaves a residual of about δ, so the dtype's rtol is the same bar as a reference comparison."""
+    leaves a residual of about δ, so the dtype's rtol is the same bar as a reference comparison.
+    ``names`` speaks of a line's (intercept, slope) instead of w's components."""
     penalty = lam * np.concatenate([[0.0], w[1:]])
     residual = A.T @ (y - A @ w) - penalty
     scale = np.abs(A.T) @ (np.abs(y) + np.abs(A) @ np.abs(w)) + np.abs(penalty)
@@ -71,6 +74,11 @@ def _stationary(A: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, dtype: 
     worst = int(np.argmax(ratio))
     if ratio[worst] <= tolerance.for_dtype(dtype).rtol:
         return None
+    if names is not None:
+        return (
+            f"the loss is not at its minimum at the returned (a, b): its derivative with respect to the "
+            f"{names[worst]} is {residual[worst]:.4g} (relative {ratio[worst]:.2g}), not zero"
+        )
     return (
         f"the gradient of the loss is not zero at the returned w: its component {worst} is "
         f"{residual[worst]:.4g} (relative {ratio[worst]:.2g}); the normal equations are not satisfied"
@@ -80,7 +88,8 @@ def _stationary(A: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, dtype: 
 def line_is_stationary(student: Student, call: Call, out: Any) -> str | None:
     x, y = call.args
     a, b = float(out[0]), float(out[1])
-    return _stationary(_design(x[:, None]), y.astype(np.float64), np.array([b, a]), 0.0, x.dtype)
+    names = ("intercept b", "slope a")  # w = [b, a]: the design's column of ones comes first
+    return _stationary(_design(x[:, None]), y.astype(np.float64), np.array([b, a]), 0.0, x.dtype, names)
 
 
 def fit_is_stationary(student: Student, call: Call, out: Any) -> str | None:
