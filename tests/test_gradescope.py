@@ -149,3 +149,26 @@ def test_run_without_a_submission_folder_says_what_to_do(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["gradescope", "run", "--root", str(tmp_path)])
     assert result.exit_code == 2
     assert "no folder" in result.output and "submission" in result.output
+
+
+def test_gradescope_scores_equal_mlgrade_grade(autograder: Path) -> None:
+    """The same files give the same points on Gradescope as with ``mlgrade grade``, check by check,
+    and the full marks are the bank's."""
+    submission = REPO / "samples" / "buggy_student"
+    results = run_autograder(autograder, submission)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", str(submission), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (graded,) = json.loads(done.stdout)
+    assert results["score"] == pytest.approx(graded["score"], abs=1e-6)
+    checks = [(f"{e['name']}: {c['name']}", c) for e in graded["exercises"] for c in e["checks"]]
+    assert {t["name"]: t["score"] for t in results["tests"]} == pytest.approx({n: c["points"] for n, c in checks})
+    assert {t["name"]: t["max_score"] for t in results["tests"]} == pytest.approx(
+        {n: c["max_points"] for n, c in checks}
+    )
+    full_marks = sum(exercise.max_score for exercise in bank.load())
+    assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(full_marks) == graded["max_score"]
