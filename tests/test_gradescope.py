@@ -3,12 +3,14 @@ three submissions, each results.json validated against Gradescope's documented f
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -67,9 +69,50 @@ def test_zip_holds_setup_run_autograder_and_the_full_source(tmp_path: Path) -> N
     assert "mlgrade/solutions/least_squares.py" in names and "mlgrade/grader/hidden/conv.py" in names
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:
         setup = archive.read("setup.sh").decode()
-    assert "download.pytorch.org/whl/cpu" in setup and "pip install /autograder/source/mlgrade" in setup
+    assert "download.pytorch.org/whl/cpu" in setup and "constraints.txt /autograder/source/mlgrade" in setup
     for name in ("setup.sh", "run_autograder"):
         subprocess.run(["bash", "-n", "-c", zipfile.ZipFile(tmp_path / "a.zip").read(name).decode()], check=True)
+
+
+def test_setup_pins_every_pip_install_to_the_versions_installed_here(tmp_path: Path) -> None:
+    """Gradescope must grade with the instructor's torch, numpy and hypothesis (review #16)."""
+    archive = build(tmp_path / "a.zip")
+    pins = dict(
+        line.split("==") for line in archive.read("constraints.txt").decode().splitlines() if not line.startswith("#")
+    )
+    for package in ("torch", "numpy", "hypothesis"):
+        assert pins[package] == importlib.metadata.version(package).split("+")[0]
+    setup = archive.read("setup.sh").decode().splitlines()
+    assert setup[:3] == ["#!/usr/bin/env bash", setup[1], "set -euo pipefail"]  # before any command
+    installs = [line for line in setup if "pip install" in line]
+    assert len(installs) == 3 and all("-c /autograder/source/constraints.txt" in line for line in installs)
+    assert "--index-url https://download.pytorch.org/whl/cpu" in installs[1]
+
+
+@pytest.mark.parametrize("found", ["old", "missing", "new"])
+def test_setup_checks_python_first_and_names_the_base_image(tmp_path: Path, found: str) -> None:
+    """A fake python3 on PATH answers the version check; a fake apt-get stands for the first
+    install step, so nothing is ever installed and reaching it means the check let the image through."""
+    required = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]  # ">=3.11"
+    major, minor = (int(part) for part in required.removeprefix(">=").split("."))
+    version = {"old": f"{major}.{minor - 1}", "missing": "", "new": f"{major}.{minor + 1}"}[found]
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    (shims / "python3").write_text(f"#!/bin/sh\necho {version}\n" if version else "#!/bin/sh\nexit 127\n")
+    (shims / "apt-get").write_text("#!/bin/sh\necho apt-get reached\nexit 97\n")
+    for shim in shims.iterdir():
+        shim.chmod(0o755)
+    setup = tmp_path / "setup.sh"
+    setup.write_bytes(build(tmp_path / "a.zip").read("setup.sh"))
+    env = {**os.environ, "PATH": f"{shims}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", str(setup)], env=env, capture_output=True, text=True, timeout=60)
+    if found == "new":
+        assert done.returncode == 97 and "apt-get reached" in done.stdout
+        return
+    assert done.returncode == 1 and "apt-get reached" not in done.stdout
+    assert f"mlgrade needs Python {major}.{minor} or newer" in done.stderr
+    assert f"python3 is {version or 'missing'}." in done.stderr
+    assert "choose a base image" in done.stderr and "Ubuntu 24.04 (Python 3.12)" in done.stderr
 
 
 def test_reference_solutions_score_full_marks(autograder: Path) -> None:
@@ -106,3 +149,26 @@ def test_run_without_a_submission_folder_says_what_to_do(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["gradescope", "run", "--root", str(tmp_path)])
     assert result.exit_code == 2
     assert "no folder" in result.output and "submission" in result.output
+
+
+def test_gradescope_scores_equal_mlgrade_grade(autograder: Path) -> None:
+    """The same files give the same points on Gradescope as with ``mlgrade grade``, check by check,
+    and the full marks are the bank's."""
+    submission = REPO / "samples" / "buggy_student"
+    results = run_autograder(autograder, submission)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", str(submission), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (graded,) = json.loads(done.stdout)
+    assert results["score"] == pytest.approx(graded["score"], abs=1e-6)
+    checks = [(f"{e['name']}: {c['name']}", c) for e in graded["exercises"] for c in e["checks"]]
+    assert {t["name"]: t["score"] for t in results["tests"]} == pytest.approx({n: c["points"] for n, c in checks})
+    assert {t["name"]: t["max_score"] for t in results["tests"]} == pytest.approx(
+        {n: c["max_points"] for n, c in checks}
+    )
+    full_marks = sum(exercise.max_score for exercise in bank.load())
+    assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(full_marks) == graded["max_score"]
