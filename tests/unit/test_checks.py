@@ -315,3 +315,18 @@ def test_outline_gives_shapes_and_dtypes_only() -> None:
 def test_a_hidden_message_outlines_nested_inputs_without_values() -> None:
     call = Call(({"W1": np.ones((2, 3)), "b1": np.zeros(3)}, [np.arange(4)], 0.5))
     assert call.outline() == "{'W1': float64[2, 3], 'b1': float64[3]}, [int64[4]], 0.5"
+
+
+def test_a_tuple_of_labelled_numbers_names_every_item_that_is_off() -> None:
+    out = (np.array(2.6), np.array(0.4))
+    truth = (np.array(2.0), np.array(1.0))
+    labels = ("slope a", "intercept b")
+    shown = compare(out, truth, np.dtype("float64"), reveal=True, labels=labels)
+    assert shown == "the slope a is 2.6, expected 2; the intercept b is 0.4, expected 1 (rtol 1e-05 for float64 inputs)"
+    hidden = compare(out, truth, np.dtype("float64"), reveal=False, labels=labels)
+    assert hidden == (
+        "the slope a is off (relative error 0.171); the intercept b is off (relative error 0.24) "
+        "(allowed rtol 1e-05 for float64 inputs)"
+    )
+    assert "2.6" not in hidden and "expected" not in hidden
+    assert compare(truth, truth, None, reveal=True, labels=labels) is None
