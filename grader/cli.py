@@ -56,6 +56,10 @@ class _Commands(click.Group):
 _Commands.group_class = _Commands
 
 
+# A student's bundle has no hidden checks: its --help leaves out the commands that need them.
+STUDENT_INSTALL = not bank.hidden_checks_installed()
+
+
 def _require_full_install() -> None:
     if not bank.hidden_checks_installed():
         raise UsageProblem(
@@ -173,7 +177,7 @@ def cli() -> None:
     """mlgrade: machine-learning exercises, graded in an isolated worker against PyTorch references."""
 
 
-@cli.command("list")
+@cli.command("list", short_help="The exercises, their functions and points.")
 def list_exercises() -> None:
     """List the exercises, their functions and points."""
     console = Console()
@@ -194,7 +198,7 @@ def list_exercises() -> None:
         console.print("Hidden checks are not installed here: points above count public checks only.")
 
 
-@cli.command()
+@cli.command(short_help="Check your solutions with the public checks.")
 @click.argument("exercise", nargs=-1)
 @click.option(
     "--path",
@@ -236,7 +240,7 @@ def _exercises_folder(path: Path, names: list[str]) -> Path:
     return path
 
 
-@cli.command()
+@cli.command(short_help="Grade submissions: public and hidden checks.", hidden=STUDENT_INSTALL)
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print grades.json to standard output.")
 @click.option(
@@ -359,18 +363,20 @@ def _has_modules(path: Path, names: list[str]) -> bool:
     return path.suffix == ".py"
 
 
-@cli.command("release")
+@cli.command("release", short_help="Write the student bundle.", hidden=STUDENT_INSTALL)
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 def release_bundle(out_dir: Path) -> None:
     """Write the student bundle to OUT_DIR: stubs, README, public checks; no references."""
     files = release.build(out_dir)
     console = Console()
-    console.print(f"Wrote the student bundle to {out_dir} ({len(files)} files): the stubs in exercises/, a README,")
-    console.print("and the grader with its public checks only. No reference solution or hidden check is in it.")
+    console.print(
+        f"Wrote the student bundle to {out_dir} ({len(files)} files): the stubs in exercises/, a README, "
+        "and the grader with its public checks only. No reference solution or hidden check is in it."
+    )
     console.print(f"Students run: cd {out_dir} && pip install . && mlgrade check")
 
 
-@cli.group("gradescope")
+@cli.group("gradescope", short_help="Gradescope: the autograder zip, and its run.", hidden=STUDENT_INSTALL)
 def gradescope_group() -> None:
     """Gradescope: build the autograder zip; grade a submission as Gradescope runs it."""
 
@@ -415,7 +421,7 @@ def gradescope_run(root: Path, hidden_visibility: str) -> None:
         raise click.ClickException(result.error)
 
 
-@cli.group("nbgrader")
+@cli.group("nbgrader", short_help="nbgrader: a course of notebooks, and its autograder.", hidden=STUDENT_INSTALL)
 def nbgrader_group() -> None:
     """nbgrader: build a course of exercise notebooks; autograde it in isolated workers."""
 

@@ -361,7 +361,9 @@ def grade_exercise(
     except SyntaxError as exc:
         if exc.lineno is None:  # NUL bytes, on the Pythons that raise SyntaxError for them
             return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc.msg}", checks)
-        return _all_failed(exercise, f"{exercise.name}.py has a syntax error on line {exc.lineno}: {exc.msg}", checks)
+        where = f"\n    {exc.text.rstrip()}\n    {' ' * max((exc.offset or 1) - 1, 0)}^" if exc.text else ""
+        message = f"{exercise.name}.py has a syntax error on line {exc.lineno}: {exc.msg}{where}"
+        return _all_failed(exercise, message, checks)
     except ValueError as exc:  # source with NUL bytes
         return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc}", checks)
 

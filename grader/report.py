@@ -44,7 +44,12 @@ def exercise_table(result: ExerciseResult) -> Table:
 
 def failures(result: ExerciseResult) -> list[Panel]:
     """One panel per failed check with its message; a message repeated by several checks of a
-    function (not implemented, forbidden call, import error) is shown once."""
+    function (not implemented, forbidden call, import error) is shown once, and one that every
+    check of the exercise shares (a syntax error, a missing module) once for the exercise."""
+    failed = [c for c in result.checks if not c.passed]
+    if len(failed) == len(result.checks) > 1 and len({c.message for c in failed}) == 1:
+        title = f"{result.name}: all {len(failed)} checks"
+        return [Panel(escape(failed[0].message), title=escape(title), title_align="left", border_style="red")]
     panels, seen = [], set()
     for check in result.checks:
         if check.passed or (check.function, check.message) in seen:
@@ -60,13 +65,21 @@ ISOLATION = {
     "sandbox": "sandbox (bubblewrap: no network, no reference solutions, no hidden checks mounted)",
     "process": "process (a separate, resource-limited process with an audit hook; see SECURITY.md)",
 }
+# The same, in a student's words: what their feedback file says.
+ISOLATION_FOR_STUDENTS = {
+    "sandbox": "your code ran in a sandbox of its own, apart from the grader and from other students' work",
+    "process": "your code ran in a separate process, apart from the grader",
+}
 
 
-def render_submission(console: Console, result: SubmissionResult) -> None:
+def render_submission(console: Console, result: SubmissionResult, for_student: bool = False) -> None:
     console.rule(f"[bold]{escape(result.submission)}[/]: {_points(result.score)} / {_points(result.max_score)}")
     if result.error:
         console.print(f"[bold red]{escape(result.error)}[/]")
-    console.print(f"[dim]isolation: {ISOLATION[result.isolation]}[/]")
+    if for_student:
+        console.print(f"[dim]{ISOLATION_FOR_STUDENTS[result.isolation].capitalize()}.[/]")
+    else:
+        console.print(f"[dim]isolation: {ISOLATION[result.isolation]}[/]")
     for exercise in result.exercises:
         console.print(exercise_table(exercise))
         for panel in failures(exercise):
@@ -145,7 +158,7 @@ def feedback_text(result: SubmissionResult) -> str:
     """The plain-text feedback file for one submission (what a student is sent)."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, no_color=True, force_terminal=False, color_system=None)
-    render_submission(console, result)
+    render_submission(console, result, for_student=True)
     return buffer.getvalue()
 
 

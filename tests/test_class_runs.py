@@ -221,3 +221,17 @@ def test_quiet_prints_nothing_but_grades_the_same(tmp_path: Path) -> None:
     assert code == 0 and output == ""
     loud = CliRunner().invoke(cli, ["grade", str(REPO / "solutions"), "-e", "least_squares", "--json"])
     assert grades_only(json.loads((tmp_path / "q" / "grades.json").read_text())) == grades_only(json.loads(loud.stdout))
+
+
+def test_a_syntax_error_is_shown_once_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "least_squares.py").write_text("def fit_line(x, y):\n    return (x,\n\ndef fit(X, y): pass\n")
+    result = CliRunner().invoke(cli, ["check", "least_squares", "--path", str(tmp_path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert result.stdout.count("has a syntax error on line 2") == 1
+    assert "least_squares: all 13 checks" in result.stdout and "    return (x," in result.stdout
+
+
+def test_feedback_speaks_to_the_student() -> None:
+    text = report.feedback_text(result("alice", ("least_squares", 1)))
+    assert "bubblewrap" not in text and "audit hook" not in text
+    assert "Your code ran in a separate process" in text

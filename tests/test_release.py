@@ -98,3 +98,15 @@ def test_release_refuses_a_folder_in_use(bundle: Path) -> None:
     result = CliRunner().invoke(cli, ["release", str(bundle)])
     assert result.exit_code == 2
     assert "already exists and is not an empty folder" in result.output
+
+
+def test_the_bundle_shows_students_their_commands_and_rules_in_their_words(bundle: Path, student_python: Path) -> None:
+    shown = mlgrade(student_python, "--help", cwd=bundle)
+    assert shown.returncode == 0
+    commands = shown.stdout.split("Commands:")[1]
+    assert "check" in commands and "list" in commands
+    for instructors_only in ("grade", "release", "nbgrader", "gradescope"):
+        assert instructors_only not in commands
+    readme = (bundle / "README.md").read_text()
+    assert "requires_grad=True" not in readme and "__set__" not in readme
+    assert "Automatic differentiation" in readme
