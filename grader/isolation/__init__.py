@@ -15,8 +15,9 @@ guarantees; the modules:
 
 from grader.isolation.inprocess import InProcess
 from grader.isolation.installed import SECRET, package_dir, secret_dirs
+from grader.isolation.limits import Limits
 from grader.isolation.sandbox import PROCESS, SANDBOX, SandboxUnavailable, choose, sandbox_problem
-from grader.isolation.supervisor import Limits, Supervisor, WorkerLost
+from grader.isolation.supervisor import Supervisor, WorkerLost
 from grader.isolation.wire import Kept, WireError, array_digest, decode
 
 __all__ = [
