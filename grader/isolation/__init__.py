@@ -5,11 +5,13 @@ part of ``grader`` (``tests/test_layers.py`` holds both rules). SECURITY.md desc
 guarantees; the modules:
 
 - grader side: ``supervisor`` (one submission's worker: start, call, time out, kill),
-  ``sandbox`` (bubblewrap's command line, the isolation level), ``installed`` (which installed
-  packages are secret);
-- worker side: ``worker`` (imports and calls the student's functions, sealed before any student
-  code runs), ``forkserver`` (the warm template that forks workers);
-- both: ``wire`` (the framed messages between them);
+  ``templates`` (the warm templates this grading process keeps), ``limits`` (what a worker
+  may use, its environment), ``sandbox`` (bubblewrap's command line, the isolation level),
+  ``installed`` (which installed packages are secret);
+- worker side: ``seal`` (what a worker does to itself before any student code runs),
+  ``worker`` (imports and calls the student's functions), ``forkserver`` (the warm template
+  that forks workers);
+- both: ``wire`` (the framed messages between them), ``config`` (what a worker is told);
 - none: ``inprocess`` (a notebook kernel's worker in its own process, as nbgrader runs it).
 """
 

@@ -7,10 +7,11 @@ apart. In this order, each step for a reason:
 1. take the worker's own uid (sandbox level, grader run as root): setuid clears every
    capability, and the process limit holds for it;
 2. a worker forked at the sandbox level writes its private copy of the submission, as that
-   uid, from the files the template was sent; then HOME and TMPDIR are its own folders;
+   uid, from the files the template was sent; then HOME and TMPDIR are its own folders (a
+   cold worker was started with them, a forked one has the template's);
 3. hard resource limits (soft = hard, so the student cannot raise them), after the copy (the
-   file-size limit would cut it short) and before the worker loads, so that torch's import
-   counts against them too;
+   file-size limit would cut it short) and before the worker loads, so that a cold worker's
+   import of torch counts against them too;
 4. the worker loads (``load``): a cold one imports torch and wraps the forbidden library
    functions here, while ctypes is still allowed;
 5. it works in its copy, forks are refused, the audit hook is installed for good, and the
