@@ -14,7 +14,8 @@ import pytest
 from conftest import LEVELS, max_score, reference_source
 
 from grader import batch, engine
-from grader.isolation import Limits, forkserver, sandbox, supervisor
+from grader.isolation import Limits, sandbox
+from grader.isolation.templates import ForkServer, templates
 
 pytestmark = pytest.mark.slow
 
@@ -57,9 +58,9 @@ def fit(X, y):
 LIMITS = Limits(call_seconds=9.5)  # templates are per setup: this test's own
 
 
-def templates(level: str) -> list[forkserver.ForkServer]:
-    """The live templates of this test's setup at ``level`` in this process."""
-    return [s for key, s in supervisor._FORK_SERVERS.items() if key[0] == level and key[3] == LIMITS and s is not None]
+def started(level: str) -> list[ForkServer]:
+    """The templates of this test's setup at ``level`` that this process has started."""
+    return [server for setup, server in templates().items() if setup.isolation == level and setup.limits == LIMITS]
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -74,7 +75,7 @@ def test_nothing_of_one_submission_reaches_the_next(level: str, make_submission:
         c.message for c in second.exercises[0].checks if not c.passed
     ]
     assert second.isolation == level
-    (warm,) = templates(level)
+    (warm,) = started(level)
     assert warm.alive() and warm.spawned >= 2, "the workers were not forked from a template"
 
 
@@ -83,12 +84,32 @@ def test_a_lost_template_is_replaced(level: str, make_submission: Callable[..., 
     correct = make_submission("correct", {"least_squares": reference_source("least_squares")})
     options = engine.Options(sandbox="require" if level == sandbox.SANDBOX else "off", limits=LIMITS)
     (before,) = batch.grade_all([correct], ["least_squares"], options)
-    (template,) = templates(level)
+    (template,) = started(level)
     os.killpg(template.process.pid, signal.SIGKILL)
     template.process.wait()
 
     (after,) = batch.grade_all([correct], ["least_squares"], options)
 
     assert before.score == after.score == max_score(["least_squares"])
-    (replacement,) = templates(level)
+    (replacement,) = started(level)
     assert replacement is not template and replacement.alive()
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_cold_workers_start_no_template(
+    level: str, make_submission: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MLGRADE_COLD_WORKERS=1 (SECURITY.md): every worker a new Python, graded the same."""
+    monkeypatch.setenv("MLGRADE_COLD_WORKERS", "1")
+    limits = Limits(call_seconds=9.25)  # a setup of its own: no other test's template counts
+    marker = make_submission("marker", {"least_squares": reference_source("least_squares") + LEAVE_MARKS})
+    looker = make_submission("looker", {"least_squares": reference_source("least_squares") + LOOK_FOR_MARKS})
+    options = engine.Options(sandbox="require" if level == sandbox.SANDBOX else "off", limits=limits)
+
+    first, second = batch.grade_all([marker, looker], ["least_squares"], options)
+
+    assert first.score == second.score == max_score(["least_squares"]), [
+        c.message for c in second.exercises[0].checks if not c.passed
+    ]
+    assert second.isolation == level
+    assert [setup for setup in templates() if setup.limits == limits] == []

@@ -5,18 +5,21 @@ part of ``grader`` (``tests/test_layers.py`` holds both rules). SECURITY.md desc
 guarantees; the modules:
 
 - grader side: ``supervisor`` (one submission's worker: start, call, time out, kill),
-  ``sandbox`` (bubblewrap's command line, the isolation level), ``installed`` (which installed
-  packages are secret);
-- worker side: ``worker`` (imports and calls the student's functions, sealed before any student
-  code runs), ``forkserver`` (the warm template that forks workers);
-- both: ``wire`` (the framed messages between them);
+  ``templates`` (the warm templates this grading process keeps), ``limits`` (what a worker
+  may use, its environment), ``sandbox`` (bubblewrap's command line, the isolation level),
+  ``installed`` (which installed packages are secret);
+- worker side: ``seal`` (what a worker does to itself before any student code runs),
+  ``worker`` (imports and calls the student's functions), ``forkserver`` (the warm template
+  that forks workers);
+- both: ``wire`` (the framed messages between them), ``config`` (what a worker is told);
 - none: ``inprocess`` (a notebook kernel's worker in its own process, as nbgrader runs it).
 """
 
 from grader.isolation.inprocess import InProcess
 from grader.isolation.installed import SECRET, package_dir, secret_dirs
+from grader.isolation.limits import Limits
 from grader.isolation.sandbox import PROCESS, SANDBOX, SandboxUnavailable, choose, sandbox_problem
-from grader.isolation.supervisor import Limits, Supervisor, WorkerLost
+from grader.isolation.supervisor import Supervisor, WorkerLost
 from grader.isolation.wire import Kept, WireError, array_digest, decode
 
 __all__ = [

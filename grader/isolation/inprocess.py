@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from grader.isolation import wire
-from grader.isolation.supervisor import Limits
+from grader.isolation.config import WorkerConfig
+from grader.isolation.limits import Limits
 from grader.isolation.worker import Worker
 
 
@@ -46,14 +48,9 @@ class InProcess:
     """
 
     def __init__(self, device: str, forbidden: list[str]) -> None:
-        config = {
-            "submission": ".",
-            "answer_bytes": Limits().answer_bytes,
-            "device": device,
-            "forbidden": forbidden,
-            "blocked_packages": [],  # the kernel imports the grader again in its next cell
-        }
-        self._worker = _NamespaceWorker(config)
+        # the kernel imports the grader again in its next cell; it sets no limits on itself
+        config = replace(WorkerConfig.of(device, forbidden, Limits()), blocked_packages=())
+        self._worker = _NamespaceWorker(config, ".")
 
     def use(self, namespace: Mapping[str, Any], root: str) -> None:
         self._worker.namespace = namespace

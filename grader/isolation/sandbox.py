@@ -8,7 +8,7 @@ directory, no grades. It dies with its parent. When the grader runs as root, the
 to a uid of its own, so that the process limit holds.
 
 ``process``: without bubblewrap, the worker is a plain process with the same resource limits,
-import guard and audit hook (grader/isolation/worker.py); see SECURITY.md for what that does not stop.
+import guard and audit hook (grader/isolation/seal.py); see SECURITY.md for what that does not stop.
 
 The level is chosen once per grading process (``choose``), recorded in every result, and
 ``--require-sandbox`` turns a missing sandbox into an error instead of a fallback.
@@ -176,7 +176,7 @@ def _python_paths() -> list[str]:
 
 def command(worker: list[str], staged: list[str], device: str, uid: int | None, template: bool = False) -> list[str]:
     """bwrap's command line running ``worker``, with /submission built by ``staged`` (from
-    ``stage``). The worker itself switches to ``uid`` (see worker.py). A ``template`` (the fork
+    ``stage``). The worker itself switches to ``uid`` (see seal.py). A ``template`` (the fork
     server, grader/isolation/forkserver.py) forks the workers, which switch uid, and kills them."""
     # mounts first: a Python environment under /tmp, or a GPU's device node, goes on top of them
     args = ["bwrap", "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]

@@ -12,36 +12,20 @@ worker.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import json
 import os
-import resource
-import select
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from grader.isolation import forkserver, sandbox, wire
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for one worker. The defaults suit every exercise of the course."""
-
-    call_seconds: float = 10.0  # wall time of one call of a student function
-    start_seconds: float = 60.0  # starting the worker: importing torch on a loaded machine
-    memory_bytes: int = 2 * 2**30  # address space of the worker
-    cpu_seconds: int = 600  # CPU time of the worker over its whole life
-    output_bytes: int = 8 * 2**20  # what the student's code may print, and any file it writes
-    processes: int = 32  # processes and threads beyond the worker's first
-    open_files: int = 256
-    answer_bytes: int = 64 * 2**20  # one answer over the pipe
+from grader.isolation import sandbox, templates, wire
+from grader.isolation.config import Folders, WorkerConfig
+from grader.isolation.limits import Limits, worker_env
 
 
 class WorkerLost(Exception):
@@ -78,32 +62,21 @@ class Supervisor:
 
     def start(self) -> None:
         """A fresh worker on a fresh private copy of the submission: forked from the warm
-        template (``grader.isolation.forkserver``) where one runs, else started cold; on the sandbox's
+        template (``grader.isolation.templates``) where one runs, else started cold; on the sandbox's
         tmpfs, or at the process level in a private temporary folder."""
         sandboxed = self.isolation == sandbox.SANDBOX
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         self.output = tempfile.TemporaryFile(prefix="mlgrade-worker-output-")  # noqa: SIM115 - lives with the worker
-        config: dict[str, Any] = {
-            "device": self.device,
-            "forbidden": self.forbidden,
-            # CUDA reserves far more address space than it uses: no address-space limit there
-            "memory_bytes": resource.RLIM_INFINITY if self.device == "cuda" else self.limits.memory_bytes,
-            "cpu_seconds": self.limits.cpu_seconds,
-            "output_bytes": self.limits.output_bytes,
-            "processes": self.limits.processes,
-            "open_files": self.limits.open_files,
-            "request_bytes": 1 << 30,
-            "answer_bytes": self.limits.answer_bytes,
-        }
+        config = WorkerConfig.of(self.device, self.forbidden, self.limits)
         if not sandboxed:
             self.home = tempfile.mkdtemp(prefix="mlgrade-worker-")
             inside = str(sandbox.prepare_home(Path(self.home), Path(self.submission)))
             tmp = os.path.join(self.home, "tmp")
-            config |= {"submission": inside, "tmp": tmp, "writable": [inside, tmp], "uid": None}
+            config = replace(config, folders=Folders(inside, tmp, (inside, tmp)))
         try:
             for _ in range(2):  # a lost template is replaced once; then the worker starts cold
-                server = _fork_server(self.isolation, self.device, self.forbidden, self.limits)
+                server = templates.warm(self.isolation, self.device, self.forbidden, self.limits)
                 if server is None:
                     break
                 self.process = self._fork(server, config, [to_worker_r, from_worker_w, self.output.fileno()])
@@ -119,7 +92,7 @@ class Supervisor:
         self.ready = False
         self.start_deadline = time.monotonic() + self.limits.start_seconds
 
-    def _fork(self, server: forkserver.ForkServer, config: dict[str, Any], fds: list[int]) -> _Process | None:
+    def _fork(self, server: templates.ForkServer, config: WorkerConfig, fds: list[int]) -> _Process | None:
         """A worker forked by the template; None if the template is lost (it is then replaced)."""
         files: dict[str, bytes] = {}
         if self.isolation == sandbox.SANDBOX:  # the worker writes its own copy, as its own uid
@@ -127,14 +100,14 @@ class Supervisor:
                 fd = os.open(Path(self.submission, rel), os.O_RDONLY | os.O_NOFOLLOW)
                 with os.fdopen(fd, "rb") as f:
                     files[str(rel)] = f.read()
-            config = {**config, "submission": None, "uid": server.next_uid()}
+            config = replace(config, uid=server.next_uid())  # no folders: it makes its own
         try:
             return _Forked(server, server.spawn(config, files, fds))
-        except forkserver.ForkServerLost:
-            _drop_fork_server(server)
+        except templates.ForkServerLost:
+            templates.drop(server)
             return None
 
-    def _start_cold(self, config: dict[str, Any], to_worker_r: int, from_worker_w: int) -> _Process:
+    def _start_cold(self, config: WorkerConfig, to_worker_r: int, from_worker_w: int) -> _Process:
         """A worker started as a new Python: ``python -m grader.isolation.worker``, under bwrap at the
         sandbox level."""
         sandboxed = self.isolation == sandbox.SANDBOX
@@ -143,11 +116,11 @@ class Supervisor:
         if sandboxed:  # the copy goes on the sandbox's own tmpfs
             staged, files = sandbox.stage(Path(self.submission))
             inside, tmp = sandbox.SUBMISSION, "/tmp"
-            config = {**config, "submission": inside, "writable": [inside, tmp], "uid": uid}
-        else:
-            inside, tmp = config["submission"], config["tmp"]
+            config = replace(config, folders=Folders(inside, tmp, (inside, tmp)), uid=uid)
+        assert config.folders is not None  # the process level's were made by start
+        inside, tmp = config.folders.submission, config.folders.tmp
         worker = [sandbox.python(), "-I", "-B", "-m", "grader.isolation.worker", str(to_worker_r), str(from_worker_w)]
-        worker.append(json.dumps(config))
+        worker.append(config.to_json())
         try:
             process = subprocess.Popen(
                 sandbox.command(worker, staged, self.device, uid) if sandboxed else worker,
@@ -225,17 +198,7 @@ class Supervisor:
         return header, blobs
 
     def _read_exactly(self, n: int) -> bytes:
-        chunks = []
-        while n:
-            left = self.deadline - time.monotonic()
-            if left <= 0 or not select.select([self.from_worker], [], [], left)[0]:
-                raise TimeoutError
-            chunk = os.read(self.from_worker, min(n, 1 << 20))
-            if not chunk:
-                raise EOFError("the worker closed the pipe")
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
+        return wire.read_exactly(self.from_worker, n, self.deadline, "the worker")
 
     def _lost(self, doing: str, timed_out: bool = False, broken: str = "") -> WorkerLost:
         """Kill the worker and say, in the student's terms, what happened to it."""
@@ -281,24 +244,6 @@ def _describe_exit(code: int | None, doing: str, broken: str, printed: int, limi
 # -- worker processes, warm or cold -------------------------------------------------------------
 
 
-def worker_env(home: str, tmp: str) -> dict[str, str]:
-    """A worker's whole environment: nothing of the grader's but PATH and a few library knobs."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "TMPDIR": tmp,
-        "HOME": home,
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "PYTHONHASHSEED": "0",
-        "LANG": "C.UTF-8",
-    }
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    return env
-
-
 class _Process:
     """A running worker: what the supervisor needs of it."""
 
@@ -332,7 +277,7 @@ class _Cold(_Process):
 
 
 class _Forked(_Process):
-    def __init__(self, server: forkserver.ForkServer, pid: int) -> None:
+    def __init__(self, server: templates.ForkServer, pid: int) -> None:
         self.server = server
         self.pid = pid
         self.code: int | None = None
@@ -341,66 +286,12 @@ class _Forked(_Process):
         if self.code is None:
             try:
                 self.code = self.server.wait(self.pid, timeout)
-            except forkserver.ForkServerLost:
-                _drop_fork_server(self.server)  # its workers died with it
+            except templates.ForkServerLost:
+                templates.drop(self.server)  # its workers died with it
         return self.code
 
     def kill(self) -> None:
         try:
             self.server.kill(self.pid)
-        except forkserver.ForkServerLost:
-            _drop_fork_server(self.server)
-
-
-# One template per grading process and worker setup; None where warm workers cannot be had.
-_FORK_SERVERS: dict[tuple[str, str, tuple[str, ...], Limits], forkserver.ForkServer | None] = {}
-
-
-def _fork_server(isolation: str, device: str, forbidden: list[str], limits: Limits) -> forkserver.ForkServer | None:
-    """The warm template for this setup, started on first use. CUDA cannot be forked once
-    initialised, so a CUDA worker always starts cold; so does one whose template failed."""
-    if device != "cpu" or os.environ.get("MLGRADE_COLD_WORKERS"):
-        return None
-    key = (isolation, device, tuple(forbidden), limits)
-    known = _FORK_SERVERS.get(key)
-    if known is not None and not known.alive():
-        _drop_fork_server(known)
-    if key not in _FORK_SERVERS:
-        sandboxed = isolation == sandbox.SANDBOX
-        config = {"device": device, "forbidden": forbidden, "answer_bytes": limits.answer_bytes, "sandboxed": sandboxed}
-        home = "/tmp" if sandboxed else tempfile.gettempdir()
-
-        def wrap(command: list[str]) -> list[str]:
-            if not sandboxed:
-                return command
-            return sandbox.command(command, sandbox.stage(None)[0], device, sandbox.worker_uid(), template=True)
-
-        try:
-            _FORK_SERVERS[key] = forkserver.ForkServer(
-                wrap,
-                sandbox.python(),
-                config,
-                worker_env(home=home, tmp=home),
-                "/" if sandboxed else home,
-                limits.start_seconds,
-                sandbox.worker_uid() if sandboxed else None,
-            )
-        except (forkserver.ForkServerLost, OSError):
-            _FORK_SERVERS[key] = None
-    return _FORK_SERVERS[key]
-
-
-def _drop_fork_server(server: forkserver.ForkServer) -> None:
-    """Forget a lost template: the next start makes a new one."""
-    for key, known in list(_FORK_SERVERS.items()):
-        if known is server:
-            del _FORK_SERVERS[key]
-    server.close()
-
-
-@atexit.register
-def _close_fork_servers() -> None:
-    for server in _FORK_SERVERS.values():
-        if server is not None:
-            server.close()
-    _FORK_SERVERS.clear()
+        except templates.ForkServerLost:
+            templates.drop(self.server)

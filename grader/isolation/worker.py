@@ -1,10 +1,12 @@
 """The worker: the only process that imports and runs a student's code.
 
-Started by ``grader.isolation.supervisor`` as ``python -I -B -m grader.isolation.worker FD_IN FD_OUT CONFIG_JSON``,
-one per submission, and reused for all of that submission's checks. It limits its own
-resources before touching student code (hard limits: the student cannot raise them again),
-refuses imports of the reference solutions and of the grader, records forbidden calls while
-a student function runs, and answers each request with plain data (``grader.isolation.wire``).
+Started by ``grader.isolation.supervisor`` as ``python -I -B -m grader.isolation.worker FD_IN FD_OUT CONFIG_JSON``
+(a :class:`~grader.isolation.config.WorkerConfig`), or forked by the warm template
+(``grader.isolation.forkserver``), one per submission, and reused for all of that submission's
+checks. It seals itself before touching student code (``grader.isolation.seal``: its own uid,
+hard limits, the audit hook), refuses imports of the reference solutions and of the grader,
+records forbidden calls while a student function runs, and answers each request with plain
+data (``grader.isolation.wire``).
 
 Requests and answers:
 
@@ -22,11 +24,8 @@ import fnmatch
 import importlib
 import importlib.abc
 import importlib.util
-import json
 import os
 import random
-import resource
-import signal
 import sys
 import traceback
 import types
@@ -35,144 +34,8 @@ from typing import Any
 import numpy as np
 
 from grader.isolation import installed, wire
-
-# Imported by nobody from student code: the references, and the grader itself.
-BLOCKED_PACKAGES = ("solutions", "grader", "tests")
-
-
-def _switch_user(uid: int) -> None:
-    """Drop root for a uid of the worker's own (sandbox only, see grader/isolation/sandbox.py): setuid
-    clears every capability, and the kernel exempts root, not other users, from RLIMIT_NPROC."""
-    os.setgroups([])
-    os.setgid(uid)
-    os.setuid(uid)
-
-
-def _tasks_of_this_user() -> int:
-    """Processes and threads running under this uid (what RLIMIT_NPROC counts)."""
-    uid, count = os.getuid(), 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as status:
-                fields = dict(line.split(":", 1) for line in status if ":" in line)
-        except OSError:
-            continue
-        if int(fields.get("Uid", "-1").split()[0]) == uid:
-            count += int(fields.get("Threads", "1"))
-    return count
-
-
-def _set_limits(config: dict[str, Any]) -> None:
-    def limit(which: int, value: int) -> None:
-        resource.setrlimit(which, (value, value))
-
-    limit(resource.RLIMIT_AS, config["memory_bytes"])
-    limit(resource.RLIMIT_CPU, config["cpu_seconds"])
-    limit(resource.RLIMIT_FSIZE, config["output_bytes"])
-    limit(resource.RLIMIT_NOFILE, config["open_files"])
-    # RLIMIT_NPROC counts every task of the uid: leave room for what already runs under it
-    limit(resource.RLIMIT_NPROC, _tasks_of_this_user() + config["processes"])
-    limit(resource.RLIMIT_CORE, 0)
-    # CPython ignores SIGXFSZ; restore the default so a flood of output ends the worker at
-    # once (the supervisor reports it) instead of failing every later print of the student.
-    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-
-
-# Audit events (sys.addaudithook) by what they do; their arguments start with the paths.
-_READ_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "os.symlink", "os.link", "shutil.copyfile"})
-_WRITE_EVENTS = frozenset(
-    {
-        "os.remove",
-        "os.rmdir",
-        "os.mkdir",
-        "os.rename",
-        "os.chmod",
-        "os.chown",
-        "os.truncate",
-        "os.utime",
-        "os.link",
-        "os.symlink",
-        "os.setxattr",
-        "os.removexattr",
-        "os.mknod",
-        "os.mkfifo",
-        "shutil.copyfile",
-        "shutil.copytree",
-        "shutil.move",
-        "shutil.rmtree",
-    }
-)
-_PROCESS_EVENTS = frozenset(
-    {"os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen", "pty.spawn"}
-)
-_SIGNAL_EVENTS = frozenset({"os.kill", "os.killpg", "signal.pthread_kill"})
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-
-
-def _install_audit_hook(protected: list[str], writable: list[str], blocked_imports: tuple[str, ...]) -> None:
-    """From now on and for good (an audit hook cannot be removed), refuse: reading or listing
-    the references and hidden checks by any path, or anything of another process under /proc
-    (its cwd and root lead to files the paths above do not name); writing outside the worker's own folders;
-    starting processes; signalling any process but itself; ctypes (a way around all of this);
-    sockets; importing the grader's packages."""
-    me = os.getpid()
-
-    def under(path: Any, roots: list[str]) -> bool:
-        full = os.path.realpath(os.fsdecode(path))
-        return any(full == r or full.startswith(r + os.sep) for r in roots)
-
-    def paths(args: tuple[Any, ...]) -> list[Any]:
-        return [a for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))]
-
-    def writes(event: str, args: tuple[Any, ...]) -> bool:
-        if event != "open":
-            return event in _WRITE_EVENTS
-        mode, flags = (*args, None, None)[1:3]
-        return bool(isinstance(flags, int) and flags & _WRITE_FLAGS) or (
-            isinstance(mode, str) and any(c in mode for c in "wax+")
-        )
-
-    def other_process(path: Any) -> bool:
-        """/proc/PID/... of another process: its cwd, root, environment or memory."""
-        parts = os.path.abspath(os.fsdecode(path)).split(os.sep)
-        return len(parts) > 2 and parts[1] == "proc" and parts[2].isdigit() and int(parts[2]) != me
-
-    def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event in _READ_EVENTS and any(under(p, protected) for p in paths(args)):
-            path = os.fsdecode(paths(args)[0])
-            raise PermissionError(f"{path}: the reference solutions cannot be read while grading")
-        if event in _READ_EVENTS and any(other_process(p) for p in paths(args)):
-            path = os.fsdecode(paths(args)[0])
-            raise PermissionError(f"{path}: other processes cannot be inspected while grading")
-        if (event in _WRITE_EVENTS or event == "open") and writes(event, args):
-            targets = paths(args)[-1:] if event in ("os.symlink", "os.link", "shutil.copyfile") else paths(args)
-            if any(not under(p, writable) for p in targets):
-                raise PermissionError(f"{os.fsdecode(targets[0])}: only the submission's own folder can be written to")
-        elif event in _PROCESS_EVENTS:
-            raise PermissionError("starting processes is not allowed while grading")
-        elif event in _SIGNAL_EVENTS and not (event == "os.kill" and args[0] == me):
-            raise PermissionError("signalling other processes is not allowed while grading")
-        elif event.startswith("ctypes."):
-            raise PermissionError("ctypes is not allowed while grading")
-        elif event.startswith("socket."):
-            raise PermissionError("network access is not allowed while grading")
-        elif event == "import" and str(args[0]).partition(".")[0] in blocked_imports:
-            raise ImportError(f"'{args[0]}' cannot be imported by a submission")
-
-    sys.addaudithook(hook)
-
-
-def _disable_unaudited_fork() -> None:
-    """subprocess's fork_exec raises no audit event: replace it on the one module object
-    every caller shares (a fresh import of it is refused by the audit hook)."""
-    import _posixsubprocess
-
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        raise PermissionError("starting processes is not allowed while grading")
-
-    _posixsubprocess.fork_exec = refuse  # type: ignore[assignment]
+from grader.isolation.config import WorkerConfig
+from grader.isolation.seal import seal
 
 
 class _ImportGuard(importlib.abc.MetaPathFinder):
@@ -197,22 +60,26 @@ class _ImportGuard(importlib.abc.MetaPathFinder):
 
 
 class Worker:
-    def __init__(self, config: dict[str, Any]) -> None:
+    """Calls a student's functions, converting arguments and results, and records the
+    forbidden calls they make. ``root`` is the submission's folder: modules load from it, and
+    tracebacks show paths relative to it."""
+
+    def __init__(self, config: WorkerConfig, root: str) -> None:
         import torch
         from torch.overrides import TorchFunctionMode, resolve_name
 
         self.torch = torch
         torch.set_num_threads(1)
-        self.root = config["submission"]
-        self.answer_bytes = config["answer_bytes"]
-        self.device = torch.device(config["device"])
+        self.root = root
+        self.answer_bytes = config.answer_bytes
+        self.device = torch.device(config.device)
         if self.device.type == "cuda":
             torch.zeros(1, device=self.device)  # CUDA starts now, before the audit hook refuses ctypes
         self.modules: dict[str, types.ModuleType | BaseException] = {}
         self.kept: dict[str, Any] = {}  # results kept for a later call (opaque caches)
         self.received: list[Any] = []  # the tensors of this call's arguments, in wire order
         self.used: set[str] = set()
-        patterns: list[str] = config["forbidden"]
+        patterns = config.forbidden
         torch_patterns = [p for p in patterns if p.startswith("torch.") or p.startswith("*")]
         self.recording = False
         worker = self
@@ -250,9 +117,7 @@ class Worker:
         # own functions and Tensor methods are also seen by the recorder above
         self._wrap_library_functions([p for p in patterns if "*" not in p and "." in p])
         module_patterns = [p for p in patterns if "." not in p]
-        # a notebook kernel (grader.channels.nbgrader.notebook) imports the grader itself between calls
-        blocked = tuple(config.get("blocked_packages", BLOCKED_PACKAGES))
-        sys.meta_path.insert(0, _ImportGuard(module_patterns, self, blocked))
+        sys.meta_path.insert(0, _ImportGuard(module_patterns, self, config.blocked_packages))
 
     def _wrap_library_functions(self, names: list[str]) -> None:
         """Replace e.g. numpy.linalg.lstsq by a wrapper that records its use."""
@@ -411,29 +276,16 @@ class Worker:
 
 def main() -> None:
     fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
-    config = json.loads(sys.argv[3])
-    if config.get("uid") is not None:
-        _switch_user(config["uid"])
-    _set_limits(config)
-    protected = installed.secret_dirs()
-    serve(Worker(config), config, fd_in, fd_out, protected)
+    config = WorkerConfig.from_json(sys.argv[3])
+    protected = installed.secret_dirs()  # before the worker's import guard hides the packages
+    worker = seal(config, protected, Worker)
+    serve(worker, config.request_bytes, fd_in, fd_out)
 
 
-def serve(worker: Worker, config: dict[str, Any], fd_in: int, fd_out: int, protected: list[str]) -> None:
-    """Seal the worker, say it is ready, and answer calls until the grader closes the pipe.
-
-    From here on student code may run: forks are refused, the audit hook is installed (it
-    cannot be removed), and nothing of the grader stays importable by name.
-    """
-    sys.path.insert(0, worker.root)
-    os.chdir(worker.root)
-    _disable_unaudited_fork()
-    writable = [os.path.realpath(p) for p in config["writable"]]
-    _install_audit_hook(protected, writable, (*BLOCKED_PACKAGES, "_posixsubprocess"))
-    reader = wire.FrameReader(wire.read_exactly_blocking(fd_in), config["request_bytes"])
-    for name in list(sys.modules):
-        if name.partition(".")[0] in BLOCKED_PACKAGES:
-            del sys.modules[name]
+def serve(worker: Worker, request_bytes: int, fd_in: int, fd_out: int) -> None:
+    """Say the worker is ready, and answer calls until the grader closes the pipe. The
+    worker is sealed (``grader.isolation.seal``): from here on student code may run."""
+    reader = wire.FrameReader(wire.read_exactly_blocking(fd_in), request_bytes)
     wire.write_frame(fd_out, {"ok": True, "ready": True})
     while True:
         try:
