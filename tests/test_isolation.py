@@ -42,9 +42,7 @@ HOSTILE = {
 }
 
 
-def grade_pair(
-    make_submission: Callable[..., Path], name: str, source: str
-) -> tuple[SubmissionResult, SubmissionResult]:
+def grade_pair(make_submission: Callable[..., Path], source: str) -> tuple[SubmissionResult, SubmissionResult]:
     hostile = make_submission("hostile", {"least_squares": source})
     correct = make_submission("correct", {"least_squares": with_override("least_squares", "")})
     first, second = batch.grade_all([hostile, correct], ["least_squares"], OPTIONS)
@@ -54,7 +52,7 @@ def grade_pair(
 @pytest.mark.parametrize("attack", sorted(HOSTILE), ids=lambda a: a.replace(" ", "-"))
 def test_hostile_function_loses_only_its_points(attack: str, make_submission: Callable[..., Path]) -> None:
     function, code, expected_message = HOSTILE[attack]
-    hostile, correct = grade_pair(make_submission, attack, with_override("least_squares", code))
+    hostile, correct = grade_pair(make_submission, with_override("least_squares", code))
 
     checks = hostile.exercises[0].checks
     broken = [c for c in checks if c.function == function]
@@ -67,7 +65,7 @@ def test_hostile_function_loses_only_its_points(attack: str, make_submission: Ca
 
 
 def test_module_that_exits_at_import(make_submission: Callable[..., Path]) -> None:
-    hostile, correct = grade_pair(make_submission, "exit at import", "import os\nos._exit(1)\n")
+    hostile, correct = grade_pair(make_submission, "import os\nos._exit(1)\n")
     assert hostile.score == 0
     assert all("exit" in c.message for c in hostile.exercises[0].checks)
     assert correct.score == correct.max_score
@@ -75,14 +73,14 @@ def test_module_that_exits_at_import(make_submission: Callable[..., Path]) -> No
 
 def test_module_that_does_not_import(make_submission: Callable[..., Path]) -> None:
     source = with_override("least_squares", "import solutions\n")
-    hostile, _ = grade_pair(make_submission, "imports solutions", source)
+    hostile, _ = grade_pair(make_submission, source)
     assert hostile.score == 0
     message = hostile.exercises[0].checks[0].message
     assert "could not be imported" in message and "ImportError" in message
 
 
 def test_syntax_error_names_the_line(make_submission: Callable[..., Path]) -> None:
-    hostile, correct = grade_pair(make_submission, "syntax", "def fit(X, y)\n    return X\n")
+    hostile, correct = grade_pair(make_submission, "def fit(X, y)\n    return X\n")
     assert hostile.score == 0
     assert "syntax error on line 1" in hostile.exercises[0].checks[0].message
     assert correct.score == correct.max_score
@@ -99,7 +97,7 @@ def test_missing_module_and_function(make_submission: Callable[..., Path]) -> No
 
 def test_inputs_modified_in_place_are_caught(make_submission: Callable[..., Path]) -> None:
     code = "def predict(X, w):\n    X -= 0.0 * X\n    X[0, 0] = 123.0\n    return w[0] + X @ w[1:]\n"
-    hostile, _ = grade_pair(make_submission, "in place", with_override("least_squares", code))
+    hostile, _ = grade_pair(make_submission, with_override("least_squares", code))
     predict = [c for c in hostile.exercises[0].checks if c.function == "predict"]
     assert all(not c.passed for c in predict)
     assert any("modified its input X in place" in c.message for c in predict)

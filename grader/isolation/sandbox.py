@@ -30,7 +30,6 @@ from grader.isolation import installed
 
 SANDBOX = "sandbox"
 PROCESS = "process"
-MODES = ("auto", "require", "off")  # --sandbox as the engine sees it
 
 SUBMISSION = "/submission"  # where the worker finds the submission inside the sandbox
 TMP_BYTES = 64 * 2**20  # the sandbox's private /tmp
