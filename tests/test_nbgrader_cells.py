@@ -169,3 +169,46 @@ def test_an_unreadable_notebook_gets_feedback_that_says_why(course: Path) -> Non
     run(str(BIN / "nbgrader"), "generate_feedback", ASSIGNMENT, cwd=alone)
     page = _text(alone / "feedback" / "carol" / ASSIGNMENT / f"{EXERCISE}.html")
     assert "This notebook was not graded: least_squares.ipynb cannot be read as a notebook" in page
+
+
+def _kernel(code: str, filename: str) -> dict[str, object]:
+    """A namespace as a kernel's cell leaves it: ``code`` run with its source in linecache."""
+    import linecache
+
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+    namespace: dict[str, object] = {"__name__": "__main__"}
+    exec(compile(code, filename, "exec"), namespace)
+    return namespace
+
+
+FIT_LINE = BUGGY[: BUGGY.index("\n\n\ndef fit(")] + "\n"
+
+
+@pytest.mark.slow
+def test_check_grades_the_saved_notebook_and_says_when_it_is_not_what_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The grade cell's check() grades the saved notebook's cells, as the autograder does; where
+    the kernel ran other code it says to save, and where there is no notebook it says what it checked."""
+    from grader.channels.nbgrader.notebook import check
+
+    monkeypatch.chdir(tmp_path)
+    wrong = FIT_LINE.replace("return a, y_mean - a * x_mean", "return a, y_mean")
+    namespace = _kernel(wrong, str(tmp_path / "cell-1.py"))
+    namespace["check"] = check
+    run_cell = "points = check('least_squares', 'fit_line')"
+
+    (exercise,) = bank.load([EXERCISE], hidden=False)
+    public = sum(c.points for c in exercise.checks if c.function == "fit_line" and c.visibility == "public")
+
+    exec(run_cell, namespace)  # no notebook here: the kernel's (wrong) function, and a note
+    assert "least_squares.ipynb was not found" in capsys.readouterr().out
+    assert namespace["points"] < public
+
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(FIT_LINE, metadata={"nbgrader": {"grade_id": EXERCISE, "solution": True}})]
+    )
+    nbformat.write(nb, str(tmp_path / f"{EXERCISE}.ipynb"))
+    exec(run_cell, namespace)  # the saved, right one, and a note to save
+    assert "Note: fit_line in the saved least_squares.ipynb differ from what you ran" in capsys.readouterr().out
+    assert namespace["points"] == pytest.approx(public)
