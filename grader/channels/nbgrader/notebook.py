@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import io
 import linecache
 import os
 import sys
@@ -90,8 +91,9 @@ def _module(path: Path, source: str, exercise: str) -> dict[str, Any] | BaseExce
     filename = str(path.parent / f"{exercise}.py")
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     namespace: dict[str, Any] = {"__name__": exercise, "__file__": filename, "__builtins__": __builtins__}
-    try:
-        exec(compile(source, filename, "exec"), namespace)  # the student's code, as the kernel ran it
+    try:  # the student's code, as the kernel ran it; what it prints was shown when it ran
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(source, filename, "exec"), namespace)
     except BaseException as exc:  # whatever the student's module raises is an import error
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -144,8 +146,9 @@ def report(function: str, results: list[CheckResult], score: float, max_score: f
 
 
 def check(exercise: str, function: str, hidden: bool = False) -> float:
-    """Run the public (or hidden) checks of ``exercise.function`` on the function defined in
-    the calling notebook; print what passed and what failed; return the points earned."""
+    """Run the public (or hidden) checks of ``exercise.function`` on what will be graded: the
+    saved notebook's graded module (``cells``), else the calling kernel's function, with a note;
+    print what passed and what failed; return the points earned."""
     namespace = sys._getframe(1).f_globals
     if exercise not in bank.NAMES:
         raise ValueError(f"unknown exercise {exercise!r}; the exercises are: {', '.join(bank.NAMES)}")
