@@ -1,12 +1,14 @@
 """The nbgrader channel's isolated autograder.
 
-``autograde`` takes each submitted notebook's solution cell by its grade_id, grades it as
-``mlgrade grade`` grades a module (a sandboxed worker, the same checks), and records each grade
-cell's score in nbgrader's gradebook through nbgrader's API, so that ``nbgrader export``,
+``autograde`` takes from each submitted notebook the code the student wrote, every unlocked code
+cell in order as one module (``cells``: the rule the notebook's own ``check()`` obeys too), grades
+it as ``mlgrade grade`` grades a module (a sandboxed worker, the same checks), and records each
+grade cell's score in nbgrader's gradebook through nbgrader's API, so that ``nbgrader export``,
 formgrader and ``nbgrader generate_feedback`` see them. It also writes the autograded notebooks:
-the student's cells, the grade cells as released (hidden tests left out) and their output, the
-checks' report. Nothing in a student's notebook but the solution cell is run, so editing the
-grade cells changes nothing.
+the student's cells as submitted, the locked cells as released (hidden tests left out) with the
+checks' report as the grade cells' output. Nothing of a locked cell the student edited is run.
+A notebook that gives no code (missing, unreadable) still gets an autograded notebook: the
+released one under a cell that says why, so the feedback tells the student (review #17).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from grader import bank, batch, engine
 from grader.channels.nbgrader.build import HIDDEN_TESTS, NbgraderError, grade_cells, grade_id, nbformat_module
+from grader.channels.nbgrader.cells import graded_source
 from grader.channels.nbgrader.notebook import report
 from grader.exercise import Exercise
 from grader.results import ExerciseResult, SubmissionResult
@@ -48,7 +51,10 @@ def db_url(course: Path) -> str:
 
 def _layout(course: Path, assignment: str) -> tuple[list[Exercise], dict[tuple[str, str], str]]:
     """The exercises of ``assignment`` as the gradebook has them, and the source of each locked
-    cell by (notebook, grade_id). Refuses a gradebook whose grade cells differ from the bank's."""
+    cell by (notebook, grade_id). Refuses a gradebook whose grade cells differ from the bank's.
+
+    Only locked cells: the gradebook's source cells also hold the solution cell, as released (the
+    stub), and restoring that would show the stub in place of the student's work (review #1)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     url = db_url(course)
@@ -61,7 +67,7 @@ def _layout(course: Path, assignment: str) -> tuple[list[Exercise], dict[tuple[s
                 f"run `nbgrader generate_assignment {assignment}` in {course} first"
             ) from None
         points = {nb.name: {c.name: c.max_score for c in nb.grade_cells} for nb in found.notebooks}
-        sources = {(nb.name, c.name): c.source for nb in found.notebooks for c in nb.source_cells}
+        sources = {(nb.name, c.name): c.source for nb in found.notebooks for c in nb.source_cells if c.locked}
     unknown = sorted(set(points) - set(bank.NAMES))
     if unknown:
         raise NbgraderError(f"notebook {unknown[0]}.ipynb of {assignment} is not an mlgrade exercise")
@@ -76,8 +82,11 @@ def _layout(course: Path, assignment: str) -> tuple[list[Exercise], dict[tuple[s
     return exercises, sources
 
 
-def _extract(folder: Path, names: list[str], into: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """Write each notebook's solution cell as ``<exercise>.py`` into ``into``; returns the
+def _extract(
+    folder: Path, names: list[str], into: Path, locked: dict[str, set[str]]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Write each notebook's graded code (``cells.graded_source``; ``locked``: the grade_ids the
+    gradebook knows as locked, by notebook) as ``<exercise>.py`` into ``into``; returns the
     notebooks read, and what could not be read, by exercise."""
     nbformat = nbformat_module()
     notebooks, problems = {}, {}
@@ -91,12 +100,13 @@ def _extract(folder: Path, names: list[str], into: Path) -> tuple[dict[str, Any]
         except Exception as exc:  # whatever a broken file raises: not JSON, not a notebook
             problems[name] = f"{name}.ipynb cannot be read as a notebook ({type(exc).__name__}: {exc})"
             continue
-        notebooks[name] = nb
-        cell = next((c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == name), None)
-        if cell is None or cell.cell_type != "code":
-            problems[name] = f"{name}.ipynb has no code cell with grade_id {name!r}: its solution cell was deleted"
+        if not isinstance(nb.get("cells"), list):
+            problems[name] = f"{name}.ipynb cannot be read as a notebook (it has no list of cells)"
             continue
-        (into / f"{name}.py").write_text(cell.source, encoding="utf-8")
+        notebooks[name] = nb
+        # no solution cell is needed: code the student moved to a cell of their own is graded,
+        # as nbgrader's kernel would run it; without any, the checks say what is not defined
+        (into / f"{name}.py").write_text(graded_source(nb, locked.get(name, set())), encoding="utf-8")
     return notebooks, problems
 
 
@@ -133,20 +143,43 @@ def _record(
         gradebook.db.commit()
 
 
+def _placeholder(released: Path, reason: str) -> Any:
+    """The notebook written for one that gave no code: the released notebook (or, without one,
+    an empty notebook) under a markdown cell stating ``reason``. ``nbgrader generate_feedback``
+    reads only autograded/, so without it the student would get no feedback and no reason."""
+    nbformat = nbformat_module()
+    try:
+        nb = nbformat.read(str(released), as_version=4)
+    except Exception:  # no release folder (an LMS course), or one edited by hand: the reason alone
+        nb = nbformat.v4.new_notebook()
+    text = (
+        f"**This notebook was not graded: {reason}.** None of its checks could run, so it earns "
+        "0 points. The checks below show what they would have tested."
+    )
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(text))
+    return nb
+
+
 def _write_autograded(
     submitted: Path,
     autograded: Path,
+    released: Path,
     notebooks: dict[str, Any],
+    problems: dict[str, str],
     cells: dict[str, dict[str, tuple[float, str]]],
     sources: dict[tuple[str, str], str],
 ) -> None:
-    """The student's notebooks with the locked cells as released and the grade cells' output.
-    A missing or unreadable notebook has none: its scores are in the gradebook, with the reason."""
+    """The student's notebooks: their own cells as submitted, the locked cells as released
+    (``sources``) and the grade cells' output. A notebook that gave no code (``problems``) gets
+    the placeholder that says why (``_placeholder``), with the same grade cells' output."""
     nbformat = nbformat_module()
     autograded.mkdir(parents=True, exist_ok=True)
     if (submitted / "timestamp.txt").is_file():
         shutil.copyfile(submitted / "timestamp.txt", autograded / "timestamp.txt")
-    for name, nb in notebooks.items():
+    written = dict(notebooks)
+    for name, reason in problems.items():
+        written[name] = _placeholder(released / f"{name}.ipynb", reason)
+    for name, nb in written.items():
         outputs = cells[name]
         for cell in nb.cells:
             cell_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -198,6 +231,7 @@ def autograde(
     nbformat_module()
     exercises, sources = _layout(course, assignment)
     names = [e.name for e in exercises]
+    locked = {e.name: {i for n, i in sources if n == e.name} | set(grade_cells(e)) for e in exercises}
     students = submitters(course, assignment)
     started(len(students))
     with tempfile.TemporaryDirectory(prefix="mlgrade-nbgrader-") as tmp:
@@ -205,7 +239,9 @@ def autograde(
         for student in students:
             folder = Path(tmp) / student
             folder.mkdir()
-            notebooks[student], problems[student] = _extract(course / "submitted" / student / assignment, names, folder)
+            notebooks[student], problems[student] = _extract(
+                course / "submitted" / student / assignment, names, folder, locked
+            )
             paths.append(folder)
         results = batch.grade_all(paths, names, options, jobs=jobs, done=done)
     url = db_url(course)
@@ -220,5 +256,7 @@ def autograde(
         submitted = course / "submitted" / student / assignment
         cells = {e.name: _cell_results(e) for e in result.exercises}
         _record(url, assignment, student, cells, _timestamp(submitted / "timestamp.txt"))
-        _write_autograded(submitted, course / "autograded" / student / assignment, notebooks[student], cells, sources)
+        autograded = course / "autograded" / student / assignment
+        released = course / "release" / assignment
+        _write_autograded(submitted, autograded, released, notebooks[student], problems[student], cells, sources)
     return Autograded(results, {s: p for s, p in problems.items() if p})

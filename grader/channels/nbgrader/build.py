@@ -103,12 +103,15 @@ def _task(exercise: Exercise) -> str:
     return f"""## Your task
 
 Write the functions in the next cell: replace each `raise NotImplementedError()` with your code,
-and keep every function's name and arguments. Everything the functions need (imports, helper
-functions) goes in that cell: it is the only cell that is graded.
+and keep every function's name and arguments. What is graded is every code cell you can edit,
+this one and any you add (imports, helper functions), run from top to bottom as one module;
+the locked cells are not part of it. Lines for IPython only (`%matplotlib inline`,
+`!pip install ...`) are left out, and so is a cell that starts with `%%`.
 
-Run the cell, then the check cells under it. Each runs the public checks of one function,
-prints which pass and what is wrong with those that fail (with the smallest input that shows
-it), and ends with the points you earned.
+Save the notebook, then run the check cells: like grading, they check the saved notebook (and
+say so if it differs from what you ran). Each runs the public checks of one function, prints
+which pass and what is wrong with those that fail (with the smallest input that shows it), and
+ends with the points you earned.
 
 This notebook is worth {exercise.max_score:g} points: {public:g} from the public checks below, and
 {hidden:g} from hidden checks that compare your functions with a reference solution when your
