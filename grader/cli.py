@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from grader import bank, batch, course, engine, isolation, report, resume
+from grader import bank, batch, class_report, course, engine, isolation, report, resume
 from grader.channels import gradescope, nbgrader, release
 from grader.errors import UsageProblem
 from grader.isolation import Limits
@@ -399,6 +399,25 @@ def _has_modules(path: Path, names: list[str]) -> bool:
         with contextlib.suppress(OSError, zipfile.BadZipFile), zipfile.ZipFile(path) as archive:
             return any(PurePosixPath(m).name in {f"{n}.py" for n in names} for m in archive.namelist())
     return path.suffix == ".py"
+
+
+@cli.command("report", short_help="The class report (HTML) of a grading run.", hidden=STUDENT_INSTALL)
+@click.argument("grades_dir", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The page to write (default: GRADES_DIR/report.html).",
+)
+@course_options
+def class_report_command(grades_dir: Path, out: Path | None, selection: course.Selection) -> None:
+    """Write the class report of GRADES_DIR (what mlgrade grade --out wrote): one HTML page,
+    viewable offline, with the score distributions, each function's mean, every check's
+    failure rate and the submissions; and print its summary."""
+    out = out or (grades_dir if grades_dir.is_dir() else grades_dir.parent) / "report.html"
+    whole = selection.assignment.name == course.ALL
+    title = "" if whole else selection.assignment.title
+    stats = class_report.write(grades_dir, out, None if whole else selection.names, title)
+    class_report.summary(Console(), stats, out)
 
 
 @cli.command("release", short_help="Write the student bundle.", hidden=STUDENT_INSTALL)
