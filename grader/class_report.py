@@ -459,10 +459,9 @@ def _submissions_table(stats: ClassStats, results: Sequence[SubmissionResult]) -
     return f'<table class="sortable" id="submissions"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def render(stats: ClassStats, results: Sequence[SubmissionResult], title: str = "") -> str:
-    """The whole page."""
-    assignment = stats.assignment or "all exercises"
-    heading = f"{title} ({assignment})" if title and title != assignment else assignment
+def render(stats: ClassStats, results: Sequence[SubmissionResult], heading: str = "") -> str:
+    """The whole page; ``heading`` names what it reports on (default: the recorded assignment)."""
+    heading = heading or stats.assignment or "all exercises"
     facts = [stats.course] if stats.course else []
     if stats.due:
         facts.append("due " + ", ".join(_when(d) for d in stats.due.split(", ")))
@@ -548,13 +547,14 @@ def summary(console: Console, stats: ClassStats, out: Path, most_failed: int = 5
     console.print(f"Wrote {out}")
 
 
-def write(grades_dir: Path, out: Path, exercises: Sequence[str] | None = None, title: str = "") -> ClassStats:
-    """Read GRADES_DIR, write the page to ``out``; returns the statistics it shows."""
+def write(grades_dir: Path, out: Path, exercises: Sequence[str] | None = None, heading: str = "") -> ClassStats:
+    """Read GRADES_DIR, write the page of its ``exercises`` (default: all) to ``out``; returns
+    the statistics it shows."""
     results = read(grades_dir)
     stats = statistics_of(results, exercises)
     if not stats.exercises:
         raise UsageProblem(f"{grades_dir}: grades.json has no graded exercise to report on")
-    page = render(stats, results, title)
+    page = render(stats, results, heading)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(re.sub(r"[ \t]+\n", "\n", page), encoding="utf-8")
     return stats

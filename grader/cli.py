@@ -415,8 +415,9 @@ def class_report_command(grades_dir: Path, out: Path | None, selection: course.S
     failure rate and the submissions; and print its summary."""
     out = out or (grades_dir if grades_dir.is_dir() else grades_dir.parent) / "report.html"
     whole = selection.assignment.name == course.ALL
-    title = "" if whole else selection.assignment.title
-    stats = class_report.write(grades_dir, out, None if whole else selection.names, title)
+    assignment = selection.assignment
+    heading = "" if whole else f"{assignment.title} ({assignment.name})" if assignment.title else assignment.name
+    stats = class_report.write(grades_dir, out, None if whole else selection.names, heading)
     class_report.summary(Console(), stats, out)
 
 
