@@ -35,6 +35,7 @@ from grader.errors import UsageProblem
 from grader.report import ISOLATION, NOT_STARTED
 from grader.results import SubmissionResult
 
+GRADER_FAILED = "the grader itself failed"  # how grader.batch words its error
 MESSAGE_CHARS = 240  # of a check's most frequent message, shown in the table
 
 
@@ -139,9 +140,14 @@ def _common(values: Sequence[str]) -> list[str]:
     return sorted({v for v in values if v})
 
 
+def grader_failed(result: SubmissionResult) -> bool:
+    """Whether the grader failed on it (grades.json says so in its error, as batch writes it)."""
+    return result.grader_failed or result.error.startswith(GRADER_FAILED)
+
+
 def statistics_of(results: Sequence[SubmissionResult], exercises: Sequence[str] | None = None) -> ClassStats:
     """The class's statistics, over the ``exercises`` named (default: every one graded)."""
-    graded = [r for r in results if not r.grader_failed]
+    graded = [r for r in results if not grader_failed(r)]
     if exercises is not None:
         keep = set(exercises)
         graded = [
@@ -188,7 +194,7 @@ def statistics_of(results: Sequence[SubmissionResult], exercises: Sequence[str] 
     records = [r.grader for r in graded]
     return ClassStats(
         results=graded,
-        grader_failed=[r.submission for r in results if r.grader_failed],
+        grader_failed=[r.submission for r in results if grader_failed(r)],
         exercises=exercise_stats,
         functions=functions,
         checks=ordered,
@@ -298,7 +304,9 @@ def function_means(stats: ClassStats) -> str:
     ax.set_xlim(0, 100)
     ax.set_xlabel("mean score, % of the function's points")
     for y, share in zip(positions, shares, strict=True):
-        ax.text(min(share + 1, 92), y, f"{share:.0f}%", va="center", fontsize=8)
+        inside = share > 88  # a long bar carries its label inside, in white
+        x, align, color = (share - 1, "right", "white") if inside else (share + 1, "left", "black")
+        ax.text(x, y, f"{share:.0f}%", va="center", ha=align, fontsize=8, color=color)
     return _svg(figure)
 
 
@@ -433,7 +441,7 @@ def _submissions_table(stats: ClassStats, results: Sequence[SubmissionResult]) -
     head = "".join(f"<th class=n>{_e(n)}</th>" for n in names)
     rows = []
     for r in results:
-        if r.grader_failed:
+        if grader_failed(r):
             cells = "".join("<td class=n data-v=-1></td>" for _ in names)
             total = '<td class="n failed" data-v=-1>grader failed</td><td class=n data-v=-1></td>'
         else:
@@ -507,7 +515,7 @@ def render(stats: ClassStats, results: Sequence[SubmissionResult], heading: str 
 <figure id="fig-functions">{function_means(stats)}</figure>
 <h2>Where the class struggled</h2>
 <p class="note">Every check, from the most failed. "fail" counts the submissions that wrote the function (a stub
-left as it was is "not started"); the message is the most frequent first line of the failures' messages.</p>
+left as it was is "not started"); the message is the failures' most frequent one (its start).</p>
 {_checks_table(stats)}
 <h2>Submissions</h2>
 <p class="note">Click a column's header to sort by it.</p>
