@@ -1,4 +1,4 @@
-# mlgrade: `make demo` grades the shipped samples, `make test` runs the test suite.
+# mlgrade: `make demo` grades the shipped samples and writes their report, `make test` runs the test suite.
 # Both set up .venv first, with torch pinned through constraints.txt (the CPU build here).
 
 PYTHON ?= python3
@@ -12,12 +12,17 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) -e '.[dev,nbgrader]'
+	$(PIP) -e '.[dev,nbgrader,report]'
 	touch $@
 
+# the demo class (the references and samples/buggy_student), graded for week3 of the example
+# course file, and its class report
+COURSE := --course examples/mlgrade.toml --assignment week3
+
 demo: install
-	$(BIN)/mlgrade list
-	$(BIN)/mlgrade grade solutions samples/buggy_student --details --out grades/demo
+	$(BIN)/mlgrade list $(COURSE)
+	$(BIN)/mlgrade grade solutions samples/buggy_student --details --out grades/demo --fresh $(COURSE)
+	$(BIN)/mlgrade report grades/demo $(COURSE)
 
 test: install
 	$(BIN)/python -m pytest -n 2

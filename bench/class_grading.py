@@ -63,7 +63,10 @@ def solution_cell(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode
 
 def make_class(root: Path, students: int) -> tuple[Path, list[Path]]:
     course = root / "course"
-    timed([str(BIN / "mlgrade"), "nbgrader", "build", str(course), "--assignment", ASSIGNMENT], REPO)
+    course_file = root / "mlgrade.toml"  # the assignment: every exercise, at the bank's points
+    course_file.write_text(f"[assignments.{ASSIGNMENT}]\nexercises = {list(bank.NAMES)!r}\n".replace("'", '"'))
+    build = ["nbgrader", "build", str(course), "--course", str(course_file), "--assignment", ASSIGNMENT]
+    timed([str(BIN / "mlgrade"), *build], REPO)
     timed([str(BIN / "nbgrader"), "generate_assignment", ASSIGNMENT], course)
     released = {n: nbformat.read(str(course / "release" / ASSIGNMENT / f"{n}.ipynb"), 4) for n in bank.NAMES}
     source = {n: nbformat.read(str(course / "source" / ASSIGNMENT / f"{n}.ipynb"), 4) for n in bank.NAMES}

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader import bank, engine, resume
 from grader.results import SubmissionResult
@@ -39,8 +40,15 @@ def submission_names(paths: Sequence[Path]) -> list[str]:
     return names
 
 
-def _grade_one(path: str, name: str, exercise_names: list[str], options: engine.Options) -> SubmissionResult:
-    exercises = bank.load(exercise_names)
+def _grade_one(
+    path: str,
+    name: str,
+    exercise_names: list[str],
+    options: engine.Options,
+    points: Mapping[str, float] | None = None,
+    record: Mapping[str, Any] | None = None,
+) -> SubmissionResult:
+    exercises = bank.load(exercise_names, points=points)
     try:
         result = engine.grade(Path(path), exercises, options, name=name)
     except Exception as exc:
@@ -48,7 +56,7 @@ def _grade_one(path: str, name: str, exercise_names: list[str], options: engine.
         result = SubmissionResult(name, error=error, grader_failed=True)
     result.path = path
     result.graded_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    result.grader = {"version": resume.grader_version(), "options": options.to_json()}
+    result.grader = {"version": resume.grader_version(), "options": options.to_json(), **(record or {})}
     return result
 
 
@@ -60,20 +68,24 @@ def grade_all(
     jobs: int = 1,
     done: Callable[[SubmissionResult], None] = lambda r: None,
     labels: Sequence[str] | None = None,
+    points: Mapping[str, float] | None = None,
+    record: Mapping[str, Any] | None = None,
 ) -> list[SubmissionResult]:
     """Grade ``paths``, named ``labels`` (default: ``submission_names``); ``done`` is called
-    with each result as it finishes, in the grading order."""
+    with each result as it finishes, in the grading order. ``points`` are the exercises' points
+    where a course file sets them; ``record`` (the assignment, the course file's digest) is
+    added to each result's ``grader``."""
     names = list(labels) if labels is not None else submission_names(paths)
     results: dict[int, SubmissionResult] = {}
     if jobs <= 1 or len(paths) <= 1:
         for i, (path, name) in enumerate(zip(paths, names, strict=True)):
-            results[i] = _grade_one(str(path), name, exercise_names, options)
+            results[i] = _grade_one(str(path), name, exercise_names, options, points, record)
             done(results[i])
     else:
         context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {
-                pool.submit(_grade_one, str(path), name, exercise_names, options): i
+                pool.submit(_grade_one, str(path), name, exercise_names, options, points, record): i
                 for i, (path, name) in enumerate(zip(paths, names, strict=True))
             }
             for future in as_completed(futures):
@@ -118,6 +130,8 @@ def grade_class(
     resume_run: bool = False,
     on_start: Callable[[int, int], None] = lambda todo, reused: None,
     on_result: Callable[[SubmissionResult], None] = lambda r: None,
+    points: Mapping[str, float] | None = None,
+    record: Mapping[str, Any] | None = None,
 ) -> ClassRun:
     """Grade a class. With ``out``, each result is saved under it the moment it is graded
     (``grader.resume``), and with ``resume_run`` a result saved there by an earlier run of the
@@ -131,7 +145,7 @@ def grade_class(
     saved: dict[str, SubmissionResult] = {}
     fingerprints: dict[str, str] = {}
     if out is not None:
-        exercises = bank.load(exercise_names)
+        exercises = bank.load(exercise_names, points=points)
         fingerprints = {n: resume.fingerprint(p, exercises, options) for p, n in zip(paths, labels, strict=True)}
         if resume_run:
             found = {n: resume.load(out, n, fingerprints[n]) for n in labels}
@@ -145,7 +159,14 @@ def grade_class(
     todo = [(p, n) for p, n in zip(paths, labels, strict=True) if n not in saved]
     on_start(len(todo), len(saved))
     graded = grade_all(
-        [p for p, _ in todo], exercise_names, options, jobs=jobs, done=finished, labels=[n for _, n in todo]
+        [p for p, _ in todo],
+        exercise_names,
+        options,
+        jobs=jobs,
+        done=finished,
+        labels=[n for _, n in todo],
+        points=points,
+        record=record,
     )
     by_name = {**saved, **{r.submission: r for r in graded}}
     return ClassRun([by_name[n] for n in labels], reused=len(saved), repeated=repeated, renamed=renamed)

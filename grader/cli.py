@@ -22,8 +22,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from grader import bank, batch, engine, isolation, report, resume
+from grader import bank, batch, class_report, course, engine, isolation, report, resume
 from grader.channels import gradescope, nbgrader, release
 from grader.errors import UsageProblem
 from grader.isolation import Limits
@@ -78,11 +79,28 @@ def _fail_if_grader_failed(results: list[SubmissionResult], what: str) -> None:
         )
 
 
-def _exercise_names(selected: tuple[str, ...]) -> list[str]:
-    unknown = [n for n in selected if n not in bank.NAMES]
-    if unknown:
-        raise UsageProblem(f"unknown exercise {unknown[0]!r}; the exercises are: {', '.join(bank.NAMES)}")
-    return list(selected) or list(bank.NAMES)
+def course_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--course FILE`` and ``--assignment NAME`` on every command that works on exercises,
+    resolved with the exercises the command was given (its ``selected``: ``-e`` or arguments)
+    by :func:`grader.course.select`, the one place that does so, and passed to the command as
+    one ``selection: course.Selection``."""
+
+    @functools.wraps(command)
+    def with_selection(**kwargs: Any) -> None:
+        chosen = course.select(kwargs.pop("course_file"), kwargs.pop("assignment"), kwargs.pop("selected", ()))
+        command(selection=chosen, **kwargs)
+
+    wrapped: Any = click.option(
+        "--assignment",
+        metavar="NAME",
+        help=f"An assignment of the course file: its exercises at its points (default: {course.ALL}, every exercise).",
+    )(with_selection)
+    return click.option(
+        "--course",
+        "course_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"The course file (default: the first {course.FILE} from here upwards).",
+    )(wrapped)
 
 
 def _check_device(device: str) -> None:
@@ -178,11 +196,14 @@ def cli() -> None:
 
 
 @cli.command("list", short_help="The exercises, their functions and points.")
-def list_exercises() -> None:
-    """List the exercises, their functions and points."""
+@course_options
+def list_exercises(selection: course.Selection) -> None:
+    """List the exercises (of an assignment), their functions and points."""
     console = Console()
     hidden = bank.hidden_checks_installed()
-    for exercise in bank.load(hidden=hidden):
+    exercises = selection.load(hidden=hidden)
+    console.print(_heading(selection, sum(e.worth for e in exercises)))
+    for exercise in exercises:
         table = Table(title=f"{exercise.name}: {exercise.title}", title_justify="left")
         table.add_column("function")
         table.add_column("public checks", justify="right")
@@ -198,8 +219,22 @@ def list_exercises() -> None:
         console.print("Hidden checks are not installed here: points above count public checks only.")
 
 
+def _heading(selection: course.Selection, worth: float) -> Text:
+    """The assignment in one line: its name, title, due date and points."""
+    assignment = selection.assignment
+    line = Text.assemble(("Assignment ", "bold"), (assignment.name, "bold"))
+    if assignment.title:
+        line.append(f": {assignment.title}")
+    if assignment.due is not None:
+        line.append(f", due {course.show_due(assignment.due)}")
+    line.append(f", {worth:g} points")
+    if selection.course.path is not None:
+        line.append(f" ({selection.course.path})", style="dim")
+    return line
+
+
 @cli.command(short_help="Check your solutions with the public checks.")
-@click.argument("exercise", nargs=-1)
+@click.argument("selected", nargs=-1, metavar="[EXERCISE]...")
 @click.option(
     "--path",
     type=click.Path(path_type=Path),
@@ -209,14 +244,14 @@ def list_exercises() -> None:
 )
 @click.option("--no-sandbox", is_flag=True, help="Run your code in a plain worker process, even with bubblewrap.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (grades.json's format).")
-def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool, as_json: bool) -> None:
+@course_options
+def check(selection: course.Selection, path: Path, no_sandbox: bool, as_json: bool) -> None:
     """Check your solutions with the public checks (run it in your checkout).
 
     Exits 0 when every check passes, 1 when one fails (as pytest does), 2 for bad usage."""
-    names = _exercise_names(exercise)
-    path = _exercises_folder(path, names)
+    path = _exercises_folder(path, list(selection.names))
     options = engine.Options(sandbox="off" if no_sandbox else "auto")
-    exercises = bank.load(names, hidden=False)
+    exercises = selection.load(hidden=False)
     result = engine.grade(path, exercises, options, name=str(path))
     if as_json:
         sys.stdout.write(report.to_json([result]))
@@ -256,21 +291,22 @@ def _exercises_folder(path: Path, names: list[str]) -> Path:
 )
 @click.option("--fresh", is_flag=True, help="Start --out DIR over: remove the grades of earlier runs there first.")
 @grading_options
+@course_options
 def grade(
     submissions: tuple[Path, ...],
     as_json: bool,
     out: Path | None,
-    selected: tuple[str, ...],
     details: bool,
     resume_run: bool,
     fresh: bool,
     grading: Grading,
+    selection: course.Selection,
 ) -> None:
     """Grade SUBMISSION... (folders with the exercise modules, .zip files of one, or .py modules).
 
     With --out DIR, the grades of earlier runs in DIR are kept: the submissions graded now
     replace theirs, and the others stay (--fresh starts over)."""
-    names = _exercise_names(selected)
+    names = list(selection.names)
     if resume_run and out is None:
         raise UsageProblem("--resume continues an earlier run with --out DIR: give the same --out DIR")
     if resume_run and fresh:
@@ -296,6 +332,8 @@ def grade(
                 resume_run=resume_run,
                 on_start=started,
                 on_result=bar.advance,
+                points=selection.points,
+                record=selection.record(selection.load()),
             )
         except KeyboardInterrupt:
             bar.stop()
@@ -363,17 +401,38 @@ def _has_modules(path: Path, names: list[str]) -> bool:
     return path.suffix == ".py"
 
 
+@cli.command("report", short_help="The class report (HTML) of a grading run.", hidden=STUDENT_INSTALL)
+@click.argument("grades_dir", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The page to write (default: GRADES_DIR/report.html).",
+)
+@course_options
+def class_report_command(grades_dir: Path, out: Path | None, selection: course.Selection) -> None:
+    """Write the class report of GRADES_DIR (what mlgrade grade --out wrote): one HTML page,
+    viewable offline, with the score distributions, each function's mean, every check's
+    failure rate and the submissions; and print its summary."""
+    out = out or (grades_dir if grades_dir.is_dir() else grades_dir.parent) / "report.html"
+    whole = selection.assignment.name == course.ALL
+    assignment = selection.assignment
+    heading = "" if whole else f"{assignment.title} ({assignment.name})" if assignment.title else assignment.name
+    stats = class_report.write(grades_dir, out, None if whole else selection.names, heading)
+    class_report.summary(Console(), stats, out)
+
+
 @cli.command("release", short_help="Write the student bundle.", hidden=STUDENT_INSTALL)
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-def release_bundle(out_dir: Path) -> None:
+@course_options
+def release_bundle(out_dir: Path, selection: course.Selection) -> None:
     """Write the student bundle to OUT_DIR: stubs, README, public checks; no references."""
-    files = release.build(out_dir)
+    files = release.build(out_dir, selection)
     console = Console()
     console.print(
         f"Wrote the student bundle to {out_dir} ({len(files)} files): the stubs in exercises/, a README, "
         "and the grader with its public checks only. No reference solution or hidden check is in it."
     )
-    console.print(f"Students run: cd {out_dir} && pip install . && mlgrade check")
+    console.print(f"Students run: cd {out_dir} && pip install . && {release.check_command(selection)}")
 
 
 @cli.group("gradescope", short_help="Gradescope: the autograder zip, and its run.", hidden=STUDENT_INSTALL)
@@ -393,10 +452,11 @@ HIDDEN_VISIBILITY = click.option(
 @gradescope_group.command("build")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @HIDDEN_VISIBILITY
-def gradescope_build(out: Path, hidden_visibility: str) -> None:
+@course_options
+def gradescope_build(out: Path, hidden_visibility: str, selection: course.Selection) -> None:
     """Write the autograder zip OUT (upload it as the assignment's autograder)."""
     _require_full_install()
-    names = gradescope.build(out, hidden_visibility)
+    names = gradescope.build(out, hidden_visibility, selection)
     Console().print(f"Wrote {out} ({len(names)} files): setup.sh, run_autograder and the mlgrade source.")
 
 
@@ -409,12 +469,16 @@ def gradescope_build(out: Path, hidden_visibility: str) -> None:
     help="Gradescope's folder: reads ROOT/submission, writes ROOT/results/results.json.",
 )
 @HIDDEN_VISIBILITY
-def gradescope_run(root: Path, hidden_visibility: str) -> None:
+@course_options
+def gradescope_run(root: Path, hidden_visibility: str, selection: course.Selection) -> None:
     """Grade ROOT/submission as Gradescope's run_autograder does."""
     submission = root / "submission"
     if not submission.is_dir():
         raise UsageProblem(f"no folder {submission}: --root must be Gradescope's /autograder or a copy of it")
-    (result,) = batch.grade_all([submission], list(bank.NAMES), engine.Options())
+    record = selection.record(selection.load())
+    (result,) = batch.grade_all(
+        [submission], list(selection.names), engine.Options(), points=selection.points, record=record
+    )
     report.write_atomic(root / "results" / "results.json", json.dumps(gradescope.results(result, hidden_visibility)))
     Console().print(f"{result.score:g} / {result.max_score:g}: wrote {root / 'results' / 'results.json'}")
     if result.grader_failed:
@@ -428,18 +492,14 @@ def nbgrader_group() -> None:
 
 @nbgrader_group.command("build")
 @click.argument("course_dir", type=click.Path(path_type=Path))
-@click.option(
-    "--assignment",
-    default=nbgrader.DEFAULT_ASSIGNMENT,
-    show_default=True,
-    help="The assignment's name: the notebooks go to COURSE_DIR/source/NAME/.",
-)
 @click.option("--exercise", "-e", "selected", multiple=True, help="Only this exercise's notebook (repeatable).")
-def nbgrader_build(course_dir: Path, assignment: str, selected: tuple[str, ...]) -> None:
-    """Write nbgrader_config.py and one source notebook per exercise into COURSE_DIR."""
-    names = _exercise_names(selected)
+@course_options
+def nbgrader_build(course_dir: Path, selection: course.Selection) -> None:
+    """Write nbgrader_config.py and one source notebook per exercise of the assignment into
+    COURSE_DIR/source/ASSIGNMENT/ (nbgrader's assignment takes the course file's name)."""
     _require_full_install()
-    written = nbgrader.build(course_dir, assignment, bank.load(names))
+    assignment = selection.assignment.name
+    written = nbgrader.build(course_dir, assignment, selection.load())
     console = Console()
     for path in written:
         console.print(f"wrote {path}")

@@ -3,6 +3,7 @@ and its checks with their points. One declaration per exercise, in ``grader.bank
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from grader.checks import Check
@@ -51,3 +52,16 @@ class Exercise:
 
     def with_checks(self, extra: tuple[Check, ...]) -> Exercise:
         return Exercise(self.name, self.title, self.functions, self.checks + extra, self.worth)
+
+    def scaled(self, points: float) -> Exercise:
+        """The exercise worth ``points`` instead of ``worth``: every check's points multiplied
+        by the same factor, so each check keeps its share (a course file's ``points``).
+
+        The factor is taken from ``worth``, not from the checks present, so a student's install
+        (public checks only) scales them exactly as the full install does; the checks' sum stays
+        ``points`` to 6 decimals (what grades.json shows)."""
+        if not points > 0:
+            raise ValueError(f"{self.name}: points must be positive, not {points!r}")
+        factor = points / self.worth
+        checks = tuple(dataclasses.replace(c, points=c.points * factor) for c in self.checks)
+        return Exercise(self.name, self.title, self.functions, checks, float(points))

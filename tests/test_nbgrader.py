@@ -66,7 +66,10 @@ def exported(course: Path) -> dict[str, float]:
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A course built by mlgrade, released by nbgrader, with three students' submissions."""
     course = tmp_path_factory.mktemp("nbgrader") / "course"
-    run(str(BIN / "mlgrade"), "nbgrader", "build", str(course), "--assignment", ASSIGNMENT, cwd=REPO)
+    course_file = course.parent / "mlgrade.toml"  # week1: every exercise, at the bank's points
+    course_file.write_text(f"[assignments.{ASSIGNMENT}]\nexercises = {list(bank.NAMES)!r}\n".replace("'", '"'))
+    build = ("nbgrader", "build", str(course), "--course", str(course_file), "--assignment", ASSIGNMENT)
+    run(str(BIN / "mlgrade"), *build, cwd=REPO)
     run(str(BIN / "nbgrader"), "generate_assignment", ASSIGNMENT, cwd=course)
     solved = {}
     for path in sorted((course / "source" / ASSIGNMENT).glob("*.ipynb")):

@@ -7,6 +7,7 @@ Each ``grader.bank.<name>`` module declares an exercise with its public checks; 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 
 from grader import isolation
 from grader.exercise import Exercise
@@ -18,8 +19,11 @@ def hidden_checks_installed() -> bool:
     return all(isolation.package_dir(name) is not None for name in isolation.SECRET)
 
 
-def load(names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True) -> list[Exercise]:
-    """The named exercises, with their hidden checks when ``hidden`` (and they are installed)."""
+def load(
+    names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True, points: Mapping[str, float] | None = None
+) -> list[Exercise]:
+    """The named exercises, with their hidden checks when ``hidden`` (and they are installed),
+    each worth ``points[name]`` where given (a course file's points: ``Exercise.scaled``)."""
     exercises = []
     for name in names:
         exercise: Exercise = importlib.import_module(f"grader.bank.{name}").EXERCISE
@@ -28,6 +32,8 @@ def load(names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True) -> lis
             exercise = exercise.with_checks(extra)
             if round(exercise.max_score, 6) != exercise.worth:
                 raise ValueError(f"{name}: its checks add up to {exercise.max_score:g} points, not {exercise.worth:g}")
+        if points is not None and name in points and points[name] != exercise.worth:
+            exercise = exercise.scaled(points[name])
         exercises.append(_by_function(exercise))
     return exercises
 

@@ -18,6 +18,10 @@ theirs, so the zip carries ``constraints.txt``: the versions installed where the
 which ``setup.sh`` passes to every ``pip install``. ``setup.sh`` also checks the image's Python
 first, since pip's own refusal ("requires a different Python") does not say which base image to
 choose.
+
+Built for an assignment of a course file, the zip carries the course file (``mlgrade.toml`` at
+its root, so /autograder/source/mlgrade.toml) and ``run_autograder`` grades that assignment's
+exercises at its points.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import re
+import shlex
 import stat
 import sys
 import tomllib
@@ -32,7 +37,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from grader import isolation
+from grader import course, isolation
 from grader.errors import UsageProblem
 from grader.results import SubmissionResult
 
@@ -184,18 +189,24 @@ python3 -m venv /autograder/venv
 """
 
 
-def run_autograder(hidden_visibility: str) -> str:
+def run_autograder(hidden_visibility: str, selection: course.Selection | None = None) -> str:
+    """run_autograder, grading ``selection``'s assignment with the course file the zip carries."""
+    assignment = ""
+    if selection is not None and selection.course.path is not None:
+        assignment = f' --course "$ROOT/source/{course.FILE}" --assignment {shlex.quote(selection.assignment.name)}'
     return f"""#!/usr/bin/env bash
 # Gradescope runs this for each submission: grade $ROOT/submission into $ROOT/results/results.json.
 # MLGRADE_AUTOGRADER_ROOT and MLGRADE_PYTHON change where (for trying it outside Gradescope).
 set -euo pipefail
 ROOT="${{MLGRADE_AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{MLGRADE_PYTHON:-$ROOT/venv/bin/python}}"
-exec "$PYTHON" -m grader gradescope run --root "$ROOT" --hidden-visibility {hidden_visibility}
+exec "$PYTHON" -m grader gradescope run --root "$ROOT" --hidden-visibility {hidden_visibility}{assignment}
 """
 
 
-def build(out: Path, hidden_visibility: str = "after_published") -> list[str]:
+def build(
+    out: Path, hidden_visibility: str = "after_published", selection: course.Selection | None = None
+) -> list[str]:
     """Write the autograder zip: setup.sh, run_autograder, constraints.txt (this machine's
     versions, see the module's docstring) and the whole mlgrade source (references and hidden
     checks included: Gradescope never shows the autograder to students). Returns the names in
@@ -206,7 +217,10 @@ def build(out: Path, hidden_visibility: str = "after_published") -> list[str]:
         raise GradescopeError(f"{out}: the autograder must be a .zip file")
     root = _package_dir("grader").parent
     project = _project(root)
-    scripts = {"setup.sh": setup_sh(minimum_python(project)), "run_autograder": run_autograder(hidden_visibility)}
+    scripts = {
+        "setup.sh": setup_sh(minimum_python(project)),
+        "run_autograder": run_autograder(hidden_visibility, selection),
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in scripts.items():
@@ -214,6 +228,8 @@ def build(out: Path, hidden_visibility: str = "after_published") -> list[str]:
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             archive.writestr(info, text)
         archive.writestr(CONSTRAINTS, constraints_txt(pins(project)))
+        if selection is not None and selection.course.path is not None:
+            archive.write(selection.course.path, course.FILE)
         for package in SOURCE_PACKAGES:
             folder = _package_dir(package)
             for path in sorted(folder.rglob("*.py")):

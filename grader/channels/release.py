@@ -4,6 +4,10 @@ The bundle is an installable project: the exercise stubs, a README for students,
 grader with its public checks only. The reference solutions and the hidden checks are not
 copied, and the build refuses to finish if a file of either ended up in it (``leaks``).
 Students run ``pip install .`` in it, then ``mlgrade check``.
+
+Released for an assignment of a course file (``--assignment week3``), the bundle holds that
+assignment's stubs and a copy of the course file, byte for byte, at its root: the student's
+``mlgrade check --assignment week3`` finds it there and gives each exercise its points.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import importlib.metadata
 import shutil
 from pathlib import Path
 
-from grader import bank, isolation
+from grader import bank, course, isolation
 from grader.errors import UsageProblem
 
 # What the bundle installs: the grader without its hidden checks, and the stubs (the grader
@@ -32,15 +36,25 @@ def _package_dir(name: str) -> Path:
     return folder
 
 
-def build(out: Path) -> list[Path]:
-    """Write the bundle into ``out`` (new or empty); returns the files written."""
+def whole_course() -> course.Selection:
+    """Every exercise at the bank's points: the bundle without a course file."""
+    return course.Selection(course.default(), course.everything(), tuple(bank.NAMES))
+
+
+def build(out: Path, selection: course.Selection | None = None) -> list[Path]:
+    """Write the bundle of ``selection`` (default: every exercise) into ``out`` (new or
+    empty); returns the files written."""
+    selection = selection or whole_course()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReleaseError(f"{out} already exists and is not an empty folder; choose a new one")
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(_package_dir("grader"), out / "grader", ignore=shutil.ignore_patterns(*LEFT_OUT))
-    shutil.copytree(_package_dir("exercises"), out / "exercises", ignore=shutil.ignore_patterns(*LEFT_OUT))
+    others = [f"{n}.py" for n in bank.NAMES if n not in selection.names]  # stubs of other assignments
+    shutil.copytree(_package_dir("exercises"), out / "exercises", ignore=shutil.ignore_patterns(*LEFT_OUT, *others))
+    if selection.course.path is not None:
+        shutil.copyfile(selection.course.path, out / course.FILE)
     (out / "pyproject.toml").write_text(pyproject(), encoding="utf-8")
-    (out / "README.md").write_text(readme(), encoding="utf-8")
+    (out / "README.md").write_text(readme(selection), encoding="utf-8")
     leaked = leaks(out)
     if leaked:
         shutil.rmtree(out)
@@ -86,14 +100,28 @@ packages = {list(PACKAGES)!r}
 """
 
 
-def readme() -> str:
+def check_command(selection: course.Selection) -> str:
+    """The command a student checks the bundle's exercises with."""
+    name = selection.assignment.name
+    return "mlgrade check" if name == course.ALL else f"mlgrade check --assignment {name}"
+
+
+def readme(selection: course.Selection | None = None) -> str:
     """The students' README: setup, the exercises, the rules, how to check and submit."""
+    selection = selection or whole_course()
+    exercises = selection.load(hidden=False)
     rows = []
-    for exercise in bank.load(hidden=False):
+    for exercise in exercises:
         functions = ", ".join(f"`{f.name}`" for f in exercise.functions)
-        rows.append(f"| `exercises/{exercise.name}.py` | {exercise.title} | {functions} |")
+        rows.append(f"| `exercises/{exercise.name}.py` | {exercise.title} | {functions} | {exercise.worth:g} |")
+    assignment = selection.assignment
+    heading = "Machine-learning exercises"
+    if assignment.name != course.ALL:
+        heading = f"{assignment.title or assignment.name} ({assignment.name})"
+    due = f"\n\nDue: **{course.show_due(assignment.due)}**." if assignment.due is not None else ""
+    command = check_command(selection)
     forbidden = []
-    for exercise in bank.load(hidden=False):
+    for exercise in exercises:
         # the autograd patterns (*(requires_grad=True), Tensor.requires_grad.__set__) are the
         # grader's spelling of the rule stated in words below
         names = sorted({p for f in exercise.functions for p in f.forbidden if "requires_grad" not in p})
@@ -101,11 +129,11 @@ def readme() -> str:
             forbidden.append(f"- **{exercise.name}**: " + ", ".join(f"`{n}`" for n in names))
     table = "\n".join(rows)
     rules = "\n".join(forbidden)
-    return f"""# Machine-learning exercises
+    return f"""# {heading}
 
 Each file in `exercises/` is a stub: the functions are declared, with docstrings that give
 the shapes and what to compute, and each raises `NotImplementedError`. Fill them in, then
-check your work with `mlgrade check`.
+check your work with `{command}`.{due}
 
 ## Set up (once)
 
@@ -119,15 +147,15 @@ Without that line, pip may download the much larger GPU build.
 
 ## The exercises
 
-| file | topic | functions |
-|---|---|---|
+| file | topic | functions | points |
+|---|---|---|---|
 {table}
 
 ## Check your work
 
-    mlgrade check                   # every exercise
-    mlgrade check least_squares     # one exercise
-    mlgrade check --path my/folder  # modules somewhere other than exercises/
+    {command}                      # every exercise
+    {command} {exercises[0].name}  # one exercise
+    {command} --path my/folder     # modules somewhere other than exercises/
 
 Run it in this folder. For each exercise you started you get a table with a mark per check
 and, for each failing check, what went wrong and the smallest input that shows it; a summary

@@ -3,10 +3,9 @@ isolated workers (``autograde``). ``notebook`` is the kernel side: what the note
 cells call. ``solution_cell`` writes the cell a student fills in."""
 
 from grader.channels.nbgrader.autograde import Autograded, autograde, db_url, submitters
-from grader.channels.nbgrader.build import DEFAULT_ASSIGNMENT, NbgraderError, build, grade_cells, grade_id
+from grader.channels.nbgrader.build import NbgraderError, build, grade_cells, grade_id
 
 __all__ = [
-    "DEFAULT_ASSIGNMENT",
     "Autograded",
     "NbgraderError",
     "autograde",

@@ -51,7 +51,8 @@ def db_url(course: Path) -> str:
 
 def _layout(course: Path, assignment: str) -> tuple[list[Exercise], dict[tuple[str, str], str]]:
     """The exercises of ``assignment`` as the gradebook has them, and the source of each locked
-    cell by (notebook, grade_id). Refuses a gradebook whose grade cells differ from the bank's.
+    cell by (notebook, grade_id), each exercise scaled to the points its notebook was built with.
+    Refuses a gradebook whose grade cells differ from the bank's checks.
 
     Only locked cells: the gradebook's source cells also hold the solution cell, as released (the
     stub), and restoring that would show the stub in place of the student's work (review #1)."""
@@ -71,7 +72,9 @@ def _layout(course: Path, assignment: str) -> tuple[list[Exercise], dict[tuple[s
     unknown = sorted(set(points) - set(bank.NAMES))
     if unknown:
         raise NbgraderError(f"notebook {unknown[0]}.ipynb of {assignment} is not an mlgrade exercise")
-    exercises = bank.load([n for n in bank.NAMES if n in points])
+    # notebooks built for an assignment carry its points: grade each at its notebook's total
+    totals = {name: round(sum(cells.values()), 6) for name, cells in points.items()}
+    exercises = bank.load([n for n in bank.NAMES if n in points], points=totals)
     for exercise in exercises:
         expected, recorded = grade_cells(exercise), points[exercise.name]
         if {k: round(v, 6) for k, v in recorded.items()} != expected:
@@ -243,7 +246,8 @@ def autograde(
                 course / "submitted" / student / assignment, names, folder, locked
             )
             paths.append(folder)
-        results = batch.grade_all(paths, names, options, jobs=jobs, done=done)
+        worth = {e.name: e.worth for e in exercises}
+        results = batch.grade_all(paths, names, options, jobs=jobs, done=done, points=worth)
     url = db_url(course)
     for student, result in zip(students, results, strict=True):
         result.submission = student

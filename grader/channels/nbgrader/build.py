@@ -24,11 +24,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from grader import bank
 from grader.channels.nbgrader import solution_cell
 from grader.errors import UsageProblem
 from grader.exercise import Exercise
 
-DEFAULT_ASSIGNMENT = "mlgrade"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
 CONFIG = """\
@@ -52,6 +52,12 @@ def nbformat_module() -> Any:
     except ImportError:
         raise NbgraderError("nbgrader is not installed: pip install 'mlgrade[nbgrader]'") from None
     return nbformat
+
+
+def bank_worth(name: str) -> float:
+    """What the bank says the exercise is worth, before an assignment's points."""
+    (exercise,) = bank.load([name], hidden=False)
+    return exercise.worth
 
 
 def grade_id(exercise: str, function: str, visibility: str) -> str:
@@ -123,6 +129,8 @@ def notebook(exercise: Exercise) -> Any:
     nbformat = nbformat_module()
     v4 = nbformat.v4
     intro = f"# {exercise.title}\n\n{explanation(exercise.name)}\n\n{_task(exercise)}\n"
+    # the cells grade at the bank's points unless the assignment gives the exercise others
+    worth = "" if exercise.worth == bank_worth(exercise.name) else f", worth={exercise.worth!r}"
     cells = [
         v4.new_markdown_cell(intro, metadata=_nbgrader_metadata(f"{exercise.name}__explanation", locked=True)),
         v4.new_code_cell(solution_cell.source(exercise), metadata=_nbgrader_metadata(exercise.name, solution=True)),
@@ -133,7 +141,7 @@ def notebook(exercise: Exercise) -> Any:
             source = (
                 f"# Public checks of {f.name} ({_points_text(public)}). Run the cell with your code first.\n"
                 "from grader.channels.nbgrader.notebook import check\n\n"
-                f'check("{exercise.name}", "{f.name}")'
+                f'check("{exercise.name}", "{f.name}"{worth})'
             )
             meta = _nbgrader_metadata(grade_id(exercise.name, f.name, "public"), grade=True, locked=True, points=public)
             cells.append(v4.new_code_cell(source, metadata=meta))
@@ -142,7 +150,7 @@ def notebook(exercise: Exercise) -> Any:
                 f"# Hidden checks of {f.name} ({_points_text(hidden)}): they run when your work is graded.\n"
                 "### BEGIN HIDDEN TESTS\n"
                 "from grader.channels.nbgrader.notebook import check\n\n"
-                f'check("{exercise.name}", "{f.name}", hidden=True)\n'
+                f'check("{exercise.name}", "{f.name}", hidden=True{worth})\n'
                 "### END HIDDEN TESTS"
             )
             meta = _nbgrader_metadata(grade_id(exercise.name, f.name, "hidden"), grade=True, locked=True, points=hidden)

@@ -145,16 +145,17 @@ def report(function: str, results: list[CheckResult], score: float, max_score: f
     return "\n".join(lines)
 
 
-def check(exercise: str, function: str, hidden: bool = False) -> float:
+def check(exercise: str, function: str, hidden: bool = False, worth: float | None = None) -> float:
     """Run the public (or hidden) checks of ``exercise.function`` on what will be graded: the
     saved notebook's graded module (``cells``), else the calling kernel's function, with a note;
-    print what passed and what failed; return the points earned."""
+    print what passed and what failed; return the points earned. With ``worth`` (an
+    assignment's points for the exercise), the checks are scaled to it."""
     namespace = sys._getframe(1).f_globals
     if exercise not in bank.NAMES:
         raise ValueError(f"unknown exercise {exercise!r}; the exercises are: {', '.join(bank.NAMES)}")
     if hidden and not bank.hidden_checks_installed():
         raise RuntimeError("the hidden checks are not installed here: they run when your work is graded")
-    (ex,) = bank.load([exercise], hidden=hidden)
+    (ex,) = bank.load([exercise], hidden=hidden, points={exercise: worth} if worth is not None else None)
     visibility = "hidden" if hidden else "public"
     checks = [c for c in ex.checks if c.function == function and c.visibility == visibility]
     if not checks:
