@@ -310,7 +310,13 @@ def adam_first_step_size(student: Student, call: Call, out: Any) -> str | None:
 first_adam_step_calls = adam_step_calls().map(lambda c: Call(c.args, {**c.kwargs, "weight_decay": 0.0}))
 
 CHECKS = (
-    Contract(name="minibatches returns a list of batches", function="minibatches", points=0.25, inputs=order_calls()),
+    Contract(
+        name="minibatches returns a list of batches",
+        examples=7,
+        function="minibatches",
+        points=0.25,
+        inputs=order_calls(),
+    ),
     KnownAnswers(
         name="minibatches known answers",
         function="minibatches",
@@ -326,6 +332,7 @@ CHECKS = (
     ),
     Property(
         name="minibatches cover the order in order",
+        examples=7,
         function="minibatches",
         points=0.25,
         inputs=order_calls(),
@@ -336,7 +343,7 @@ CHECKS = (
         function="numerical_gradient",
         points=0.25,
         inputs=risk_calls(),
-        examples=3,
+        examples=2,
     ),
     KnownAnswers(
         name="numerical_gradient known answers at large h",
@@ -359,13 +366,14 @@ CHECKS = (
     ),
     Property(
         name="numerical_gradient of the squared loss is exact at any h",
+        examples=7,
         function="numerical_gradient",
         points=0.5,
         inputs=risk_calls(("squared",)),
         holds=squared_central_difference_is_exact,
     ),
     Contract(
-        name="batch_gd returns a (d,) vector", function="batch_gd", points=0.25, inputs=batch_gd_calls(), examples=3
+        name="batch_gd returns a (d,) vector", function="batch_gd", points=0.25, inputs=batch_gd_calls(), examples=2
     ),
     KnownAnswers(
         name="batch_gd known answers",
@@ -397,10 +405,10 @@ CHECKS = (
         function="batch_gd",
         points=0.25,
         inputs=batch_gd_calls(),
-        examples=8,
+        examples=4,
         holds=epochs_compose,
     ),
-    Contract(name="sgd returns a (d,) vector", function="sgd", points=0.25, inputs=sgd_calls(), examples=3),
+    Contract(name="sgd returns a (d,) vector", function="sgd", points=0.25, inputs=sgd_calls(), examples=2),
     KnownAnswers(
         name="sgd known answers",
         function="sgd",
@@ -420,7 +428,7 @@ CHECKS = (
         function="sgd",
         points=0.25,
         inputs=sgd_calls(),
-        examples=8,
+        examples=4,
         holds=orders_compose,
     ),
     Contract(
@@ -428,7 +436,7 @@ CHECKS = (
         function="minibatch_gd",
         points=0.25,
         inputs=minibatch_calls(),
-        examples=3,
+        examples=2,
     ),
     KnownAnswers(
         name="minibatch_gd known answers",
@@ -448,7 +456,7 @@ CHECKS = (
         function="minibatch_gd",
         points=0.25,
         inputs=minibatch_calls(),
-        examples=8,
+        examples=4,
         holds=orders_compose,
     ),
     Contract(
@@ -500,7 +508,7 @@ CHECKS = (
         inputs=sgd_step_calls().map(
             lambda c: Call((c.args[0], c.args[1][0], None, c.args[3]), {**c.kwargs, "momentum": 0.0, "nesterov": False})
         ),
-        examples=5,
+        examples=3,
         holds=momentum_zero_is_plain_sgd,
     ),
     Contract(
@@ -542,7 +550,7 @@ CHECKS = (
         function="adam_step",
         points=0.25,
         inputs=first_adam_step_calls,
-        examples=5,
+        examples=3,
         via=ADAM_STEPS,
         holds=adam_first_step_size,
     ),

@@ -77,39 +77,47 @@ bad_risk_calls = st.tuples(risk_calls(), st.sampled_from(("hinge", "Squared", "l
 )
 
 CHECKS = (
-    ReferenceParity(name="minibatches matches reference", function="minibatches", points=0.25, inputs=order_calls()),
+    ReferenceParity(
+        name="minibatches matches reference", function="minibatches", points=0.25, inputs=order_calls(), examples=7
+    ),
     ReferenceParity(
         name="minibatches raises ValueError for batch_size < 1",
         function="minibatches",
         points=0.25,
         inputs=bad_order_calls,
-        examples=3,
+        examples=2,
     ),
     ReferenceParity(
         name="numerical_gradient matches reference at the given h",
         function="numerical_gradient",
         points=0.5,
         inputs=risk_calls(),
-        examples=20,
+        examples=10,
     ),
     ReferenceParity(
         name="numerical_gradient raises ValueError for a bad loss or h",
         function="numerical_gradient",
         points=0.25,
         inputs=bad_risk_calls,
-        examples=4,
+        examples=2,
     ),
-    ReferenceParity(name="batch_gd matches reference", function="batch_gd", points=0.5, inputs=batch_gd_calls()),
-    ReferenceParity(name="sgd matches reference", function="sgd", points=0.5, inputs=sgd_calls()),
     ReferenceParity(
-        name="minibatch_gd matches reference", function="minibatch_gd", points=0.75, inputs=minibatch_calls()
+        name="batch_gd matches reference", examples=7, function="batch_gd", points=0.5, inputs=batch_gd_calls()
+    ),
+    ReferenceParity(name="sgd matches reference", examples=7, function="sgd", points=0.5, inputs=sgd_calls()),
+    ReferenceParity(
+        name="minibatch_gd matches reference",
+        examples=7,
+        function="minibatch_gd",
+        points=0.75,
+        inputs=minibatch_calls(),
     ),
     ReferenceParity(
         name="sgd_momentum_step matches torch.optim.SGD over several steps",
         function="sgd_momentum_step",
         points=0.75,
         inputs=sgd_step_calls(),
-        examples=20,
+        examples=10,
         via=SGD_STEPS,
         truth=torch_sgd,
         truth_name="torch.optim.SGD",
@@ -119,7 +127,7 @@ CHECKS = (
         function="sgd_momentum_step",
         points=0.25,
         inputs=invalid_nesterov_calls,
-        examples=4,
+        examples=2,
         via=SGD_STEPS,
         truth=torch_sgd,
         truth_name="torch.optim.SGD",
@@ -129,7 +137,7 @@ CHECKS = (
         function="adam_step",
         points=0.75,
         inputs=adam_step_calls(),
-        examples=20,
+        examples=10,
         via=ADAM_STEPS,
         truth=torch_adam,
         truth_name="torch.optim.Adam",
