@@ -227,7 +227,7 @@ CHECKS = (
         function="dropout_forward",
         points=0.25,
         inputs=dropout_calls(training=None),
-        examples=3,
+        examples=2,
     ),
     KnownAnswers(
         name="dropout_forward known answers",
@@ -249,6 +249,7 @@ CHECKS = (
         function="dropout_forward",
         points=0.5,
         inputs=dropout_calls(),
+        examples=7,
         holds=kept_scaled_dropped_zero,
     ),
     Property(
@@ -256,7 +257,7 @@ CHECKS = (
         function="dropout_forward",
         points=0.25,
         inputs=dropout_calls(training=False),
-        examples=5,
+        examples=3,
         holds=identity_when_not_training,
     ),
     Contract(
@@ -264,7 +265,7 @@ CHECKS = (
         function="dropout_backward",
         points=0.25,
         inputs=dropout_calls(training=None),
-        examples=3,
+        examples=2,
     ),
     KnownAnswers(
         name="dropout_backward known answers",
@@ -293,7 +294,7 @@ CHECKS = (
         function="penalized_step",
         points=0.25,
         inputs=step_calls(),
-        examples=3,
+        examples=2,
     ),
     KnownAnswers(
         name="penalized_step known answers",
@@ -314,7 +315,7 @@ CHECKS = (
         function="penalized_step",
         points=0.25,
         inputs=step_calls().map(lambda c: Call((*c.args[:3], 0.0, c.args[4]))),
-        examples=5,
+        examples=3,
         holds=lam_zero_is_a_gradient_step,
     ),
     Property(
@@ -322,7 +323,7 @@ CHECKS = (
         function="penalized_step",
         points=0.25,
         inputs=step_calls(("l2_squared",)),
-        examples=8,
+        examples=4,
         holds=l2_is_weight_decay,
     ),
     Contract(
@@ -330,7 +331,7 @@ CHECKS = (
         function="l1_proximal_step",
         points=0.25,
         inputs=proximal_calls(),
-        examples=3,
+        examples=2,
     ),
     KnownAnswers(
         name="l1_proximal_step known answers",
@@ -347,6 +348,7 @@ CHECKS = (
     ),
     Property(
         name="l1_proximal_step is the proximal point of the L1 norm",
+        examples=7,
         function="l1_proximal_step",
         points=0.75,
         inputs=proximal_calls(),
