@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 from grader import numgrad, tolerance
 from grader.isolation import Kept
-from grader.outputs import Returns, Scalar, Tuple, conform
+from grader.outputs import List, Returns, Scalar, Tuple, as_argument, conform
 
 Visibility = Literal["public", "hidden"]
 
@@ -97,6 +97,7 @@ class StudentRaised(Exception):
     def __init__(self, type_name: str, message: str, traceback: str) -> None:
         super().__init__(f"raised {type_name}: {message}")
         self.type_name = type_name
+        self.message = message
         self.traceback = traceback
 
 
@@ -521,6 +522,72 @@ class _ItemOf:
         return value[self.item.index] if function == self.item.function else value
 
 
+@dataclass(frozen=True)
+class Steps:
+    """``function`` called over several steps, each step's own outputs fed back as the next
+    step's arguments, as a training loop calls an optimizer's step with its state.
+
+    A check of ``function`` then takes the first step's call in which argument ``each`` is a
+    list, one value per step (the gradients). After each step, item ``i`` of the result becomes
+    argument ``feed[i]`` of the next call (``{0: 0, 1: 2}``: new_param -> param, new_state ->
+    state), converted as SPEC says (``grader.outputs.as_argument``): an array comes back as one
+    of the input dtype, a tensor in the worker, a number as a Python number, a dict as a dict.
+    The adapted function returns every step's result, declared as ``List`` of its own result,
+    so that a failure names the step; a truth (``ReferenceParity(truth=...)``) returns the same
+    list. Both sides, the student in the worker and the reference, are stepped the same way;
+    every step's call goes through the contract, so an input modified in place (a tensor inside
+    a state dict) fails as in any other call.
+    """
+
+    function: str
+    feed: dict[int, int]  # result item -> argument position it becomes in the next step
+    each: int = 1  # the argument given as a list, one value per step
+    fed: str = ""  # how a failure words the feeding: "new_param becomes param, new_buf becomes buf"
+
+    def __call__(self, ctx: Context) -> Context:
+        declared = ctx.returns[self.function]
+        assert isinstance(declared, Tuple), f"{self.function} is not declared to return a tuple"
+        reference = _Stepped(self, ctx.reference, declared) if ctx.reference is not None else None
+        returns = {**ctx.returns, self.function: List(declared)}
+        return Context(student=_Stepped(self, ctx.student, declared), reference=reference, returns=returns)
+
+    def explain(self, check: Check, call: Call, exc: Exception) -> str:
+        steps = len(call.args[self.each])
+        fed = f" ({self.fed})" if self.fed else ""
+        head = (
+            f"{exc}\n  over {steps} steps, each step's result fed back into the next{fed}; "
+            f"result[k] is step k's, counted from 0"
+        )
+        if check.visibility == "hidden":
+            return f"{head}\n  on a generated input of {call.outline()}"
+        text = f"{head}\n  smallest failing input, with one value per step at argument {self.each + 1}: "
+        return _with_traceback(text + call.show(self.function), exc)
+
+
+@dataclass(frozen=True)
+class _Stepped:
+    steps: Steps
+    caller: Student | Reference
+    declared: Tuple
+
+    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
+        if function != self.steps.function:
+            return self.caller(function, call, keep)
+        args, dtype, results = list(call.args), input_dtype(call), []
+        for k, value in enumerate(call.args[self.steps.each]):
+            args[self.steps.each] = value
+            try:
+                out = self.caller(function, Call(tuple(args), call.kwargs))
+            except StudentRaised as exc:
+                raise StudentRaised(exc.type_name, f"{exc.message} (at step {k})", exc.traceback) from None
+            except CheckFailed as exc:
+                raise CheckFailed(f"{exc} (at step {k})") from None
+            results.append(out)
+            for item, position in self.steps.feed.items():
+                args[position] = as_argument(out[item], self.declared.items[item], dtype)
+        return results
+
+
 # -- comparing results ---------------------------------------------------------------------
 
 
@@ -554,7 +621,17 @@ def compare(
     A tuple of numbers with ``labels`` is described by them: every item that is off is named
     ("the slope a is 2.6, expected 2; the intercept b is 0.4, expected 1").
     """
-    if truth is None:  # an Opaque item (a cache) on both sides: nothing to compare
+    if truth is None:  # an Opaque item (a cache), or state not in use (NoneOr): nothing to compare
+        return None
+    if out is None:
+        return f"{where} is None, expected {'a number' if np.ndim(truth) == 0 else 'a tensor'}"
+    if isinstance(truth, list):  # a List: as many items, each compared as its kind
+        if len(out) != len(truth):
+            return f"{where} has {len(out)} items, expected {len(truth)}"
+        for i, (o, t) in enumerate(zip(out, truth, strict=True)):
+            problem = compare(o, t, dtype, reveal, f"{where}[{i}]")
+            if problem:
+                return problem
         return None
     if (
         isinstance(truth, tuple)
@@ -571,6 +648,8 @@ def compare(
             if problem:
                 return problem
         return None
+    if out.shape != truth.shape:  # a Vector's length is free, so it is compared here
+        return f"{where} has shape {out.shape}, expected {truth.shape}"
     if truth.dtype.kind in "iub":
         if np.array_equal(out, truth):
             return None

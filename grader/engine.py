@@ -293,6 +293,8 @@ class ReferenceCalls:
             return (t.double() if t.is_floating_point() else t).to(self.device)
         if isinstance(v, dict):
             return {k: self._to_torch(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):  # a list of batches or of tensors, as the worker sends them
+            return type(v)(self._to_torch(x) for x in v)
         return v
 
     def _to_numpy(self, v: Any) -> Any:

@@ -59,8 +59,45 @@ class Opaque:
 
 
 @dataclass(frozen=True)
+class Vector:
+    """A 1-D run of numbers of any length: a 1-D array, or a list or tuple of Python numbers
+    (a batch of example indices, which SPEC lets a student return either way)."""
+
+    kind: Kind = "int"
+    label: str = "value"
+
+    def describe(self, args: Sequence[Any]) -> str:
+        return f"a 1-D {self.kind} tensor or a list of {self.kind}s"
+
+
+@dataclass(frozen=True)
+class List:
+    """A list (or tuple) of any length, each item as ``item`` declares (the batches of an
+    order). Its canonical form is a Python list of the items' canonical forms."""
+
+    item: Returns
+    label: str = "value"
+
+    def describe(self, args: Sequence[Any]) -> str:
+        return f"a list of {self.item.describe(args)} values"
+
+
+@dataclass(frozen=True)
+class NoneOr:
+    """None, or what ``item`` declares: state that does not exist yet or is not used (SGD's
+    momentum buffer with momentum 0). None is canonical None, which ``compare`` ignores where
+    the truth is None and refuses where the truth is a value."""
+
+    item: Returns
+    label: str = "value"
+
+    def describe(self, args: Sequence[Any]) -> str:
+        return f"None or {self.item.describe(args)}"
+
+
+@dataclass(frozen=True)
 class Tuple:
-    items: tuple[Scalar | Array | Opaque | Tuple | Dict, ...]
+    items: tuple[Returns, ...]
     label: str = "value"
 
     def describe(self, args: Sequence[Any]) -> str:
@@ -74,14 +111,14 @@ class Dict:
     Its canonical form is the tuple of its values in the declared key order, so that the
     checks compare it as they compare a :class:`Tuple`."""
 
-    items: Mapping[str, Scalar | Array]
+    items: Mapping[str, Scalar | Array | Vector]
     label: str = "value"
 
     def describe(self, args: Sequence[Any]) -> str:
         return f"a dict with the keys {', '.join(repr(k) for k in self.items)}"
 
 
-Returns = Scalar | Array | Opaque | Tuple | Dict
+Returns = Scalar | Array | Vector | List | NoneOr | Opaque | Tuple | Dict
 
 
 def opaque_items(spec: Returns) -> list[int]:
@@ -93,6 +130,17 @@ def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the re
     """Check ``value`` against ``spec`` and return its canonical form (see module doc)."""
     if isinstance(spec, Opaque):
         return None
+    if isinstance(spec, NoneOr):
+        return None if value is None else conform(value, spec.item, args, where)
+    if isinstance(spec, List):
+        if not isinstance(value, (list, tuple)):
+            raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
+        return [conform(v, spec.item, args, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(spec, Vector):
+        if isinstance(value, (list, tuple)) and all(_is_number(v) for v in value):
+            value = np.array(value, dtype=np.int64 if all(isinstance(v, int) for v in value) else np.float64)
+        elif not isinstance(value, np.ndarray) or value.ndim != 1:
+            raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
     if isinstance(spec, Tuple):
         if not isinstance(value, (tuple, list)) or len(value) != len(spec.items):
             got = f"a {type(value).__name__} of {len(value)}" if isinstance(value, (tuple, list)) else _describe(value)
@@ -121,6 +169,8 @@ def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the re
         if not np.issubdtype(array.dtype, np.integer):
             raise ContractViolation(f"{where} should hold integers, got dtype {array.dtype}")
         canonical = array.astype(np.int64)
+    if isinstance(spec, Vector):
+        return canonical
     if isinstance(spec, Scalar):
         if canonical.size != 1 or canonical.ndim > 1:
             raise ContractViolation(f"{where} should be a single number, got an array of shape {array.shape}")
@@ -129,6 +179,32 @@ def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the re
     if canonical.shape != expected:
         raise ContractViolation(f"{where} should have shape {expected}, got shape {tuple(array.shape)}")
     return canonical
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def as_argument(value: Any, spec: Returns, dtype: np.dtype | None) -> Any:
+    """A canonical result (``conform``'s) as the argument of a later call, as SPEC converts a
+    function's own outputs fed back to it: an array becomes one of the input dtype ``dtype``
+    (a tensor in the worker; integer arrays stay int64), a number a Python int or float, a
+    dict a dict again, a list or tuple one again; None stays None."""
+    if value is None or isinstance(spec, Opaque):
+        return None
+    if isinstance(spec, NoneOr):
+        return as_argument(value, spec.item, dtype)
+    if isinstance(spec, Tuple):
+        return tuple(as_argument(v, s, dtype) for v, s in zip(value, spec.items, strict=True))
+    if isinstance(spec, Dict):
+        return {k: as_argument(v, s, dtype) for v, (k, s) in zip(value, spec.items.items(), strict=True)}
+    if isinstance(spec, List):
+        return [as_argument(v, spec.item, dtype) for v in value]
+    if isinstance(spec, Scalar):
+        return int(value) if spec.kind == "int" else float(value)
+    if spec.kind == "float" and dtype is not None:
+        return np.asarray(value).astype(dtype)
+    return np.asarray(value).copy()
 
 
 def _describe(value: Any) -> str:

@@ -12,7 +12,18 @@ from collections.abc import Mapping
 from grader import isolation
 from grader.exercise import Exercise
 
-NAMES = ("least_squares", "metrics", "softmax_regression", "backprop", "batch_norm", "conv", "lstm", "attention")
+NAMES = (
+    "least_squares",
+    "metrics",
+    "softmax_regression",
+    "backprop",
+    "batch_norm",
+    "conv",
+    "lstm",
+    "attention",
+    "optimization",
+    "regularization",
+)
 
 
 def hidden_checks_installed() -> bool:
