@@ -21,6 +21,7 @@ NAMES = (
     "lstm",
     "attention",
     "perceptron",
+    "logistic_regression",
 )
 
 
