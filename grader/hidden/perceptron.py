@@ -27,30 +27,36 @@ def zero_one_label_calls(draw: st.DrawFn) -> Call:
 
 
 CHECKS = (
-    ReferenceParity(name="mcp_neuron matches reference", function="mcp_neuron", points=0.75, inputs=mcp_calls),
     ReferenceParity(
-        name="perceptron_predict matches reference", function="perceptron_predict", points=0.75, inputs=predict_calls
+        name="mcp_neuron matches reference", function="mcp_neuron", points=0.75, inputs=mcp_calls, examples=4
+    ),
+    ReferenceParity(
+        name="perceptron_predict matches reference",
+        function="perceptron_predict",
+        points=0.75,
+        inputs=predict_calls,
+        examples=4,
     ),
     ReferenceParity(
         name="perceptron_train matches reference on separable data",
         function="perceptron_train",
         points=0.75,
         inputs=train_inputs(epochs=200),
-        examples=10,
+        examples=3,
     ),
     ReferenceParity(
         name="perceptron_train matches reference on random labels, to the epoch limit",
         function="perceptron_train",
         points=0.75,
         inputs=train_inputs(separable=False),
-        examples=10,
+        examples=3,
     ),
     ReferenceParity(
         name="perceptron_train raises ValueError for labels other than -1/+1",
         function="perceptron_train",
         points=0.25,
         inputs=zero_one_label_calls(),
-        examples=5,
+        examples=2,
     ),
     ReferenceParity(
         name="logic_gate_weights raises ValueError for gates no neuron computes",
