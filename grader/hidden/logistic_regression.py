@@ -40,9 +40,11 @@ def torch_bce_with_logits(call: Call) -> float:
 
 
 # Full-batch gradient descent is deterministic: the reference's weights, step for step. A
-# moderate rate and at most 30 steps keep float32 round-off within the float32 tolerance.
+# moderate rate and at most 30 steps keep float32 round-off within the float32 tolerance. The
+# penalty is always positive: a train that drops it (or a loss_and_grad that gets its gradient
+# wrong) shows in every example, and reg = 0 is the same code with one term 0.
 parity_train_calls = st.tuples(
-    binary_blobs(), st.sampled_from([0.1, 0.5]), st.integers(1, 30), st.sampled_from([0.0, 0.01, 0.1])
+    binary_blobs(), st.sampled_from([0.1, 0.5]), st.integers(1, 30), st.sampled_from([0.01, 0.1])
 ).map(lambda r: Call(r[0], {"lr": r[1], "epochs": r[2], "reg": r[3]}))
 
 CHECKS = (
@@ -51,6 +53,7 @@ CHECKS = (
         function="predict_proba",
         points=0.75,
         inputs=st.one_of(proba_calls, huge_proba_calls),
+        examples=4,
         truth=torch_sigmoid,
         truth_name="torch.sigmoid",
     ),
@@ -59,6 +62,7 @@ CHECKS = (
         function="bce_with_logits",
         points=0.5,
         inputs=bce_calls,
+        examples=4,
         truth=torch_bce_with_logits,
         truth_name="torch.nn.functional.binary_cross_entropy_with_logits",
     ),
@@ -67,10 +71,13 @@ CHECKS = (
         function="bce_with_logits",
         points=0.25,
         inputs=huge_bce_calls,
+        examples=4,
         truth=torch_bce_with_logits,
         truth_name="torch.nn.functional.binary_cross_entropy_with_logits",
     ),
-    ReferenceParity(name="loss_and_grad matches reference", function="loss_and_grad", points=0.75, inputs=lag_calls),
+    ReferenceParity(
+        name="loss_and_grad matches reference", function="loss_and_grad", points=0.75, inputs=lag_calls, examples=4
+    ),
     Gradient(
         name="loss_and_grad's gradients match central differences of the reference loss",
         function="loss_and_grad",
@@ -82,8 +89,8 @@ CHECKS = (
         objective=LOSS,
         of="reference",
     ),
-    ReferenceParity(name="predict matches reference", function="predict", points=0.5, inputs=predict_calls),
+    ReferenceParity(name="predict matches reference", function="predict", points=0.5, inputs=predict_calls, examples=4),
     ReferenceParity(
-        name="train matches reference", function="train", points=1.5, inputs=parity_train_calls, examples=6
+        name="train matches reference", function="train", points=1.5, inputs=parity_train_calls, examples=3
     ),
 )
