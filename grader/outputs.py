@@ -37,11 +37,15 @@ class Scalar:
 
 @dataclass(frozen=True)
 class Array:
-    """An array whose shape ``shape(*args)`` computes from the call's arguments."""
+    """An array whose shape ``shape(*args)`` computes from the call's arguments.
+
+    With ``lists``, a (nested) Python list of numbers is accepted too, as a tensor would be:
+    for an answer SPEC lets a student write by hand (``logic_gate_weights``'s ``[1.0, 1.0]``)."""
 
     shape: ShapeRule
     kind: Kind = "float"
     label: str = "value"
+    lists: bool = False
 
     def describe(self, args: Sequence[Any]) -> str:
         return f"a {self.kind} tensor of shape {tuple(self.shape(*args))}"
@@ -158,6 +162,8 @@ def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the re
             wrong = [f"no key {k!r}" for k in missing] + ([f"the extra keys {', '.join(extra)}"] if extra else [])
             raise ContractViolation(f"{where} should be {spec.describe(args)}; it has {' and '.join(wrong)}")
         return tuple(conform(value[k], s, args, f"{where}[{k!r}]") for k, s in spec.items.items())
+    if isinstance(spec, Array) and spec.lists and isinstance(value, list):
+        value = _list_array(value, where)
     if isinstance(value, bool) or value is None or isinstance(value, (str, tuple, list, dict)):
         raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
     array = np.asarray(value)
@@ -205,6 +211,17 @@ def as_argument(value: Any, spec: Returns, dtype: np.dtype | None) -> Any:
     if spec.kind == "float" and dtype is not None:
         return np.asarray(value).astype(dtype)
     return np.asarray(value).copy()
+
+
+def _list_array(value: list[Any], where: str) -> np.ndarray:
+    """A list of numbers (or of one-element arrays, as tensors arrive) as an array; anything
+    else in it (a string, None, a ragged nesting) is a contract violation."""
+    if any(isinstance(v, (bool, str, dict)) or v is None for v in value):
+        raise ContractViolation(f"{where} should be a list of numbers, got {_describe(value)}")
+    try:
+        return np.array(value)
+    except ValueError:
+        raise ContractViolation(f"{where} should be a list of numbers, got {_describe(value)}") from None
 
 
 def _describe(value: Any) -> str:

@@ -23,6 +23,8 @@ NAMES = (
     "attention",
     "optimization",
     "regularization",
+    "perceptron",
+    "logistic_regression",
 )
 
 

@@ -129,3 +129,17 @@ def test_a_dict_names_the_bad_entry_by_its_key() -> None:
     with pytest.raises(ContractViolation) as raised:
         conform({"W": np.ones((3, 4)), "b": 0.0}, GRADS, (X,))
     assert str(raised.value) == "the result['W'] should have shape (4, 3), got shape (3, 4)"
+
+
+def test_an_array_declared_with_lists_takes_a_list_of_numbers() -> None:
+    weights = Array(lambda: (2,), lists=True)
+    out = conform([1, 2.5], weights, ())
+    assert out.dtype == np.float64 and out.tolist() == [1.0, 2.5]
+    assert conform([np.array(1.0), np.float32(-1.0)], weights, ()).tolist() == [1.0, -1.0]
+    with pytest.raises(ContractViolation, match=r"should have shape \(2,\), got shape \(3,\)"):
+        conform([1.0, 1.0, 1.0], weights, ())
+    for bad in (["1", 2.0], [None, 1.0], [True, 1.0], [[1.0], [1.0, 2.0]]):
+        with pytest.raises(ContractViolation, match="should be a list of numbers"):
+            conform(bad, weights, ())
+    with pytest.raises(ContractViolation, match="got tuple"):
+        conform((1.0, 1.0), weights, ())
