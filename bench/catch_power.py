@@ -1,6 +1,6 @@
 """What a smaller check budget costs in catch power (not a test).
 
-    .venv/bin/python bench/catch_power.py [--scale 0.5] [--scale 0.25] [--jobs 2]
+    .venv/bin/python bench/catch_power.py [--scale 0.5] [--scale 0.25] [--jobs 2] [--exercise NAME ...]
 
 Grades every variant of tests/variants/ (classic bugs, and correct but unusual solutions)
 with the bank's budgets, then with every generated check's hypothesis examples scaled down,
@@ -28,9 +28,9 @@ from grader.checks import Generated  # noqa: E402
 VARIANTS = sorted((REPO / "tests" / "variants").glob("*/*.py"))
 
 
-def _scaled(scale: float) -> dict[str, object]:
+def _scaled(scale: float, names: tuple[str, ...] = ()) -> dict[str, object]:
     exercises = {}
-    for e in bank.load():
+    for e in bank.load(names or bank.NAMES):
         checks = tuple(
             dataclasses.replace(c, examples=max(2, math.ceil(c.examples * scale))) if isinstance(c, Generated) else c
             for c in e.checks
@@ -42,7 +42,7 @@ def _scaled(scale: float) -> dict[str, object]:
 def failures(args: tuple[Path, float]) -> tuple[str, set[str], float]:
     """The checks a variant fails at a budget scale, and the seconds its grading took."""
     path, scale = args
-    exercise = _scaled(scale)[path.parent.name]
+    exercise = _scaled(scale, (path.parent.name,))[path.parent.name]
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(path, Path(tmp) / f"{path.parent.name}.py")
         start = time.perf_counter()
@@ -55,17 +55,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, action="append", help="budget scale to try (repeatable)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--exercise", action="append", help="only this exercise's variants (repeatable)")
     args = parser.parse_args()
     scales = [1.0, *(args.scale or [0.5, 0.25])]
+    variants = [p for p in VARIANTS if not args.exercise or p.parent.name in args.exercise]
     found: dict[float, dict[str, set[str]]] = {}
     with ProcessPoolExecutor(args.jobs) as pool:
         for scale in scales:
             start = time.perf_counter()
-            results = list(pool.map(failures, [(p, scale) for p in VARIANTS]))
+            results = list(pool.map(failures, [(p, scale) for p in variants]))
             wall = time.perf_counter() - start
             found[scale] = {name: failed for name, failed, _ in results}
             grading = sum(s for _, _, s in results)
-            print(f"scale {scale:5.2f}: {len(VARIANTS)} variants graded in {grading:6.1f} s ({wall:5.1f} s wall)")
+            print(f"scale {scale:5.2f}: {len(variants)} variants graded in {grading:6.1f} s ({wall:5.1f} s wall)")
     full = found[1.0]
     for scale in scales[1:]:
         lost = {n: full[n] - found[scale][n] for n in full if n.split("/")[1].startswith("buggy")}
