@@ -105,6 +105,9 @@ def extremes(draw: st.DrawFn) -> np.ndarray:
 
 
 CHAIN_DEPTHS = (1, 2, 3, 5, 8)
+# Budgets: bench/catch_power.py found every check still failing on every buggy variant it
+# failed on at a quarter of the bank's usual budgets (133 of 133), so a quarter it is.
+EXAMPLES = 4
 
 
 @st.composite
@@ -395,7 +398,7 @@ def _chain(a0: float, w: tuple[float, ...], b: tuple[float, ...], activation: st
 
 
 def _contract(function: str, inputs: Any = x_calls) -> Contract:
-    return Contract(name=f"{function} returns the shape of x", function=function, points=0.1, inputs=inputs, examples=3)
+    return Contract(name=f"{function} returns the shape of x", function=function, points=0.1, inputs=inputs, examples=2)
 
 
 CHECKS = (
@@ -416,6 +419,7 @@ CHECKS = (
         function="sigmoid",
         points=0.4,
         inputs=extreme_calls,
+        examples=EXAMPLES,
         holds=sigmoid_stays_finite,
     ),
     # sigmoid_grad: 1.25 (hidden 0.5)
@@ -434,6 +438,7 @@ CHECKS = (
         function="sigmoid_grad",
         points=0.2,
         inputs=extreme_calls,
+        examples=EXAMPLES,
         holds=sigmoid_grad_stays_finite,
     ),
     derivative_check("sigmoid_grad", "sigmoid", 0.2),
@@ -453,6 +458,7 @@ CHECKS = (
         function="tanh",
         points=0.4,
         inputs=extreme_calls,
+        examples=EXAMPLES,
         holds=tanh_stays_finite,
     ),
     # tanh_grad: 1.25 (hidden 0.5)
@@ -471,6 +477,7 @@ CHECKS = (
         function="tanh_grad",
         points=0.2,
         inputs=extreme_calls,
+        examples=EXAMPLES,
         holds=tanh_grad_stays_finite,
     ),
     derivative_check("tanh_grad", "tanh", 0.2),
@@ -490,6 +497,7 @@ CHECKS = (
         function="relu",
         points=0.2,
         inputs=zero_calls,
+        examples=EXAMPLES,
         holds=relu_odd_part,
     ),
     # relu_grad: 1.0 (hidden 0.3)
@@ -508,6 +516,7 @@ CHECKS = (
         function="relu_grad",
         points=0.3,
         inputs=zero_calls,
+        examples=EXAMPLES,
         holds=relu_grad_is_a_step,
     ),
     derivative_check("relu_grad", "relu", 0.1),
@@ -528,6 +537,7 @@ CHECKS = (
         function="leaky_relu",
         points=0.2,
         inputs=alpha_zero_calls,
+        examples=EXAMPLES,
         holds=leaky_odd_part,
     ),
     # leaky_relu_grad: 1.0 (hidden 0.3)
@@ -547,12 +557,13 @@ CHECKS = (
         function="leaky_relu_grad",
         points=0.3,
         inputs=alpha_zero_calls,
+        examples=EXAMPLES,
         holds=leaky_grad_is_a_step,
     ),
     derivative_check("leaky_relu_grad", "leaky_relu", 0.1, leaky_gradient_calls),
     # chain_gradient: 2.5 (hidden 1.0)
     Contract(
-        name="chain_gradient returns two numbers", function="chain_gradient", points=0.1, inputs=chain_calls, examples=3
+        name="chain_gradient returns two numbers", function="chain_gradient", points=0.1, inputs=chain_calls, examples=2
     ),
     KnownAnswers(
         name="chain_gradient known answers",
@@ -585,6 +596,7 @@ CHECKS = (
         function="chain_gradient",
         points=0.3,
         inputs=sigmoid_chain_calls,
+        examples=EXAMPLES,
         holds=sigmoid_chain_vanishes,
     ),
     Gradient(
@@ -592,7 +604,6 @@ CHECKS = (
         function="chain_gradient",
         points=0.4,
         inputs=chain_gradient_calls,
-        examples=6,
         wrt={"a0": 0},
         analytic=chain_analytic,
         objective=CHAIN_OUTPUT,
