@@ -10,6 +10,10 @@ The ``mean|truth|`` term scales the test to the size of the whole result, so an 
 near zero only because of cancellation (a small coefficient among large ones) is held to the
 accuracy its neighbours allow, not to an absolute 1e-9.
 
+A truth may be infinite where the mathematics says so (−log 0 = +inf in ``losses.log_loss``):
+such an entry passes only when the student's is the same infinity, and the mean is taken over
+the finite entries, so that one inf does not make every other entry's allowance infinite.
+
 The rtol is chosen by the dtype of the inputs:
 
 - float32 inputs: the student's arithmetic may be float32 throughout. Sums of up to a few
@@ -26,6 +30,7 @@ loosening these numbers for everyone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +60,8 @@ class Mismatch:
 def worst_mismatch(student: np.ndarray, truth: np.ndarray, tol: Tolerance) -> Mismatch | None:
     """The entry that misses its tolerance by most, or None when every entry is close enough.
 
-    NaN or inf in the student's result where the truth is finite always fails.
+    NaN or inf in the student's result where the truth is finite always fails; where the truth
+    is infinite, only the same infinity passes.
     """
     found = mismatches(student, truth, tol, limit=1)
     return found[0] if found else None
@@ -65,8 +71,10 @@ def mismatches(student: np.ndarray, truth: np.ndarray, tol: Tolerance, limit: in
     """The entries that miss their tolerance (at most ``limit`` of them), the worst first."""
     student = np.asarray(student, dtype=np.float64)
     truth = np.asarray(truth, dtype=np.float64)
-    scale = np.abs(truth) + (np.mean(np.abs(truth)) if truth.size else 0.0)
-    diff = np.abs(student - truth)
+    finite = np.isfinite(truth)
+    scale = np.abs(truth) + (np.mean(np.abs(truth[finite])) if finite.any() else 0.0)
+    with np.errstate(invalid="ignore"):
+        diff = np.where(student == truth, 0.0, np.abs(student - truth))  # inf == inf: no error
     allowance = tol.atol + tol.rtol * scale
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(np.isfinite(diff), diff / allowance, np.inf)
@@ -80,6 +88,11 @@ def mismatches(student: np.ndarray, truth: np.ndarray, tol: Tolerance, limit: in
             break
         index = tuple(int(i) for i in np.unravel_index(flat, ratio.shape)) if ratio.ndim else ()
         with np.errstate(invalid="ignore", divide="ignore"):
-            relative = float(diff.flat[flat] / scale.flat[flat]) if scale.flat[flat] > 0 else float(diff.flat[flat])
+            if not np.isfinite(scale.flat[flat]):
+                relative = math.inf  # an infinite truth, missed
+            elif scale.flat[flat] > 0:
+                relative = float(diff.flat[flat] / scale.flat[flat])
+            else:
+                relative = float(diff.flat[flat])
         found.append(Mismatch(index=index, error=float(ratio.flat[flat]), relative=relative))
     return found

@@ -37,3 +37,19 @@ def test_nan_and_inf_never_pass() -> None:
 def test_the_dtype_chooses_the_tolerance() -> None:
     assert tolerance.for_dtype(np.float32) is tolerance.FLOAT32
     assert tolerance.for_dtype(np.float64) is tolerance.FLOAT64
+
+
+def test_an_infinite_truth_passes_only_the_same_infinity() -> None:
+    truth = np.array([np.inf, 2.0, 0.5])
+    assert tolerance.worst_mismatch(truth.copy(), truth, tolerance.FLOAT32) is None
+    for bad in (1e30, np.nan, -np.inf):
+        got = truth.copy()
+        got[0] = bad
+        worst = tolerance.worst_mismatch(got, truth, tolerance.FLOAT32)
+        assert worst is not None and worst.index == (0,)
+
+
+def test_an_infinite_truth_does_not_loosen_the_finite_entries() -> None:
+    truth = np.array([np.inf, 2.0, 0.5])
+    worst = tolerance.worst_mismatch(np.array([np.inf, 2.0, 0.6]), truth, tolerance.FLOAT64)
+    assert worst is not None and worst.index == (2,)

@@ -25,6 +25,8 @@ NAMES = (
     "regularization",
     "perceptron",
     "logistic_regression",
+    "losses",
+    "activations",
 )
 
 

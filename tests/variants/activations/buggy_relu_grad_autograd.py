@@ -1,0 +1,61 @@
+"""relu_grad lets autograd differentiate relu (forbidden: the derivative is the exercise)."""
+
+import torch
+
+BREAKS = {"relu_grad"}
+
+
+def sigmoid(x):
+    positive = x >= 0
+    e = torch.exp(torch.where(positive, -x, x))  # exp of a number <= 0 only
+    return torch.where(positive, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_grad(x):
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def tanh(x):
+    return 2 * sigmoid(2 * x) - 1
+
+
+def tanh_grad(x):
+    t = tanh(x)
+    return 1 - t * t
+
+
+def relu(x):
+    return torch.clamp(x, min=0)
+
+
+def relu_grad(x):
+    x = x.detach().clone().requires_grad_(True)
+    relu(x).sum().backward()
+    return x.grad
+
+
+def leaky_relu(x, alpha=0.01):
+    return torch.where(x > 0, x, alpha * x)
+
+
+def leaky_relu_grad(x, alpha=0.01):
+    return torch.where(x > 0, torch.ones_like(x), alpha * torch.ones_like(x))
+
+
+def chain_gradient(a0, w, b, activation="sigmoid"):
+    if activation == "sigmoid":
+        f, df = sigmoid, sigmoid_grad
+    elif activation == "tanh":
+        f, df = tanh, tanh_grad
+    elif activation == "relu":
+        f, df = relu, relu_grad
+    else:
+        raise ValueError(f"unknown activation {activation!r}")
+    a = a0
+    grad = 1.0
+    for l in range(len(w)):
+        z = w[l] * a + b[l]
+        grad = grad * w[l] * df(z)
+        a = f(z)
+    return a, grad
