@@ -11,7 +11,17 @@ import importlib
 from grader import isolation
 from grader.exercise import Exercise
 
-NAMES = ("least_squares", "metrics", "softmax_regression", "backprop", "batch_norm", "conv", "lstm", "attention")
+NAMES = (
+    "least_squares",
+    "metrics",
+    "softmax_regression",
+    "backprop",
+    "batch_norm",
+    "conv",
+    "lstm",
+    "attention",
+    "pooling",
+)
 
 
 def hidden_checks_installed() -> bool:
