@@ -21,7 +21,7 @@ Conventions for every function here (course-wide):
   every ``torch`` path with "pool" in its name (``F.max_pool2d``, ``F.avg_pool2d``,
   ``max_pool2d_with_indices``, ``F.max_unpool2d``, ``F.adaptive_max_pool2d``, ``F.lp_pool2d``,
   ``F.fractional_max_pool2d``, ``nn.MaxPool2d``, ``nn.AvgPool2d``, ``torch.max_pool2d``,
-  ``torch.ops.aten.max_pool2d`` and their 1-D and 3-D kin, ``aten.*pool*``). In
+  ``torch.ops.aten.max_pool2d`` and their 1-D and 3-D kin: any ``aten`` op with "pool" in its name). In
   ``max_pool2d_backward`` autograd is forbidden too (``Tensor.backward``, ``torch.autograd``,
   ``torch.func``, ``requires_grad``, ``requires_grad_``, ``retain_grad``). A function that
   calls one gets zero points. Fair tools: ``F.pad``, ``Tensor.unfold``, ``F.unfold``,

@@ -135,5 +135,6 @@ CHECKS = (
         function="kmax_pool",
         points=0.5,
         inputs=large_kmax_calls,
+        examples=4,
     ),
 )
