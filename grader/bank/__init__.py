@@ -21,6 +21,7 @@ NAMES = (
     "lstm",
     "attention",
     "pooling",
+    "gnn",
 )
 
 
