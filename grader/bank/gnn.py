@@ -256,8 +256,13 @@ def _i64(*rows: list[int]) -> np.ndarray:
     return np.array(rows, dtype=np.int64)
 
 
+# Budgets by measured catch power (bench/catch_power.py --exercise gnn): each generated check
+# keeps the default 13 examples where fewer stopped catching a buggy variant, else the
+# smallest of 7 and 4 that still caught every one.
 CHECKS = (
-    Contract(name="aggregate returns an (N, F) tensor", function="aggregate", points=0.25, inputs=aggregate_calls),
+    Contract(
+        name="aggregate returns an (N, F) tensor", function="aggregate", points=0.25, inputs=aggregate_calls, examples=4
+    ),
     KnownAnswers(
         name="aggregate known answers (isolated node, repeated edge, self-loop)",
         function="aggregate",
@@ -297,9 +302,12 @@ CHECKS = (
         function="aggregate",
         points=0.25,
         inputs=aggregate_inputs().map(lambda c: Call((*c.args[:2], "sum", c.args[3]))),
+        examples=7,
         holds=mean_times_count_is_sum,
     ),
-    Contract(name="sage_layer returns an (N, F') tensor", function="sage_layer", points=0.25, inputs=sage_calls),
+    Contract(
+        name="sage_layer returns an (N, F') tensor", function="sage_layer", points=0.25, inputs=sage_calls, examples=4
+    ),
     KnownAnswers(
         name="sage_layer known answers",
         function="sage_layer",
@@ -347,6 +355,7 @@ CHECKS = (
         function="sage_layer",
         points=0.5,
         inputs=sage_calls,
+        examples=7,
         holds=agrees_with_your_aggregate,
     ),
     Property(
@@ -354,9 +363,12 @@ CHECKS = (
         function="sage_layer",
         points=0.25,
         inputs=sage_calls,
+        examples=7,
         holds=order_does_not_matter("sage_layer"),
     ),
-    Contract(name="gcn_layer returns an (N, F') tensor", function="gcn_layer", points=0.25, inputs=gcn_calls),
+    Contract(
+        name="gcn_layer returns an (N, F') tensor", function="gcn_layer", points=0.25, inputs=gcn_calls, examples=4
+    ),
     KnownAnswers(
         name="gcn_layer known answers (repeated edges and input self-loops count)",
         function="gcn_layer",
@@ -391,6 +403,7 @@ CHECKS = (
         function="gcn_layer",
         points=0.25,
         inputs=gcn_calls,
+        examples=4,
         holds=order_does_not_matter("gcn_layer"),
     ),
     Property(
@@ -398,6 +411,7 @@ CHECKS = (
         function="gcn_layer",
         points=0.25,
         inputs=gcn_calls,
+        examples=4,
         holds=isolated_node_is_linear,
     ),
     Property(
@@ -405,6 +419,7 @@ CHECKS = (
         function="gcn_layer",
         points=0.25,
         inputs=undirected_graph(),
+        examples=4,
         holds=keeps_its_fixed_point,
     ),
 )
