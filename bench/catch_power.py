@@ -1,11 +1,14 @@
 """What a smaller check budget costs in catch power (not a test).
 
-    .venv/bin/python bench/catch_power.py [--scale 0.5] [--scale 0.25] [--jobs 2] [--exercise NAME]
+    .venv/bin/python bench/catch_power.py [--scale 0.5] [--scale 0.25] [--jobs 2] [--exercise NAME] [--show]
 
 Grades every variant of tests/variants/ (classic bugs, and correct but unusual solutions)
 with the bank's budgets, then with every generated check's hypothesis examples scaled down,
 and reports, per scale: the time, each check that stops catching a bug it caught at full
 budget, and each correct variant that loses a point. A budget is safe when nothing flips.
+``--exercise`` (repeatable) grades only those exercises' variants, for a developer sizing the
+budgets of the exercise at hand; ``--show`` lists the checks each buggy variant fails at full
+budget (which checks catch which bug).
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from grader.checks import Generated  # noqa: E402
 VARIANTS = sorted((REPO / "tests" / "variants").glob("*/*.py"))
 
 
-def _scaled(scale: float, names: tuple[str, ...] = ()) -> dict[str, object]:
+def _scaled(scale: float, names: tuple[str, ...] = bank.NAMES) -> dict[str, object]:
     exercises = {}
-    for e in bank.load(names or bank.NAMES):
+    for e in bank.load(names):
         checks = tuple(
             dataclasses.replace(c, examples=max(2, math.ceil(c.examples * scale))) if isinstance(c, Generated) else c
             for c in e.checks
@@ -56,6 +59,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, action="append", help="budget scale to try (repeatable)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--exercise", action="append", help="only this exercise's variants (repeatable)")
+    parser.add_argument("--show", action="store_true", help="list the checks each buggy variant fails")
     args = parser.parse_args()
     scales = [1.0, *(args.scale or [0.5, 0.25])]
     variants = [p for p in VARIANTS if not args.exercise or p.parent.name in args.exercise]
@@ -69,6 +73,10 @@ def main() -> None:
             grading = sum(s for _, _, s in results)
             print(f"scale {scale:5.2f}: {len(variants)} variants graded in {grading:6.1f} s ({wall:5.1f} s wall)")
     full = found[1.0]
+    if args.show:
+        for name, checks in sorted(full.items()):
+            if name.split("/")[1].startswith("buggy"):
+                print(f"{name}: {len(checks)} failing: {sorted(checks)}")
     for scale in scales[1:]:
         lost = {n: full[n] - found[scale][n] for n in full if n.split("/")[1].startswith("buggy")}
         lost = {n: checks for n, checks in lost.items() if checks}

@@ -27,6 +27,8 @@ NAMES = (
     "logistic_regression",
     "losses",
     "activations",
+    "pooling",
+    "gnn",
 )
 
 
