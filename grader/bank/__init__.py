@@ -23,6 +23,7 @@ NAMES = (
     "attention",
     "optimization",
     "regularization",
+    "rnn",
 )
 
 
