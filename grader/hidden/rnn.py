@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from grader import strategies
 from grader.bank.rnn import (
     BPTT_WRT,
+    EXAMPLES,
+    EXAMPLES_HALF,
     GRADIENTS,
     PARAMS,
     birnn_calls,
@@ -102,6 +104,7 @@ CHECKS = (
         function="rnn_forward",
         points=1.25,
         inputs=rnn_forward_calls,
+        examples=EXAMPLES,
         truth=torch_rnn_forward,
         truth_name="torch.nn.RNN",
     ),
@@ -110,6 +113,7 @@ CHECKS = (
         function="rnn_bptt",
         points=1.0,
         inputs=rnn_bptt_calls,
+        examples=EXAMPLES,
         truth=torch_rnn_bptt,
         truth_name="torch's autograd through torch.nn.RNN",
     ),
@@ -125,13 +129,18 @@ CHECKS = (
         objective=bptt_objective,
     ),
     ReferenceParity(
-        name="pad_sequences matches reference", function="pad_sequences", points=0.75, inputs=any_pad_calls
+        name="pad_sequences matches reference",
+        function="pad_sequences",
+        points=0.75,
+        inputs=any_pad_calls,
+        examples=EXAMPLES,
     ),
     ReferenceParity(
         name="birnn_forward matches torch.nn.RNN(bidirectional=True)",
         function="birnn_forward",
         points=1.5,
         inputs=birnn_calls,
+        examples=EXAMPLES,
         truth=torch_birnn_forward,
         truth_name="torch.nn.RNN(bidirectional=True)",
     ),
@@ -140,5 +149,6 @@ CHECKS = (
         function="sentence_encoding",
         points=0.5,
         inputs=any_encoding_calls,
+        examples=EXAMPLES_HALF,
     ),
 )

@@ -49,9 +49,7 @@ def pad_sequences(seqs, padding="pre", value=0.0):
 def birnn_forward(xs, h0, params):
     h0_f, h0_b = (None, None) if h0 is None else (h0[0], h0[1])
     fwd, _ = rnn_forward(xs, h0_f, params["W_ih"], params["W_hh"], params["b_ih"], params["b_hh"])
-    bwd, _ = rnn_forward(
-        xs.flip(0), h0_b, params["W_ih"], params["W_hh"], params["b_ih"], params["b_hh"]
-    )
+    bwd, _ = rnn_forward(xs.flip(0), h0_b, params["W_ih"], params["W_hh"], params["b_ih"], params["b_hh"])
     bwd = bwd.flip(0)
     out = torch.cat([fwd, bwd], dim=-1)
     return out, torch.stack([fwd[-1], bwd[0]])
