@@ -24,6 +24,7 @@ NAMES = (
     "optimization",
     "regularization",
     "rnn",
+    "transformer",
 )
 
 
