@@ -36,9 +36,7 @@ def feed_forward(
     return torch.relu(x @ W1 + b1) @ W2 + b2
 
 
-def _attention(
-    x: torch.Tensor, params: dict[str, torch.Tensor], num_heads: int, allowed: torch.Tensor
-) -> torch.Tensor:
+def _attention(x: torch.Tensor, params: dict[str, torch.Tensor], num_heads: int, allowed: torch.Tensor) -> torch.Tensor:
     B, L, E = x.shape
 
     def heads(t: torch.Tensor) -> torch.Tensor:

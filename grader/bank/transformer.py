@@ -124,7 +124,8 @@ def encoder_arguments(draw: st.DrawFn, masks: bool | None = None, divisible: boo
     with_mask = draw(st.booleans()) if masks is None else masks
     form = "post" if causal else draw(st.sampled_from(["pre", "post"]))
     key_mask = key_padding(g, B, L, form) if with_mask else None
-    return Call((x, params, heads), {"key_mask": key_mask, "causal": causal, "eps": draw(st.sampled_from([1e-5, 1e-3]))})
+    eps = draw(st.sampled_from([1e-5, 1e-3]))
+    return Call((x, params, heads), {"key_mask": key_mask, "causal": causal, "eps": eps})
 
 
 layer_norm_calls = layer_norm_arguments().map(lambda a: Call(a))
@@ -141,7 +142,7 @@ def _t(*rows: Any) -> np.ndarray:
 
 
 def sinusoid_pairs(student: Student, call: Call, out: Any) -> str | None:
-    length, d_model = call.args
+    d_model = call.args[1]
     if not np.all(np.abs(out) <= 1 + 1e-4):
         return "every entry is a sine or a cosine, so lies in [-1, 1]"
     if not np.allclose(out[0, 0::2], 0.0, atol=1e-4) or not np.allclose(out[0, 1::2], 1.0, atol=1e-4):
@@ -171,7 +172,8 @@ def normalised_rows(student: Student, call: Call, out: Any) -> str | None:
         i = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
         return (
             f"with gamma = beta = None each row should have the biased variance σ² / (σ² + eps); "
-            f"one has {float(got[i]):.6g}, expected {float(expected[i]):.6g} (divide by D, not D - 1, and add eps under the root)"
+            f"one has {float(got[i]):.6g}, expected {float(expected[i]):.6g} "
+            "(divide by D, not D - 1, and add eps under the root)"
         )
     return None
 
@@ -226,7 +228,7 @@ FEED_FORWARD_CASES = (
 
 def _layer(E: int, **given: np.ndarray) -> dict[str, np.ndarray]:
     """Zero attention and feed-forward weights, gamma = 1, beta = 0, unless given."""
-    params = {k: np.zeros((E, E)) for k in ("W_q", "W_k", "W_v", "W_o", "W1", "W2")}
+    params: dict[str, np.ndarray] = {k: np.zeros((E, E)) for k in ("W_q", "W_k", "W_v", "W_o", "W1", "W2")}
     params.update({k: np.zeros(E) for k in ("b_q", "b_k", "b_v", "b_o", "b1", "b2", "beta1", "beta2")})
     params.update(gamma1=np.ones(E), gamma2=np.ones(E))
     return {**params, **given}
@@ -319,4 +321,5 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("transformer", "The Transformer encoder: positions, layer norm, a post-norm layer", FUNCTIONS, CHECKS)
+TITLE = "The Transformer encoder: positions, layer norm, a post-norm layer"
+EXERCISE = Exercise("transformer", TITLE, FUNCTIONS, CHECKS)

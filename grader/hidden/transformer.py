@@ -22,8 +22,8 @@ def torch_layer_norm(call: Call) -> np.ndarray:
     import torch
 
     x, gamma, beta, eps = call.args
-    as_torch = [None if a is None else torch.from_numpy(a).double() for a in (x, gamma, beta)]
-    return torch.nn.functional.layer_norm(as_torch[0], (x.shape[-1],), as_torch[1], as_torch[2], eps).numpy()
+    weight, bias = (None if a is None else torch.from_numpy(a).double() for a in (gamma, beta))
+    return torch.nn.functional.layer_norm(torch.from_numpy(x).double(), (x.shape[-1],), weight, bias, eps).numpy()
 
 
 def torch_encoder_layer(call: Call) -> np.ndarray:
