@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from grader import numgrad, tolerance
 from grader.isolation import Kept
 from grader.outputs import List, Returns, Scalar, Tuple, as_argument, conform
+from grader.tolerance import Tolerance
 
 Visibility = Literal["public", "hidden"]
 
@@ -279,6 +280,7 @@ class ReferenceParity(Generated):
     visibility: Visibility = "hidden"
     truth: Callable[[Call], Any] | None = None
     truth_name: str | None = None  # what the failure names as the truth: required with truth
+    tolerance: Tolerance | None = None  # None: by the input dtype (tolerance.for_dtype)
 
     def __post_init__(self) -> None:
         if (self.truth is None) != (self.truth_name is None):
@@ -297,7 +299,7 @@ class ReferenceParity(Generated):
             raise CheckFailed("should raise ValueError here, but returned a value") from None
         out = ctx.student(self.function, call)
         labels = item_labels(ctx.returns[self.function])
-        problem = compare(out, truth, input_dtype(call), reveal=False, labels=labels)
+        problem = compare(out, truth, input_dtype(call), reveal=False, labels=labels, tol=self.tolerance)
         if problem:
             raise CheckFailed(f"disagrees with {self.truth_name or 'the reference'}: {problem}")
 
@@ -391,6 +393,7 @@ class Case:
 @dataclass(frozen=True, kw_only=True)
 class KnownAnswers(Check):
     cases: tuple[Case, ...]
+    tolerance: Tolerance | None = None  # None: by the input dtype (tolerance.for_dtype)
 
     def _run(self, ctx: Context) -> None:
         for case in self.cases:
@@ -410,7 +413,8 @@ class KnownAnswers(Check):
                 raise CheckFailed(f"{shown} {exc}") from None
             truth = conform(case.expected, ctx.returns[self.function], case.call.args, "the expected value")
             labels = item_labels(ctx.returns[self.function])
-            problem = compare(out, truth, input_dtype(case.call), reveal=self.visibility == "public", labels=labels)
+            reveal = self.visibility == "public"
+            problem = compare(out, truth, input_dtype(case.call), reveal=reveal, labels=labels, tol=self.tolerance)
             if problem:
                 raise CheckFailed(f"{shown}: {problem}")
 
@@ -614,8 +618,11 @@ def compare(
     reveal: bool,
     where: str = "result",
     labels: Sequence[str] | None = None,
+    tol: Tolerance | None = None,
 ) -> str | None:
     """None when ``out`` (conformed) matches ``truth`` (conformed); else what differs.
+
+    The tolerance is ``tol`` where a check declares one, else the input dtype's.
 
     With ``reveal`` False the message gives the position and size of the error, never values.
     A tuple of numbers with ``labels`` is described by them: every item that is off is named
@@ -629,7 +636,7 @@ def compare(
         if len(out) != len(truth):
             return f"{where} has {len(out)} items, expected {len(truth)}"
         for i, (o, t) in enumerate(zip(out, truth, strict=True)):
-            problem = compare(o, t, dtype, reveal, f"{where}[{i}]")
+            problem = compare(o, t, dtype, reveal, f"{where}[{i}]", tol=tol)
             if problem:
                 return problem
         return None
@@ -641,10 +648,10 @@ def compare(
         # a tuple of numbers is one result, like a vector: (slope, intercept), (loss, ...)
         if labels is not None and len(labels) == len(truth):
             return _compare_named(np.stack(out), np.stack(truth), dtype, reveal, labels)
-        return compare(np.stack(out), np.stack(truth), dtype, reveal, where)
+        return compare(np.stack(out), np.stack(truth), dtype, reveal, where, tol=tol)
     if isinstance(truth, tuple):
         for i, (o, t) in enumerate(zip(out, truth, strict=True)):
-            problem = compare(o, t, dtype, reveal, f"{where}[{i}]")
+            problem = compare(o, t, dtype, reveal, f"{where}[{i}]", tol=tol)
             if problem:
                 return problem
         return None
@@ -658,8 +665,11 @@ def compare(
         if reveal:
             return f"{at} is {_show(out[bad] if bad else out)}, expected {_show(truth[bad] if bad else truth)}"
         return f"{at} differs (integers must match exactly)"
-    tol = tolerance.for_dtype(dtype if dtype is not None else "float64")
-    allowed = f"rtol {tol.rtol:g}" + (f" for {dtype.name} inputs" if dtype is not None else "")
+    if tol is not None:
+        allowed = f"atol {tol.atol:g}" if tol.rtol == 0 else f"rtol {tol.rtol:g}, atol {tol.atol:g}"
+    else:
+        tol = tolerance.for_dtype(dtype if dtype is not None else "float64")
+        allowed = f"rtol {tol.rtol:g}" + (f" for {dtype.name} inputs" if dtype is not None else "")
     worst = tolerance.worst_mismatch(out, truth, tol)
     if worst is None:
         return None

@@ -16,7 +16,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-Kind = Literal["float", "int"]
+# "bool": a mask (True/False), compared exactly; a student's 0/1 integers or floats are refused,
+# since SPEC asks for a bool mask and torch indexes with a 0/1 integer tensor differently.
+Kind = Literal["float", "int", "bool"]
 ShapeRule = Callable[..., tuple[int, ...]]
 
 
@@ -113,10 +115,13 @@ class Dict:
     """A dict with exactly the declared string keys (a network's gradients by parameter name).
 
     Its canonical form is the tuple of its values in the declared key order, so that the
-    checks compare it as they compare a :class:`Tuple`."""
+    checks compare it as they compare a :class:`Tuple`. With ``extra_keys="ignored"`` it needs
+    the declared keys and drops any others unread (SPEC's "extra keys are ignored": a student's
+    gradients dict may carry intermediate values)."""
 
     items: Mapping[str, Scalar | Array | Vector]
     label: str = "value"
+    extra_keys: Literal["refused", "ignored"] = "refused"
 
     def describe(self, args: Sequence[Any]) -> str:
         return f"a dict with the keys {', '.join(repr(k) for k in self.items)}"
@@ -157,7 +162,7 @@ def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the re
         if not isinstance(value, dict):
             raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
         missing = [k for k in spec.items if k not in value]
-        extra = [repr(k) for k in value if k not in spec.items]
+        extra = [repr(k) for k in value if k not in spec.items] if spec.extra_keys == "refused" else []
         if missing or extra:
             wrong = [f"no key {k!r}" for k in missing] + ([f"the extra keys {', '.join(extra)}"] if extra else [])
             raise ContractViolation(f"{where} should be {spec.describe(args)}; it has {' and '.join(wrong)}")
@@ -171,6 +176,10 @@ def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the re
         if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
             raise ContractViolation(f"{where} should hold floats, got dtype {array.dtype}")
         canonical = array.astype(np.float64)
+    elif spec.kind == "bool":
+        if array.dtype != np.bool_:
+            raise ContractViolation(f"{where} should hold booleans (True/False), got dtype {array.dtype}")
+        canonical = array.copy()
     else:
         if not np.issubdtype(array.dtype, np.integer):
             raise ContractViolation(f"{where} should hold integers, got dtype {array.dtype}")

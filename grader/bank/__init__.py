@@ -29,6 +29,8 @@ NAMES = (
     "activations",
     "pooling",
     "gnn",
+    "rnn",
+    "transformer",
 )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from grader import checks
+from grader import checks, tolerance
 from grader.checks import (
     Call,
     Case,
@@ -81,6 +81,19 @@ def test_floats_are_held_to_the_tolerance_of_the_input_dtype() -> None:
     out = truth * (1 + 5e-5)  # within float32's rtol 1e-4, outside float64's 1e-5
     assert compare(out, truth, F32, reveal=True) is None
     assert compare(out, truth, F64, reveal=True) == "result[0] is 1.00005, expected 1 (rtol 1e-05 for float64 inputs)"
+
+
+def test_a_declared_tolerance_replaces_the_dtype_s_own() -> None:
+    """An absolute tolerance (tolerance.ABSOLUTE_1E_4) for a result with no float input: an
+    entry near zero may be off by 9e-5, which every relative tolerance refuses, but not 2e-4."""
+    truth = np.array([0.0, 1.0])
+    assert compare(np.array([9e-5, 1.0]), truth, None, reveal=True) is not None
+    assert compare(np.array([9e-5, 1.0]), truth, None, reveal=True, tol=tolerance.ABSOLUTE_1E_4) is None
+    message = compare(np.array([2e-4, 1.0]), truth, None, reveal=True, tol=tolerance.ABSOLUTE_1E_4)
+    assert message == "result[0] is 0.0002, expected 0 (atol 0.0001)"
+    cases = (Case(Call((3,)), expected=np.array([0.0, 1.0])),)
+    check = KnownAnswers(name="near", function="f", points=1, cases=cases, tolerance=tolerance.ABSOLUTE_1E_4)
+    check.run(context(FakeStudent(f=lambda n: np.array([5e-5, 1.0])), f=Array(lambda n: (2,))))
 
 
 def test_without_reveal_a_mismatch_shows_its_size_never_the_values() -> None:

@@ -143,3 +143,20 @@ def test_an_array_declared_with_lists_takes_a_list_of_numbers() -> None:
             conform(bad, weights, ())
     with pytest.raises(ContractViolation, match="got tuple"):
         conform((1.0, 1.0), weights, ())
+
+
+def test_a_dict_with_extra_keys_ignored_drops_them_unread_but_still_needs_every_declared_key() -> None:
+    lenient = Dict(GRADS.items, extra_keys="ignored")
+    out = conform({"W": np.ones((4, 3)), "b": 0.5, "cache": ["anything", None]}, lenient, (X,))
+    assert len(out) == 2 and float(out[1]) == 0.5
+    with pytest.raises(ContractViolation, match="it has no key 'b'"):
+        conform({"W": np.ones((4, 3)), "cache": 1.0}, lenient, (X,))
+
+
+def test_a_bool_array_keeps_its_booleans_and_refuses_zeros_and_ones() -> None:
+    mask = Array(lambda X: X.shape, kind="bool")
+    out = conform(np.eye(4, 3, dtype=bool), mask, (X,))
+    assert out.dtype == np.bool_ and out.sum() == 3
+    for wrong in (np.eye(4, 3), np.eye(4, 3, dtype=np.int64)):
+        with pytest.raises(ContractViolation, match="should hold booleans"):
+            conform(wrong, mask, (X,))
