@@ -13,23 +13,23 @@ from grader import isolation
 from grader.exercise import Exercise
 
 NAMES = (
+    "losses",
     "least_squares",
     "metrics",
-    "softmax_regression",
-    "backprop",
-    "batch_norm",
-    "conv",
-    "lstm",
-    "attention",
-    "optimization",
-    "regularization",
     "perceptron",
     "logistic_regression",
-    "losses",
+    "softmax_regression",
     "activations",
+    "optimization",
+    "backprop",
+    "regularization",
+    "batch_norm",
+    "conv",
     "pooling",
-    "gnn",
+    "lstm",
     "rnn",
+    "gnn",
+    "attention",
     "transformer",
 )
 
