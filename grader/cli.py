@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from grader import bank, batch, engine, isolation, report, resume
+from grader import bank, batch, engine, isolation, report, resume, validation
 from grader.channels import gradescope, nbgrader, release
 from grader.errors import UsageProblem
 from grader.isolation import Limits
@@ -32,11 +32,12 @@ from grader.results import SubmissionResult
 
 def _usage_problems_exit_2(invoke: Callable[[click.Context], Any], ctx: click.Context) -> Any:
     """Run a command, turning every problem that is the user's to fix into a usage error (exit
-    status 2, with the command's usage line): a :class:`UsageProblem` from any module, and a
-    sandbox that ``--require-sandbox`` asked for but cannot run. The one place that does so."""
+    status 2, with the command's usage line): a :class:`UsageProblem` from any module, a
+    sandbox that ``--require-sandbox`` asked for but cannot run, and grading where student code
+    cannot be isolated (Windows, macOS). The one place that does so."""
     try:
         return invoke(ctx)
-    except UsageProblem as exc:
+    except (UsageProblem, isolation.CannotIsolate) as exc:
         raise click.UsageError(str(exc), ctx) from None
     except isolation.SandboxUnavailable as exc:
         raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level", ctx) from None
@@ -97,7 +98,7 @@ GRADING_OPTIONS = (
     click.option(
         "--jobs",
         type=click.IntRange(min=1),
-        default=lambda: len(os.sched_getaffinity(0)),
+        default=lambda: len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
         show_default="the number of cores",
         help="Submissions graded at once.",
     ),
@@ -215,7 +216,7 @@ def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool, as_json: bool
     Exits 0 when every check passes, 1 when one fails (as pytest does), 2 for bad usage."""
     names = _exercise_names(exercise)
     path = _exercises_folder(path, names)
-    options = engine.Options(sandbox="off" if no_sandbox else "auto")
+    options = engine.Options(sandbox="off" if no_sandbox else "auto", portable=True)
     exercises = bank.load(names, hidden=False)
     result = engine.grade(path, exercises, options, name=str(path))
     if as_json:
@@ -226,8 +227,31 @@ def check(exercise: tuple[str, ...], path: Path, no_sandbox: bool, as_json: bool
         sys.exit(1)
 
 
+@cli.command(short_help="Before you hand in: modules found, named right, importable.")
+@click.argument("exercise", nargs=-1)
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path),
+    default=Path("exercises"),
+    show_default=True,
+    help="The folder holding your exercise modules.",
+)
+def validate(exercise: tuple[str, ...], path: Path) -> None:
+    """Check, before you hand in, that each exercise module is found where grading looks,
+    named right, free of syntax errors and importable, with every function it must define,
+    and that your files fit in what grading copies. Runs no check (mlgrade check does).
+
+    Exits 0 when the folder is ready to hand in, 1 when something must be fixed, 2 for bad usage."""
+    names = _exercise_names(exercise)
+    path = _exercises_folder(path, names)
+    found = validation.validate(path, bank.load(names, hidden=False), engine.Options(portable=True))
+    report.render_validation(Console(), found)
+    if not found.ready:
+        sys.exit(1)
+
+
 def _exercises_folder(path: Path, names: list[str]) -> Path:
-    """The folder ``mlgrade check`` looks in: ``--path``, or the current folder when run from
+    """The folder ``mlgrade check`` and ``mlgrade validate`` look in: ``--path``, or the current folder when run from
     inside exercises/ itself."""
     if path == Path("exercises") and not path.is_dir() and any(Path(f"{n}.py").is_file() for n in names):
         return Path(".")
