@@ -161,19 +161,17 @@ def render_validation(console: Console, found: Validation) -> None:
     table.add_column("status")
     for module in found.modules:
         if module.problems:
-            lines = module.problems[0].splitlines()
-            summary = f"{lines[0]} {lines[-1].strip()}" if lines[0].endswith(":") else lines[0]
-            mark, status = Text("✗", style="bold red"), Text(summary, style="red")
+            count = len(module.problems)
+            mark, status = Text("✗", style="bold red"), Text(f"not ready: {count} problem(s), below", style="red")
         else:
             mark = Text("✓", style="green")
             status = Text(" ".join(["ready", *(f"({note})" for note in module.notes)]))
         table.add_row(mark, escape(f"{module.exercise}.py"), status)
     console.print(table)
-    for module in found.modules:  # the details that a line of the table cannot hold: a traceback, a caret
+    for module in found.modules:
         for problem in module.problems:
-            if "\n" in problem or problem is not module.problems[0]:
-                title = escape(f"{module.exercise}.py")
-                console.print(Panel(Text(problem), title=title, title_align="left", border_style="red"))
+            title = escape(f"{module.exercise}.py")
+            console.print(Panel(Text(problem), title=title, title_align="left", border_style="red"))
     for note in found.left_out:
         console.print(f"[bold red]{escape(note)}[/]")
     if found.ready:
