@@ -82,3 +82,11 @@ def test_the_portable_worker_brings_back_what_was_printed(make_submission: Calla
     with Supervisor(str(folder), "cpu", [], Limits(), PORTABLE) as supervisor:
         answer, _ = supervisor.call("least_squares", "fit_line", (1, 2), {})
     assert answer["ok"] and answer["printed"] == "hello"
+
+
+def test_a_printed_warning_names_the_students_file_not_the_workers_copy(make_submission: Callable[..., Path]) -> None:
+    code = "import warnings\ndef fit_line(x, y):\n    warnings.warn('careful')\n    return 1.0, 2.0\n"
+    folder = make_submission("s", {"least_squares": code})
+    with Supervisor(str(folder), "cpu", [], Limits()) as supervisor:
+        answer, _ = supervisor.call("least_squares", "fit_line", (1, 2), {})
+    assert answer["printed"].startswith("least_squares.py:3: UserWarning: careful"), answer["printed"]

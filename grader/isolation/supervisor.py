@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -39,6 +40,12 @@ from grader.isolation.limits import Limits, worker_env
 PRINTED_LINES = 20
 PRINTED_CHARS = 2000
 PRINTED_LINE_CHARS = 200
+
+
+# The worker's private copy of the submission, as a path prints (a warning's file name): removed
+# from what the student is shown, so that paths read relative to their submission. A cold
+# sandboxed worker's copy is /submission; the others' are mlgrade-worker-*/submission in a tmp.
+_WORKER_COPY = re.compile(r"(?:[^\s'\"]*mlgrade-worker-[^/\\\s]+[/\\]|(?<![\w./])/)submission[/\\]")
 
 
 class WorkerLost(Exception):
@@ -308,7 +315,7 @@ class Supervisor:
             data = _read_at(self.output, want, self.printed_from)
         except (OSError, ValueError):
             return ""
-        lines = data.decode("utf-8", errors="replace").splitlines()
+        lines = _WORKER_COPY.sub("", data.decode("utf-8", errors="replace")).splitlines()
         cut = len(lines) > PRINTED_LINES or size - self.printed_from > want
         long = PRINTED_LINE_CHARS
         text = "\n".join(x if len(x) <= long else x[:long] + " [...]" for x in lines[:PRINTED_LINES])
