@@ -90,3 +90,14 @@ def test_a_printed_warning_names_the_students_file_not_the_workers_copy(make_sub
     with Supervisor(str(folder), "cpu", [], Limits()) as supervisor:
         answer, _ = supervisor.call("least_squares", "fit_line", (1, 2), {})
     assert answer["printed"].startswith("least_squares.py:3: UserWarning: careful"), answer["printed"]
+
+
+def test_printed_lines_keep_their_order_across_stdout_and_stderr(make_submission: Callable[..., Path]) -> None:
+    code = (
+        "import sys\ndef fit_line(x, y):\n"
+        "    print('one')\n    print('two', file=sys.stderr)\n    print('three')\n    return 1.0, 2.0\n"
+    )
+    folder = make_submission("s", {"least_squares": code})
+    with Supervisor(str(folder), "cpu", [], Limits()) as supervisor:
+        answer, _ = supervisor.call("least_squares", "fit_line", (1, 2), {})
+    assert answer["printed"] == "one\ntwo\nthree"

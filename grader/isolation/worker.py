@@ -341,6 +341,8 @@ def serve(worker: Worker, request_bytes: int, fd_in: int, fd_out: int) -> None:
     """Say the worker is ready, and answer calls until the grader closes the pipe. The
     worker is sealed (``grader.isolation.seal``): from here on student code may run."""
     reader = wire.FrameReader(wire.read_exactly_blocking(fd_in), request_bytes)
+    with suppress(Exception):  # printed lines reach the output file in the order they were printed
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     wire.write_frame(fd_out, {"ok": True, "ready": True})
     while True:
         try:
