@@ -54,8 +54,10 @@ def test_the_file_count_limit_names_what_it_leaves_out(tmp_path: Path) -> None:
         (tmp_path / f"data{i}.csv").write_text("1\n")
     copy = sandbox.plan_copy(tmp_path, max_files=2)
     assert copy.files == [Path("least_squares.py"), Path("data0.csv")]
-    notes = [f"{rel} {why}" for rel, _, why in copy.left_out]
-    assert notes == [f"data{i}.csv submissions are limited to 2 files" for i in (1, 2)]
+    assert [(str(rel), limit) for rel, _, limit in copy.left_out] == [
+        ("data1.csv", "2 files"),
+        ("data2.csv", "2 files"),
+    ]
 
 
 def test_nothing_left_out_means_no_note(tmp_path: Path) -> None:
@@ -91,3 +93,13 @@ def test_check_shows_the_note(tmp_path: Path) -> None:
     console = report.Console(width=200, record=True)
     report.render_check(console, result, {"least_squares": 12})
     assert "Note: dataset.bin (70 MiB) was not copied: submissions are limited to 64 MiB" in console.export_text()
+
+
+def test_many_files_left_out_are_counted_not_listed(tmp_path: Path) -> None:
+    (tmp_path / "least_squares.py").write_text("x = 1\n")
+    for i in range(300):
+        (tmp_path / f"img{i:03}.png").write_bytes(b"1234")
+    notes = left_out(tmp_path)
+    assert len(notes) == sandbox.LEFT_OUT_NAMED + 1
+    assert notes[0] == "img255.png (4 bytes) was not copied: submissions are limited to 256 files"
+    assert notes[-1] == "35 more files (140 bytes) were not copied: submissions are limited to 256 files"

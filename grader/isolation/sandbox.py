@@ -44,6 +44,7 @@ SUBMISSION = "/submission"  # where the worker finds the submission inside the s
 TMP_BYTES = 64 * 2**20  # the sandbox's private /tmp
 SUBMISSION_BYTES = 64 * 2**20  # the most of a submission's files copied for the worker
 SUBMISSION_FILES = 256  # the most files of a submission copied for the worker
+LEFT_OUT_NAMED = 10  # the files left out of the copy that a result names one by one
 
 
 class SandboxUnavailable(Exception):
@@ -141,7 +142,8 @@ def sandbox_problem() -> str | None:
 @dataclass(frozen=True)
 class Copy:
     """What of a submission its worker gets: the files copied (paths relative to it), and
-    the files left out because they did not fit: each with its size and the limit it broke."""
+    the files left out because they did not fit: each with its size and the limit it broke
+    ("64 MiB", "256 files")."""
 
     files: list[Path]
     left_out: list[tuple[Path, int, str]]
@@ -167,9 +169,9 @@ def plan_copy(submission: Path, max_bytes: int = SUBMISSION_BYTES, max_files: in
     budget = max_bytes
     for rel, size in modules + [f for f in found if f[0].suffix != ".py"]:
         if len(copied) >= max_files:
-            left_out.append((rel, size, f"submissions are limited to {max_files} files"))
+            left_out.append((rel, size, f"{max_files} files"))
         elif size > budget:
-            left_out.append((rel, size, f"submissions are limited to {max_bytes // 2**20} MiB"))
+            left_out.append((rel, size, f"{max_bytes // 2**20} MiB"))
         else:
             copied.append(rel)
             budget -= size
@@ -183,10 +185,19 @@ def submission_files(submission: Path) -> list[Path]:
 
 def left_out(submission: Path) -> list[str]:
     """One sentence per file of ``submission`` that its worker will not get, saying why: what
-    the student reads in their result (and in ``mlgrade validate``)."""
-    return [
-        f"{rel.as_posix()} ({_size(size)}) was not copied: {why}" for rel, size, why in plan_copy(submission).left_out
+    the student reads in their result (and in ``mlgrade validate``). Past LEFT_OUT_NAMED files
+    (a handed-in .git folder, a dataset as thousands of images), one sentence counts the rest."""
+    missing = plan_copy(submission).left_out
+    notes = [
+        f"{rel.as_posix()} ({_size(size)}) was not copied: submissions are limited to {limit}"
+        for rel, size, limit in missing[:LEFT_OUT_NAMED]
     ]
+    rest = missing[LEFT_OUT_NAMED:]
+    if rest:
+        limits = " and ".join(sorted({limit for _, _, limit in rest}))
+        size = _size(sum(size for _, size, _ in rest))
+        notes.append(f"{len(rest)} more files ({size}) were not copied: submissions are limited to {limits}")
+    return notes
 
 
 def _size(size: int) -> str:
