@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from grader import bank, batch, class_report, course, engine, isolation, report, resume
+from grader import bank, batch, class_report, course, engine, isolation, report, resume, validation
 from grader.channels import gradescope, nbgrader, release
 from grader.errors import UsageProblem
 from grader.isolation import Limits
@@ -33,11 +33,12 @@ from grader.results import SubmissionResult
 
 def _usage_problems_exit_2(invoke: Callable[[click.Context], Any], ctx: click.Context) -> Any:
     """Run a command, turning every problem that is the user's to fix into a usage error (exit
-    status 2, with the command's usage line): a :class:`UsageProblem` from any module, and a
-    sandbox that ``--require-sandbox`` asked for but cannot run. The one place that does so."""
+    status 2, with the command's usage line): a :class:`UsageProblem` from any module, a
+    sandbox that ``--require-sandbox`` asked for but cannot run, and grading where student code
+    cannot be isolated (Windows, macOS). The one place that does so."""
     try:
         return invoke(ctx)
-    except UsageProblem as exc:
+    except (UsageProblem, isolation.CannotIsolate) as exc:
         raise click.UsageError(str(exc), ctx) from None
     except isolation.SandboxUnavailable as exc:
         raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level", ctx) from None
@@ -115,7 +116,7 @@ GRADING_OPTIONS = (
     click.option(
         "--jobs",
         type=click.IntRange(min=1),
-        default=lambda: len(os.sched_getaffinity(0)),
+        default=lambda: len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
         show_default="the number of cores",
         help="Submissions graded at once.",
     ),
@@ -250,7 +251,7 @@ def check(selection: course.Selection, path: Path, no_sandbox: bool, as_json: bo
 
     Exits 0 when every check passes, 1 when one fails (as pytest does), 2 for bad usage."""
     path = _exercises_folder(path, list(selection.names))
-    options = engine.Options(sandbox="off" if no_sandbox else "auto")
+    options = engine.Options(sandbox="off" if no_sandbox else "auto", portable=True)
     exercises = selection.load(hidden=False)
     result = engine.grade(path, exercises, options, name=str(path))
     if as_json:
@@ -261,8 +262,31 @@ def check(selection: course.Selection, path: Path, no_sandbox: bool, as_json: bo
         sys.exit(1)
 
 
+@cli.command(short_help="Before you hand in: modules found, named right, importable.")
+@click.argument("selected", nargs=-1, metavar="[EXERCISE]...")
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path),
+    default=Path("exercises"),
+    show_default=True,
+    help="The folder holding your exercise modules.",
+)
+@course_options
+def validate(selection: course.Selection, path: Path) -> None:
+    """Check, before you hand in, that each exercise module is found where grading looks,
+    named right, free of syntax errors and importable, with every function it must define,
+    and that your files fit in what grading copies. Runs no check (mlgrade check does).
+
+    Exits 0 when the folder is ready to hand in, 1 when something must be fixed, 2 for bad usage."""
+    path = _exercises_folder(path, list(selection.names))
+    found = validation.validate(path, selection.load(hidden=False), engine.Options(portable=True))
+    report.render_validation(Console(), found)
+    if not found.ready:
+        sys.exit(1)
+
+
 def _exercises_folder(path: Path, names: list[str]) -> Path:
-    """The folder ``mlgrade check`` looks in: ``--path``, or the current folder when run from
+    """The folder ``mlgrade check`` and ``mlgrade validate`` look in: ``--path``, or the current folder when run from
     inside exercises/ itself."""
     if path == Path("exercises") and not path.is_dir() and any(Path(f"{n}.py").is_file() for n in names):
         return Path(".")

@@ -45,6 +45,9 @@ class Options:
     device: str = "cpu"
     limits: Limits = field(default_factory=Limits)
     sandbox: str = "auto"  # the mode for isolation.choose: "auto", "require" or "off"
+    # the portable worker will do where Linux's mechanisms are missing: a student's own check
+    # (mlgrade check, validate), never grading, which then refuses (isolation.CannotIsolate)
+    portable: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The options a grade depends on, as grades.json records them."""
@@ -197,18 +200,22 @@ class StudentCalls:
         self.params = params
         self.lost: dict[str, str] = {}  # function -> what broke the worker; its checks fail fast
         self.used: dict[str, set[str]] = {}  # function -> forbidden names it called
+        self.printed = ""  # what the student's code printed during the latest call (the start of it)
 
     def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
         if function in self.lost:
             raise StopCheck(f"{self.lost[function]} (in an earlier check; not run again)")
         returns = self.exercise.function(function).returns
+        self.printed = ""
         try:
             answer, blobs = self.channel.call(
                 self.exercise.name, function, call.args, call.kwargs, keep, opaque_items(returns)
             )
         except WorkerLost as exc:
+            self.printed = exc.printed
             self.lost[function] = f"{function}: {exc.reason}"
             raise StopCheck(self.lost[function]) from None
+        self.printed = str(answer.get("printed", ""))
         self.used.setdefault(function, set()).update(answer.get("used", []))
         if not answer.get("ok"):
             raise self._failure(function, answer.get("error", {}))
@@ -323,10 +330,11 @@ def parameter_names(exercise: Exercise) -> dict[str, list[str]]:
 def grade(submission: Path, exercises: list[Exercise], options: Options, name: str | None = None) -> SubmissionResult:
     """Grade one submission on ``exercises``. A broken submission is a graded result; only a
     failure of the grader itself raises."""
-    isolation_level = isolation.choose(options.sandbox)
+    isolation_level = isolation.choose(options.sandbox, options.portable)
     result = SubmissionResult(submission=name or submission.stem, isolation=isolation_level)
     try:
         with opened(submission, [e.name for e in exercises]) as module_dir:
+            result.notes = isolation.left_out(module_dir)
             patterns = sorted({p for e in exercises for f in e.functions for p in f.forbidden})
             with Supervisor(str(module_dir), options.device, patterns, options.limits, isolation_level) as supervisor:
                 for exercise in exercises:
@@ -373,7 +381,7 @@ def grade_exercise(
     needs_reference = any(c.visibility == "hidden" for c in checks)
     reference = ReferenceCalls(exercise, device) if needs_reference else None
     ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
-    outcome = ExerciseResult(exercise.name, [run_check(check, ctx) for check in checks])
+    outcome = ExerciseResult(exercise.name, [_run_noting_prints(check, ctx, student) for check in checks])
     apply_forbidden_rule(exercise, outcome, static, student.used)
     return outcome
 
@@ -393,6 +401,18 @@ def run_check(check: Check, ctx: Context) -> CheckResult:
     points = check.points if passed else 0.0
     seconds = time.perf_counter() - start
     return CheckResult(check.name, check.function, check.visibility, passed, points, check.points, message, seconds)
+
+
+def _run_noting_prints(check: Check, ctx: Context, student: StudentCalls) -> CheckResult:
+    """``run_check``, and for a failed check what the student's code printed during its last
+    call (the failing one: hypothesis replays the smallest failing input last). It is kept
+    beside the message, not in it: ``mlgrade check`` shows it, while grades.json and the
+    feedback stay as reproducible as before, and show nothing of a hidden check's inputs."""
+    student.printed = ""
+    result = run_check(check, ctx)
+    if not result.passed:
+        result.printed = student.printed
+    return result
 
 
 def apply_forbidden_rule(

@@ -20,7 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.errors import UsageProblem
-from grader.results import ExerciseResult, SubmissionResult
+from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.validation import Validation
 
 
 def _points(x: float) -> str:
@@ -42,14 +43,23 @@ def exercise_table(result: ExerciseResult) -> Table:
     return table
 
 
-def failures(result: ExerciseResult) -> list[Panel]:
+def failures(result: ExerciseResult, with_printed: bool = False) -> list[Panel]:
     """One panel per failed check with its message; a message repeated by several checks of a
     function (not implemented, forbidden call, import error) is shown once, and one that every
-    check of the exercise shares (a syntax error, a missing module) once for the exercise."""
+    check of the exercise shares (a syntax error, a missing module) once for the exercise.
+    ``with_printed`` (``mlgrade check``) adds what the student's code printed in the check."""
+
+    def body(check: CheckResult) -> Text:
+        text = Text(check.message)
+        if with_printed and check.printed:
+            text.append("\nyour code printed:\n", style="bold")
+            text.append(check.printed, style="yellow")
+        return text
+
     failed = [c for c in result.checks if not c.passed]
     if len(failed) == len(result.checks) > 1 and len({c.message for c in failed}) == 1:
         title = f"{result.name}: all {len(failed)} checks"
-        return [Panel(escape(failed[0].message), title=escape(title), title_align="left", border_style="red")]
+        return [Panel(body(failed[0]), title=escape(title), title_align="left", border_style="red")]
     panels, seen = [], set()
     for check in result.checks:
         if check.passed or (check.function, check.message) in seen:
@@ -57,18 +67,20 @@ def failures(result: ExerciseResult) -> list[Panel]:
         seen.add((check.function, check.message))
         others = [c.name for c in result.checks if c.function == check.function and c.message == check.message]
         title = check.name if len(others) == 1 else f"{check.function}: {len(others)} checks"
-        panels.append(Panel(escape(check.message), title=escape(title), title_align="left", border_style="red"))
+        panels.append(Panel(body(check), title=escape(title), title_align="left", border_style="red"))
     return panels
 
 
 ISOLATION = {
     "sandbox": "sandbox (bubblewrap: no network, no reference solutions, no hidden checks mounted)",
     "process": "process (a separate, resource-limited process with an audit hook; see SECURITY.md)",
+    "portable": "portable (a separate process without resource limits; see SECURITY.md)",
 }
 # The same, in a student's words: what their feedback file says.
 ISOLATION_FOR_STUDENTS = {
     "sandbox": "your code ran in a sandbox of its own, apart from the grader and from other students' work",
     "process": "your code ran in a separate process, apart from the grader",
+    "portable": "your code ran in a separate process, apart from the checks, without limits on memory",
 }
 
 
@@ -80,10 +92,17 @@ def render_submission(console: Console, result: SubmissionResult, for_student: b
         console.print(f"[dim]{ISOLATION_FOR_STUDENTS[result.isolation].capitalize()}.[/]")
     else:
         console.print(f"[dim]isolation: {ISOLATION[result.isolation]}[/]")
+    _print_notes(console, result)
     for exercise in result.exercises:
         console.print(exercise_table(exercise))
         for panel in failures(exercise):
             console.print(panel)
+
+
+def _print_notes(console: Console, result: SubmissionResult) -> None:
+    """What the student should know about their submission as a whole (files left out)."""
+    for note in result.notes:
+        console.print(f"[yellow]Note: {escape(note)}[/]")
 
 
 NOT_STARTED = "is not implemented yet"
@@ -101,12 +120,14 @@ def render_check(console: Console, result: SubmissionResult, worth: dict[str, fl
     whole = sum(worth.get(e.name, e.max_score) for e in result.exercises)
     header = f"public checks {_points(result.score)} of {_points(result.max_score)} (worth {_points(whole)} in all)"
     console.rule(f"[bold]{escape(result.submission)}[/]: {header}")
+    console.print(f"[dim]isolation: {ISOLATION[result.isolation]}[/]")
     if result.error:
         console.print(f"[bold red]{escape(result.error)}[/]")
+    _print_notes(console, result)
     for exercise in result.exercises:
         if not not_started(exercise):
             console.print(exercise_table(exercise))
-            for panel in failures(exercise):
+            for panel in failures(exercise, with_printed=True):
                 console.print(panel)
     table = Table(title="Summary", title_justify="left")
     table.add_column("exercise")
@@ -128,6 +149,36 @@ def render_check(console: Console, result: SubmissionResult, worth: dict[str, fl
         "Public checks only: when your work is graded, hidden checks give the rest of what each exercise "
         "is worth, on more inputs and against a reference solution."
     )
+
+
+def render_validation(console: Console, found: Validation) -> None:
+    """What ``mlgrade validate`` shows: a line per exercise, a panel per problem, the files
+    grading would leave out, and whether the folder is ready to hand in."""
+    console.print(f"[dim]isolation: {ISOLATION[found.isolation]}[/]")
+    table = Table(title=f"Hand-in check of {escape(str(found.folder))}", title_justify="left")
+    table.add_column("", width=1)
+    table.add_column("module")
+    table.add_column("status")
+    for module in found.modules:
+        if module.problems:
+            count = len(module.problems)
+            mark, status = Text("✗", style="bold red"), Text(f"not ready: {count} problem(s), below", style="red")
+        else:
+            mark = Text("✓", style="green")
+            status = Text(" ".join(["ready", *(f"({note})" for note in module.notes)]))
+        table.add_row(mark, escape(f"{module.exercise}.py"), status)
+    console.print(table)
+    for module in found.modules:
+        for problem in module.problems:
+            title = escape(f"{module.exercise}.py")
+            console.print(Panel(Text(problem), title=title, title_align="left", border_style="red"))
+    for note in found.left_out:
+        console.print(f"[bold red]{escape(note)}[/]")
+    if found.ready:
+        console.print(f"[green]Ready to hand in:[/] the folder {escape(str(found.folder))}, or a .zip of it.")
+    else:
+        count = sum(len(m.problems) for m in found.modules) + len(found.left_out)
+        console.print(f"[bold red]Not ready: {count} problem(s) to fix before you hand in.[/]")
 
 
 def summary_table(results: Sequence[SubmissionResult], width: int | None = None) -> Table:

@@ -18,6 +18,9 @@ class CheckResult:
     max_points: float
     message: str = ""
     seconds: float = 0.0  # wall time of the check (bench/check_costs.py); not in the JSON, which must reproduce
+    # what the student's code printed in a failed check's last call: shown by mlgrade check, not
+    # in the JSON (it may differ between runs, and under a hidden check it would show its inputs)
+    printed: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +82,7 @@ class SubmissionResult:
     path: str = ""  # the submission as it was given to mlgrade grade
     graded_at: str = ""  # when it was graded: UTC, ISO 8601
     grader: dict[str, Any] = field(default_factory=dict)  # the grader's version and the grading options
+    notes: list[str] = field(default_factory=list)  # what the student should know: files left out of the copy
 
     @property
     def score(self) -> float:
@@ -98,7 +102,7 @@ class SubmissionResult:
         }
         if self.error:
             data["error"] = self.error
-        for key in ("path", "graded_at", "grader"):
+        for key in ("path", "graded_at", "grader", "notes"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         return data
@@ -115,6 +119,7 @@ class SubmissionResult:
             path=data.get("path", ""),
             graded_at=data.get("graded_at", ""),
             grader=data.get("grader", {}),
+            notes=list(data.get("notes", [])),
         )
 
 

@@ -101,3 +101,21 @@ def test_inputs_modified_in_place_are_caught(make_submission: Callable[..., Path
     predict = [c for c in hostile.exercises[0].checks if c.function == "predict"]
     assert all(not c.passed for c in predict)
     assert any("modified its input X in place" in c.message for c in predict)
+
+
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_an_import_time_syntax_error_shows_the_submissions_own_path(
+    make_submission: Callable[..., Path], mode: str
+) -> None:
+    """Review #20: a syntax error the worker meets while importing (in a helper module, or one
+    only the compiler finds) named the worker's private copy, /tmp/mlgrade-worker-.../."""
+    helper_broken = make_submission(
+        "helper", {"least_squares": with_override("least_squares", "import helper\n"), "helper": "def f(:\n"}
+    )
+    compiler_only = make_submission("compiler", {"least_squares": with_override("least_squares", "return 1\n")})
+    options = engine.Options(limits=Limits(call_seconds=3.0), sandbox=mode)
+    helper, compiler = batch.grade_all([helper_broken, compiler_only], ["least_squares"], options)
+    for result, where in ((helper, 'File "helper.py", line 1'), (compiler, 'File "least_squares.py", line')):
+        message = result.exercises[0].checks[0].message
+        assert result.score == 0 and where in message, message
+        assert "mlgrade-worker" not in message and "/submission" not in message, message

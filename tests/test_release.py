@@ -110,3 +110,18 @@ def test_the_bundle_shows_students_their_commands_and_rules_in_their_words(bundl
     readme = (bundle / "README.md").read_text()
     assert "requires_grad=True" not in readme and "__set__" not in readme
     assert "Automatic differentiation" in readme
+
+
+def test_the_bundle_validates_its_stubs_and_checks_in_the_portable_worker(bundle: Path, student_python: Path) -> None:
+    """What .github/workflows/student-bundle.yml runs on Windows and macOS, here on Linux with
+    the portable worker asked for: validate is ready on the stubs, check passes the references."""
+    env = {**os.environ, "MLGRADE_PORTABLE": "1"}
+    run = [student_python, "-m", "grader"]
+    validated = subprocess.run([*run, "validate"], cwd=bundle, capture_output=True, text=True, env=env, timeout=600)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "Ready to hand in" in validated.stdout
+    solved = subprocess.run(
+        [*run, "check", "--path", str(REPO / "solutions")], cwd=bundle, capture_output=True, text=True, env=env
+    )
+    assert solved.returncode == 0, solved.stdout + solved.stderr
+    assert "isolation: portable" in solved.stdout

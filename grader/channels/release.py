@@ -120,6 +120,7 @@ def readme(selection: course.Selection | None = None) -> str:
         heading = f"{assignment.title or assignment.name} ({assignment.name})"
     due = f"\n\nDue: **{course.show_due(assignment.due)}**." if assignment.due is not None else ""
     command = check_command(selection)
+    validate = command.replace("mlgrade check", "mlgrade validate", 1)
     forbidden = []
     for exercise in exercises:
         # the autograd patterns (*(requires_grad=True), Tensor.requires_grad.__set__) are the
@@ -138,9 +139,13 @@ check your work with `{command}`.{due}
 ## Set up (once)
 
     python -m venv .venv
-    . .venv/bin/activate
+    . .venv/bin/activate     # on Windows: .venv\\Scripts\\activate
     pip install torch --index-url https://download.pytorch.org/whl/cpu   # the CPU build is enough
     pip install .            # installs mlgrade and the other libraries
+
+Windows, macOS and Linux all work, with Python 3.11 or later. On Windows and macOS your code
+runs in a separate process with a time limit per call but no memory limit ("isolation:
+portable" in the output). Grading itself runs on Linux.
 
 Skip the torch line if your environment already has PyTorch: `pip install .` keeps it.
 Without that line, pip may download the much larger GPU build.
@@ -156,11 +161,14 @@ Without that line, pip may download the much larger GPU build.
     {command}                      # every exercise
     {command} {exercises[0].name}  # one exercise
     {command} --path my/folder     # modules somewhere other than exercises/
+    {validate}                     # before you hand in: modules found, named, importable
 
 Run it in this folder. For each exercise you started you get a table with a mark per check
 and, for each failing check, what went wrong and the smallest input that shows it; a summary
-of every exercise ends the output. It exits with status 1 while a check fails (0 when all
-pass), so you can run it from a script; `mlgrade check --json` prints the results as JSON.
+of every exercise ends the output. Under a failing check it also shows the first lines your
+code printed during that call, so `print` debugging works. It exits with status 1 while a
+check fails (0 when all pass), so you can run it from a script; `mlgrade check --json` prints
+the results as JSON.
 
 These are the **public checks**. Your submission is graded on these and on **hidden
 checks**: more inputs, edge cases, and comparison with a reference solution. Passing every
@@ -183,5 +191,8 @@ public check is a good sign, not a guarantee.
 
 ## Submit
 
-Hand in the `exercises/` folder, or a .zip of it, as your course asks.
+Run `mlgrade validate` first: it tells you whether each module is found, named right and
+importable, with every function it must have, and whether a file is too large to be copied
+for grading (64 MiB in all; your Python modules always come first). It exits 0 when the folder
+is ready. Then hand in the `exercises/` folder, or a .zip of it, as your course asks.
 """

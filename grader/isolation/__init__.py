@@ -4,10 +4,13 @@ The rest of the grader reaches it through the names below, and nothing here impo
 part of ``grader`` (``tests/test_layers.py`` holds both rules). SECURITY.md describes the
 guarantees; the modules:
 
-- grader side: ``supervisor`` (one submission's worker: start, call, time out, kill),
+- grader side: ``supervisor`` (one submission's worker: start, call, import, time out, kill),
   ``templates`` (the warm templates this grading process keeps), ``limits`` (what a worker
   may use, its environment), ``sandbox`` (bubblewrap's command line, the isolation level),
   ``installed`` (which installed packages are secret);
+  the isolation levels: ``sandbox`` and ``process`` on Linux; ``portable`` (a plain
+  subprocess without resource limits) where Linux's mechanisms are missing, for a student's
+  own check only (``choose(mode, portable=True)``);
 - worker side: ``seal`` (what a worker does to itself before any student code runs),
   ``worker`` (imports and calls the student's functions), ``forkserver`` (the warm template
   that forks workers);
@@ -18,14 +21,26 @@ guarantees; the modules:
 from grader.isolation.inprocess import InProcess
 from grader.isolation.installed import SECRET, package_dir, secret_dirs
 from grader.isolation.limits import Limits
-from grader.isolation.sandbox import PROCESS, SANDBOX, SandboxUnavailable, choose, sandbox_problem
+from grader.isolation.sandbox import (
+    PORTABLE,
+    PROCESS,
+    SANDBOX,
+    CannotIsolate,
+    SandboxUnavailable,
+    choose,
+    left_out,
+    portable_reason,
+    sandbox_problem,
+)
 from grader.isolation.supervisor import Supervisor, WorkerLost
 from grader.isolation.wire import Kept, WireError, array_digest, decode
 
 __all__ = [
+    "PORTABLE",
     "PROCESS",
     "SANDBOX",
     "SECRET",
+    "CannotIsolate",
     "InProcess",
     "Kept",
     "Limits",
@@ -36,7 +51,9 @@ __all__ = [
     "array_digest",
     "choose",
     "decode",
+    "left_out",
     "package_dir",
+    "portable_reason",
     "sandbox_problem",
     "secret_dirs",
 ]

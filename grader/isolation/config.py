@@ -10,7 +10,6 @@ instead of changing the one the others see.
 from __future__ import annotations
 
 import json
-import resource
 from dataclasses import asdict, dataclass
 
 from grader.isolation.limits import Limits
@@ -48,6 +47,8 @@ class WorkerConfig:
     request_bytes: int = REQUEST_BYTES
     folders: Folders | None = None
     uid: int | None = None
+    # False for the portable worker (sandbox.PORTABLE): the system has no such limits to set
+    sets_limits: bool = True
     # what its import guard refuses; a notebook kernel (inprocess.py) imports the grader itself
     blocked_packages: tuple[str, ...] = BLOCKED_PACKAGES
 
@@ -58,7 +59,7 @@ class WorkerConfig:
             device=device,
             forbidden=tuple(forbidden),
             # CUDA reserves far more address space than it uses: no address-space limit there
-            memory_bytes=resource.RLIM_INFINITY if device == "cuda" else limits.memory_bytes,
+            memory_bytes=_unlimited() if device == "cuda" else limits.memory_bytes,
             cpu_seconds=limits.cpu_seconds,
             output_bytes=limits.output_bytes,
             processes=limits.processes,
@@ -81,3 +82,13 @@ class WorkerConfig:
                 "folders": None if folders is None else Folders(**folders | {"writable": tuple(folders["writable"])}),
             }
         )
+
+
+def _unlimited() -> int:
+    """``resource.RLIM_INFINITY``, imported only here: Windows has no ``resource`` module, and
+    a worker that sets no limits (the portable one) never reads the value."""
+    try:
+        import resource
+    except ImportError:
+        return -1
+    return resource.RLIM_INFINITY

@@ -40,4 +40,7 @@ def worker_env(home: str, tmp: str) -> dict[str, str]:
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
         if key in os.environ:
             env[key] = os.environ[key]
+    if os.name == "nt":  # Windows: Python cannot start without SYSTEMROOT, and finds tmp and home by these
+        env["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", r"C:\Windows")
+        env |= {"TEMP": tmp, "TMP": tmp, "USERPROFILE": home}
     return env

@@ -1,4 +1,4 @@
-"""How a worker process is confined: the two isolation levels and bubblewrap's command line.
+"""How a worker process is confined: the isolation levels and bubblewrap's command line.
 
 ``sandbox``: the worker runs under bubblewrap (``bwrap``) in its own mount, pid, network, IPC
 and UTS namespaces. It sees a read-only Python environment in which the reference solutions
@@ -9,6 +9,13 @@ to a uid of its own, so that the process limit holds.
 
 ``process``: without bubblewrap, the worker is a plain process with the same resource limits,
 import guard and audit hook (grader/isolation/seal.py); see SECURITY.md for what that does not stop.
+
+``portable``: where Linux's mechanisms are missing (Windows, macOS: no ``resource`` limits as
+the worker sets them, no /proc, no safe fork after torch), a plain subprocess with the import
+guard and audit hook, and the grader's per-call time limit, output limit and answer limit,
+but no memory, CPU, process or file limits. Good enough for a student checking their own
+code (``mlgrade check``, ``mlgrade validate``), never for grading: ``choose`` refuses it
+unless asked. ``MLGRADE_PORTABLE=1`` selects it on Linux too, so that the tests exercise it.
 
 The level is chosen once per grading process (``choose``), recorded in every result, and
 ``--require-sandbox`` turns a missing sandbox into an error instead of a fallback.
@@ -24,25 +31,47 @@ import shutil
 import site
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.isolation import installed
 
 SANDBOX = "sandbox"
 PROCESS = "process"
+PORTABLE = "portable"
 
 SUBMISSION = "/submission"  # where the worker finds the submission inside the sandbox
 TMP_BYTES = 64 * 2**20  # the sandbox's private /tmp
 SUBMISSION_BYTES = 64 * 2**20  # the most of a submission's files copied for the worker
+SUBMISSION_FILES = 256  # the most files of a submission copied for the worker
+LEFT_OUT_NAMED = 10  # the files left out of the copy that a result names one by one
 
 
 class SandboxUnavailable(Exception):
     """The sandbox was required and cannot be had here; the message says why and what to do."""
 
 
-def choose(mode: str) -> str:
+class CannotIsolate(Exception):
+    """Grading was asked for where only the portable worker runs; the message says why and
+    what to do instead."""
+
+
+def choose(mode: str, portable: bool = False) -> str:
     """The isolation level for ``mode``: "auto" (the sandbox where it works), "require"
-    (the sandbox or SandboxUnavailable), "off" (process level)."""
+    (the sandbox or SandboxUnavailable), "off" (process level). Where Linux's mechanisms are
+    missing (``portable_reason``), the portable level if ``portable`` allows it (a student's
+    own check), else CannotIsolate (grading)."""
+    reason = portable_reason()
+    if reason is not None:
+        if mode == "require":
+            raise SandboxUnavailable(f"{reason}; the sandbox needs Linux")
+        if not portable:
+            what = "unset MLGRADE_PORTABLE to grade" if reason == PORTABLE_ASKED else "grade on Linux (or WSL 2)"
+            raise CannotIsolate(
+                f"student code cannot be isolated for grading here: {reason}. Grading needs Linux's "
+                f"resource limits, /proc and fork server; {what}. mlgrade check and mlgrade validate work here."
+            )
+        return PORTABLE
     if mode == "off":
         return PROCESS
     problem = sandbox_problem()
@@ -51,6 +80,28 @@ def choose(mode: str) -> str:
     if mode == "require":
         raise SandboxUnavailable(problem)
     return PROCESS
+
+
+PORTABLE_ASKED = "MLGRADE_PORTABLE is set"
+
+
+def portable_reason() -> str | None:
+    """Why only the portable worker can run here, or None where Linux's mechanisms all are:
+    the ``resource`` module (the worker's limits), /proc (counting the user's processes) and
+    Linux itself (forking a process that has imported torch). ``MLGRADE_PORTABLE`` (not
+    empty, not 0) asks for the portable worker anyway."""
+    if os.environ.get("MLGRADE_PORTABLE", "") not in ("", "0"):
+        return PORTABLE_ASKED
+    if not sys.platform.startswith("linux"):
+        system = {"win32": "Windows", "darwin": "macOS"}.get(sys.platform, sys.platform)
+        return f"this system is {system}, not Linux"
+    try:
+        import resource  # noqa: F401 - Linux only: imported here, never where a portable worker runs
+    except ImportError:
+        return "Python has no resource module here"
+    if not os.path.isdir("/proc/self"):
+        return "this system has no /proc"
+    return None
 
 
 def python() -> str:
@@ -88,22 +139,73 @@ def sandbox_problem() -> str | None:
     return None
 
 
-def submission_files(submission: Path, max_bytes: int = SUBMISSION_BYTES, max_files: int = 256) -> list[Path]:
-    """The submission's regular files, as paths relative to it: symbolic links are left out
-    (they could point at the references), and so are __pycache__ and whatever comes past
-    ``max_bytes`` or ``max_files`` in all."""
-    found: list[Path] = []
-    budget = max_bytes
+@dataclass(frozen=True)
+class Copy:
+    """What of a submission its worker gets: the files copied (paths relative to it), and
+    the files left out because they did not fit: each with its size and the limit it broke
+    ("64 MiB", "256 files")."""
+
+    files: list[Path]
+    left_out: list[tuple[Path, int, str]]
+
+
+def plan_copy(submission: Path, max_bytes: int = SUBMISSION_BYTES, max_files: int = SUBMISSION_FILES) -> Copy:
+    """The submission's regular files for its worker's copy. Symbolic links are never copied
+    (they could point at the references), nor __pycache__. Python modules come first, so
+    that a large data file can never push an exercise module out; then the other files,
+    each where it still fits in ``max_bytes`` and ``max_files``. What does not fit is left
+    out (``left_out`` names it for the student)."""
+    found: list[tuple[Path, int]] = []
     for root, dirs, files in os.walk(submission):
         dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d)) and d != "__pycache__")
         for name in sorted(files):
             path = Path(root) / name
-            if path.is_symlink() or not path.is_file() or len(found) >= max_files:
+            if path.is_symlink() or not path.is_file():
                 continue
-            budget -= path.stat().st_size
-            if budget >= 0:
-                found.append(path.relative_to(submission))
-    return found
+            found.append((path.relative_to(submission), path.stat().st_size))
+    modules = [f for f in found if f[0].suffix == ".py"]
+    copied: list[Path] = []
+    left_out: list[tuple[Path, int, str]] = []
+    budget = max_bytes
+    for rel, size in modules + [f for f in found if f[0].suffix != ".py"]:
+        if len(copied) >= max_files:
+            left_out.append((rel, size, f"{max_files} files"))
+        elif size > budget:
+            left_out.append((rel, size, f"{max_bytes // 2**20} MiB"))
+        else:
+            copied.append(rel)
+            budget -= size
+    return Copy(copied, left_out)
+
+
+def submission_files(submission: Path) -> list[Path]:
+    """The files of the submission its worker gets a copy of (``plan_copy``)."""
+    return plan_copy(submission).files
+
+
+def left_out(submission: Path) -> list[str]:
+    """One sentence per file of ``submission`` that its worker will not get, saying why: what
+    the student reads in their result (and in ``mlgrade validate``). Past LEFT_OUT_NAMED files
+    (a handed-in .git folder, a dataset as thousands of images), one sentence counts the rest."""
+    missing = plan_copy(submission).left_out
+    notes = [
+        f"{rel.as_posix()} ({_size(size)}) was not copied: submissions are limited to {limit}"
+        for rel, size, limit in missing[:LEFT_OUT_NAMED]
+    ]
+    rest = missing[LEFT_OUT_NAMED:]
+    if rest:
+        limits = " and ".join(sorted({limit for _, _, limit in rest}))
+        size = _size(sum(size for _, size, _ in rest))
+        notes.append(f"{len(rest)} more files ({size}) were not copied: submissions are limited to {limits}")
+    return notes
+
+
+def _size(size: int) -> str:
+    """A file size as a student reads it: 70 MiB, 300 KiB, 12 bytes."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:.0f} {unit}"
+    return f"{size} bytes"
 
 
 def prepare_home(home: Path, submission: Path) -> Path:

@@ -11,7 +11,8 @@ apart. In this order, each step for a reason:
    cold worker was started with them, a forked one has the template's);
 3. hard resource limits (soft = hard, so the student cannot raise them), after the copy (the
    file-size limit would cut it short) and before the worker loads, so that a cold worker's
-   import of torch counts against them too;
+   import of torch counts against them too; none for the portable worker, whose system
+   (Windows, macOS) lacks them: ``resource`` is imported only here, when they are set;
 4. the worker loads (``load``): a cold one imports torch and wraps the forbidden library
    functions here, while ctypes is still allowed;
 5. it works in its copy, forks are refused, the audit hook is installed for good, and the
@@ -21,7 +22,6 @@ apart. In this order, each step for a reason:
 from __future__ import annotations
 
 import os
-import resource
 import signal
 import sys
 import tempfile
@@ -52,7 +52,8 @@ def seal(
     folders = config.folders or _private_copy(files or {})
     os.environ["HOME"], os.environ["TMPDIR"] = folders.submission, folders.tmp
     tempfile.tempdir = None  # found again from TMPDIR: a forked worker's would be the template's
-    _set_limits(config)
+    if config.sets_limits:
+        _set_limits(config)
     worker = load(config, folders.submission)
     sys.path.insert(0, folders.submission)
     os.chdir(folders.submission)
@@ -107,6 +108,7 @@ def _tasks_of_this_user() -> int:
 
 def _set_limits(config: WorkerConfig) -> None:
     """Hard limits (soft = hard): the student cannot raise them again."""
+    import resource  # Linux (and macOS) only: never imported by the portable worker
 
     def limit(which: int, value: int) -> None:
         resource.setrlimit(which, (value, value))
@@ -148,7 +150,18 @@ _WRITE_EVENTS = frozenset(
     }
 )
 _PROCESS_EVENTS = frozenset(
-    {"os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen", "pty.spawn"}
+    {
+        "os.fork",
+        "os.forkpty",
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "subprocess.Popen",
+        "pty.spawn",
+        "os.startfile",  # Windows
+        "_winapi.CreateProcess",  # Windows: what subprocess calls there
+    }
 )
 _SIGNAL_EVENTS = frozenset({"os.kill", "os.killpg", "signal.pthread_kill"})
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
@@ -209,8 +222,12 @@ def _install_audit_hook(protected: list[str], writable: list[str], blocked_impor
 
 def _disable_unaudited_fork() -> None:
     """subprocess's fork_exec raises no audit event: replace it on the one module object
-    every caller shares (a fresh import of it is refused by the audit hook)."""
-    import _posixsubprocess
+    every caller shares (a fresh import of it is refused by the audit hook). Windows has no
+    such module: its CreateProcess is audited."""
+    try:
+        import _posixsubprocess
+    except ImportError:
+        return
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise PermissionError("starting processes is not allowed while grading")

@@ -8,12 +8,21 @@ on itself before any student code runs; a worker that hangs, dies, exits or floo
 is killed, its process group (and at the sandbox level, its pid namespace) with it, and the
 call fails with a :class:`WorkerLost` that says what happened. The next call starts a fresh
 worker.
+
+The portable level (Windows, macOS, or ``MLGRADE_PORTABLE=1``) starts a plain subprocess
+that talks on its standard input and output, reads its answers in a thread (``select``
+cannot wait on a pipe on Windows), and enforces the output limit here, by watching the
+output file while it waits; it has no fork server, no resource limits and no process group.
+
+What the student's code prints goes to one output file per worker; each answer carries the
+start of what was printed during its request (``printed``), for the student's own display.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,13 +36,30 @@ from grader.isolation import sandbox, templates, wire
 from grader.isolation.config import Folders, WorkerConfig
 from grader.isolation.limits import Limits, worker_env
 
+# What of a request's printed output comes back with its answer: enough to debug with, one screen.
+PRINTED_LINES = 20
+PRINTED_CHARS = 2000
+PRINTED_LINE_CHARS = 200
+
+
+# The worker's private copy of the submission, as a path prints (a warning's file name): removed
+# from what the student is shown, so that paths read relative to their submission. A cold
+# sandboxed worker's copy is /submission; the others' are mlgrade-worker-*/submission in a tmp.
+_WORKER_COPY = re.compile(r"(?:[^\s'\"]*mlgrade-worker-[^/\\\s]+[/\\]|(?<![\w./])/)submission[/\\]")
+
 
 class WorkerLost(Exception):
-    """The worker hung, died or broke the protocol; ``reason`` says which, for the student."""
+    """The worker hung, died or broke the protocol; ``reason`` says which, for the student,
+    and ``printed`` what the student's code printed during the request, if anything."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, printed: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.printed = printed
+
+
+class _Flooded(Exception):
+    """The portable worker printed past the output limit while the grader waited for it."""
 
 
 class Supervisor:
@@ -46,10 +72,12 @@ class Supervisor:
         self.device = device
         self.forbidden = forbidden
         self.limits = limits
-        self.isolation = isolation  # sandbox.SANDBOX or sandbox.PROCESS
+        self.isolation = isolation  # sandbox.SANDBOX, sandbox.PROCESS or sandbox.PORTABLE
         self.process: _Process | None = None
         self.output: Any = None
         self.home: str | None = None  # the worker's private folder: its copy of the submission, its tmp
+        self.pipe_reader: wire.PipeReader | None = None  # the portable level's reading thread
+        self.printed_from = 0  # the output file's size when the current request was sent
 
     def __enter__(self) -> Supervisor:
         self.start()  # the worker imports torch while the grader prepares its checks
@@ -63,8 +91,9 @@ class Supervisor:
     def start(self) -> None:
         """A fresh worker on a fresh private copy of the submission: forked from the warm
         template (``grader.isolation.templates``) where one runs, else started cold; on the sandbox's
-        tmpfs, or at the process level in a private temporary folder."""
+        tmpfs, or at the process and portable levels in a private temporary folder."""
         sandboxed = self.isolation == sandbox.SANDBOX
+        portable = self.isolation == sandbox.PORTABLE
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         self.output = tempfile.TemporaryFile(prefix="mlgrade-worker-output-")  # noqa: SIM115 - lives with the worker
@@ -75,19 +104,23 @@ class Supervisor:
             tmp = os.path.join(self.home, "tmp")
             config = replace(config, folders=Folders(inside, tmp, (inside, tmp)))
         try:
-            for _ in range(2):  # a lost template is replaced once; then the worker starts cold
+            for _ in range(0 if portable else 2):  # a lost template is replaced once; then the worker starts cold
                 server = templates.warm(self.isolation, self.device, self.forbidden, self.limits)
                 if server is None:
                     break
                 self.process = self._fork(server, config, [to_worker_r, from_worker_w, self.output.fileno()])
                 if self.process is not None:
                     break
-            if self.process is None:
+            if portable:
+                self.process = self._start_portable(replace(config, sets_limits=False), to_worker_r, from_worker_w)
+            elif self.process is None:
                 self.process = self._start_cold(config, to_worker_r, from_worker_w)
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
         self.to_worker, self.from_worker = to_worker_w, from_worker_r
+        if portable:
+            self.pipe_reader = wire.PipeReader(from_worker_r, "the worker")
         self.reader = wire.FrameReader(self._read_exactly, self.limits.answer_bytes)
         self.ready = False
         self.start_deadline = time.monotonic() + self.limits.start_seconds
@@ -137,6 +170,24 @@ class Supervisor:
                 os.close(fd)
         return _Cold(process, bwrap=sandboxed)
 
+    def _start_portable(self, config: WorkerConfig, to_worker_r: int, from_worker_w: int) -> _Process:
+        """The portable worker: a plain subprocess (no fork server, no process group, no
+        descriptors passed but its standard streams, which Windows has too); its requests on
+        its standard input, its answers on its standard output, which it moves aside before
+        any student code runs (worker.py)."""
+        assert config.folders is not None  # made by start
+        inside, tmp = config.folders.submission, config.folders.tmp
+        worker = [sandbox.python(), "-I", "-B", "-m", "grader.isolation.worker", "stdio", config.to_json()]
+        process = subprocess.Popen(
+            worker,
+            stdin=to_worker_r,
+            stdout=from_worker_w,
+            stderr=self.output,
+            cwd=inside,
+            env=worker_env(home=inside, tmp=tmp),
+        )
+        return _Plain(process)
+
     def _wait_ready(self) -> None:
         self.deadline = self.start_deadline
         header, _ = self._receive("starting")
@@ -148,6 +199,9 @@ class Supervisor:
         if self.process is None:
             return
         self.process.kill()
+        if self.pipe_reader is not None:  # it ends at the pipe's end, now that the worker is gone
+            self.pipe_reader.close()
+            self.pipe_reader = None
         for fd in (self.to_worker, self.from_worker):
             os.close(fd)
         self.output.close()
@@ -179,18 +233,44 @@ class Supervisor:
         if not self.ready:
             self._wait_ready()
         request, blobs = wire.call_request(module, function, args, kwargs, keep, opaque)
+        return self._ask(request, blobs, f"calling {function}", self.limits.call_seconds)
+
+    def imports(self, module: str) -> dict[str, Any]:
+        """Import ``module`` in the worker without calling anything: the answer says which
+        callables it defines (``{"ok": true, "functions": [...]}``) or why it could not be
+        imported (``{"ok": false, "error": {...}}``), with what it printed (``printed``).
+        Raises WorkerLost as ``call`` does (an import that exits, hangs or crashes)."""
+        if self.process is None:
+            self.start()
+        if not self.ready:
+            self._wait_ready()
+        return self._ask({"op": "import", "module": module}, [], f"importing {module}", self.limits.call_seconds)[0]
+
+    def _ask(
+        self, request: dict[str, Any], blobs: list[bytes], doing: str, seconds: float
+    ) -> tuple[dict[str, Any], list[bytes]]:
+        """Send one request; its answer within ``seconds``, with what the student's code
+        printed meanwhile as its ``printed`` (only where it printed something)."""
+        self.printed_from = self._output_size()
         try:
             wire.write_frame(self.to_worker, request, blobs)
         except OSError:
-            raise self._lost(f"calling {function}") from None
-        self.deadline = time.monotonic() + self.limits.call_seconds
-        return self._receive(f"calling {function}")
+            raise self._lost(doing) from None
+        self.deadline = time.monotonic() + seconds
+        answer, answer_blobs = self._receive(doing)
+        answer.pop("printed", None)  # the grader's to say, never the worker's
+        printed = self._printed()
+        if printed:
+            answer["printed"] = printed
+        return answer, answer_blobs
 
     def _receive(self, doing: str) -> tuple[dict[str, Any], list[bytes]]:
         try:
             header, blobs = self.reader.read()
         except TimeoutError:
             raise self._lost(doing, timed_out=True) from None
+        except _Flooded:
+            raise self._lost(doing, flooded=True) from None
         except (EOFError, OSError, ValueError, wire.WireError) as exc:
             raise self._lost(doing, broken=str(exc)) from None
         if not isinstance(header, dict):
@@ -198,20 +278,50 @@ class Supervisor:
         return header, blobs
 
     def _read_exactly(self, n: int) -> bytes:
+        if self.pipe_reader is not None:
+            return self.pipe_reader.read_exactly(n, self.deadline, self._check_output)
         return wire.read_exactly(self.from_worker, n, self.deadline, "the worker")
 
-    def _lost(self, doing: str, timed_out: bool = False, broken: str = "") -> WorkerLost:
+    def _check_output(self) -> None:
+        """The output limit where the worker cannot set it on itself (portable level)."""
+        if self._output_size() >= self.limits.output_bytes:
+            raise _Flooded
+
+    def _lost(self, doing: str, timed_out: bool = False, broken: str = "", flooded: bool = False) -> WorkerLost:
         """Kill the worker and say, in the student's terms, what happened to it."""
         assert self.process is not None
+        printed = self._printed()
         if timed_out:
             reason = f"timed out after {self.limits.call_seconds:g} s {doing} (an endless loop?)"
             if doing == "starting":
                 reason = f"the worker did not start within {self.limits.start_seconds:g} s"
+        elif flooded:
+            reason = _flood(self.limits, doing)
         else:
             code = self.process.wait(timeout=2)
             reason = _describe_exit(code, doing, broken, self._output_size(), self.limits)
         self.stop()
-        return WorkerLost(reason)
+        return WorkerLost(reason, printed)
+
+    def _printed(self) -> str:
+        """The start of what was printed since the current request was sent: its first
+        PRINTED_LINES lines, at most PRINTED_CHARS characters, and a line saying when more
+        followed. Read without moving the file's offset, which the worker writes at."""
+        size = self._output_size()
+        if size <= self.printed_from:
+            return ""
+        want = min(size - self.printed_from, 4 * PRINTED_CHARS + 4)
+        try:
+            data = _read_at(self.output, want, self.printed_from)
+        except (OSError, ValueError):
+            return ""
+        lines = _WORKER_COPY.sub("", data.decode("utf-8", errors="replace")).splitlines()
+        cut = len(lines) > PRINTED_LINES or size - self.printed_from > want
+        long = PRINTED_LINE_CHARS
+        text = "\n".join(x if len(x) <= long else x[:long] + " [...]" for x in lines[:PRINTED_LINES])
+        if len(text) > PRINTED_CHARS:
+            text, cut = text[:PRINTED_CHARS], True
+        return text + ("\n[... more was printed]" if cut else "")
 
     def _output_size(self) -> int:
         try:
@@ -220,18 +330,47 @@ class Supervisor:
             return 0
 
 
+def _read_at(output: Any, n: int, offset: int) -> bytes:
+    """Up to ``n`` bytes of the output file from ``offset``. POSIX reads them without moving
+    the offset the worker shares (os.pread); Windows has no pread, and its worker's handle
+    shares the offset too, so it is put back at the end, where the worker writes next."""
+    if hasattr(os, "pread"):
+        return os.pread(output.fileno(), n, offset)
+    output.seek(offset)
+    try:
+        return bytes(output.read(n))
+    finally:
+        output.seek(0, os.SEEK_END)
+
+
+def _flood(limits: Limits, doing: str) -> str:
+    return f"the code printed or wrote more than {limits.output_bytes // 2**20} MiB {doing}; it was stopped"
+
+
+def _signal_name(code: int) -> str | None:
+    """The name of the signal that ended a worker with exit code ``code`` (negative), or None
+    for an exit; by name, since Windows lacks most of these signals."""
+    if code >= 0:
+        return None
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
 def _describe_exit(code: int | None, doing: str, broken: str, printed: int, limits: Limits) -> str:
     if code is None:
         return f"the worker broke the protocol {doing} ({broken})"
-    if code == -signal.SIGXFSZ or printed >= limits.output_bytes:
-        return f"the code printed or wrote more than {limits.output_bytes // 2**20} MiB {doing}; it was stopped"
-    if code == -signal.SIGXCPU:
+    signalled = _signal_name(code)
+    if signalled == "SIGXFSZ" or printed >= limits.output_bytes:
+        return _flood(limits, doing)
+    if signalled == "SIGXCPU":
         return f"the code used more than {limits.cpu_seconds} s of CPU time {doing}"
-    if code == -signal.SIGKILL:
+    if signalled == "SIGKILL":
         return f"the worker was killed {doing} (out of memory?)"
-    if code < 0:
-        return f"the worker crashed {doing} (signal {signal.Signals(-code).name})"
-    if code in (137, 139):
+    if signalled is not None:
+        return f"the worker crashed {doing} (signal {signalled})"
+    if code in (137, 139) or code >= 0xC0000000:  # the last: a Windows exception (0xC0000005, access violation)
         return f"the worker crashed {doing} (exit status {code})"
     if broken.startswith("message larger"):
         return f"the value returned {doing} is too large ({broken})"
@@ -273,6 +412,24 @@ class _Cold(_Process):
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+class _Plain(_Process):
+    """The portable worker: a plain subprocess, killed alone (TerminateProcess on Windows)."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
         self.process.wait()
 
 

@@ -1,7 +1,10 @@
 """The worker: the only process that imports and runs a student's code.
 
 Started by ``grader.isolation.supervisor`` as ``python -I -B -m grader.isolation.worker FD_IN FD_OUT CONFIG_JSON``
-(a :class:`~grader.isolation.config.WorkerConfig`), or forked by the warm template
+(a :class:`~grader.isolation.config.WorkerConfig`); the portable worker as ``... worker stdio
+CONFIG_JSON``, its requests on its standard input and its answers on its standard output
+(the only pipes a plain subprocess has on Windows), which it moves aside before any student
+code runs, so that what the student prints goes where its standard error goes. Or forked by the warm template
 (``grader.isolation.forkserver``), one per submission, and reused for all of that submission's
 checks. It seals itself before touching student code (``grader.isolation.seal``: its own uid,
 hard limits, the audit hook), refuses imports of the reference solutions and of the grader,
@@ -13,9 +16,14 @@ Requests and answers:
     {"op": "call", "module": M, "function": F, "payload": {"args": [...], "kwargs": {...}}}
       -> {"ok": true, "value": V, "arg_digests": [...], "used": [names], "devices": [...]}
       -> {"ok": false, "error": {"kind": K, "type": T, "message": S, "traceback": S}, "used": [...]}
+    {"op": "import", "module": M}
+      -> {"ok": true, "functions": [names]}  (what M defines that can be called)
+      -> {"ok": false, "error": {"kind": "import", ...}, "used": [...]}
 
 K is "import" (the module could not be imported), "missing" (no such function),
 "raised" (the function raised), or "unsendable" (its result cannot cross the pipe).
+Every path in a message or traceback is relative to the submission's folder: the student
+never sees where the worker's private copy lives.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import random
 import sys
 import traceback
 import types
+from contextlib import suppress
 from typing import Any
 
 import numpy as np
@@ -203,20 +212,40 @@ class Worker:
             "error": {
                 "kind": kind,
                 "type": type(exc).__name__,
-                "message": str(exc)[:2000],
+                "message": self.relative(str(exc))[:2000],
                 "traceback": self.student_traceback(exc),
             },
             "used": sorted(self.used),
         }
 
+    def relative(self, text: str) -> str:
+        """``text`` with the paths of the worker's copy made relative to the submission
+        (``/tmp/mlgrade-worker-x/submission/data.csv`` reads ``data.csv``)."""
+        if not os.path.isabs(self.root) or self.root == os.sep:  # a notebook's folder, the template's /
+            return text
+        return text.replace(self.root + os.sep, "")
+
     def student_traceback(self, exc: BaseException) -> str:
-        """The traceback restricted to the submission's own files, with relative paths."""
+        """The traceback restricted to the submission's own files, with relative paths; a
+        syntax error's own line (``File "least_squares.py", line 4``) too."""
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)]
         for f in frames:
             f.filename = os.path.relpath(f.filename, self.root)
         lines = traceback.format_list(frames)
+        if isinstance(exc, SyntaxError) and isinstance(exc.filename, str) and exc.filename.startswith(self.root):
+            exc.filename = os.path.relpath(exc.filename, self.root)
         lines += traceback.format_exception_only(type(exc), exc)
-        return "".join(lines)[-4000:]
+        return self.relative("".join(lines))[-4000:]
+
+    def imports(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Import the module (once, as a call would) and name what it defines that can be
+        called: ``mlgrade validate``'s question, asked without calling anything."""
+        module = self.module(request["module"])
+        self.used.clear()
+        if isinstance(module, BaseException):
+            return self.error("import", module)
+        names = [n for n, v in vars(module).items() if isinstance(n, str) and not n.startswith("_") and callable(v)]
+        return {"ok": True, "functions": sorted(names)}
 
     def call(self, request: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:
         module = self.module(request["module"])
@@ -275,17 +304,45 @@ class Worker:
 
 
 def main() -> None:
-    fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
-    config = WorkerConfig.from_json(sys.argv[3])
+    if sys.argv[1] == "stdio":  # the portable worker: python -m grader.isolation.worker stdio CONFIG
+        fd_in, fd_out = _protocol_off_stdio()
+        config = WorkerConfig.from_json(sys.argv[2])
+    else:
+        fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
+        config = WorkerConfig.from_json(sys.argv[3])
     protected = installed.secret_dirs()  # before the worker's import guard hides the packages
     worker = seal(config, protected, Worker)
     serve(worker, config.request_bytes, fd_in, fd_out)
+
+
+def _protocol_off_stdio() -> tuple[int, int]:
+    """Move the protocol off the standard streams, where the portable worker receives it:
+    the requests (standard input) and the answers (standard output) to descriptors of their
+    own, then standard input from the null device and standard output to where standard
+    error goes (the grader's output file), so that the student's prints cannot reach the
+    answers. Works the same on Windows, whose C runtime has dup and dup2 too."""
+    fd_in, fd_out = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    return fd_in, fd_out
+
+
+def _flush_printed() -> None:
+    """Push what the student's code printed to the output file before answering, so that the
+    grader finds it there (standard output to a file is block-buffered)."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):  # the student may have replaced or closed them
+            stream.flush()
 
 
 def serve(worker: Worker, request_bytes: int, fd_in: int, fd_out: int) -> None:
     """Say the worker is ready, and answer calls until the grader closes the pipe. The
     worker is sealed (``grader.isolation.seal``): from here on student code may run."""
     reader = wire.FrameReader(wire.read_exactly_blocking(fd_in), request_bytes)
+    with suppress(Exception):  # printed lines reach the output file in the order they were printed
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     wire.write_frame(fd_out, {"ok": True, "ready": True})
     while True:
         try:
@@ -294,8 +351,11 @@ def serve(worker: Worker, request_bytes: int, fd_in: int, fd_out: int) -> None:
             return
         if request.get("op") == "call":
             answer, out_blobs = worker.call(request, blobs)
+        elif request.get("op") == "import":
+            answer, out_blobs = worker.imports(request), []
         else:
             answer, out_blobs = {"ok": True}, []
+        _flush_printed()
         wire.write_frame(fd_out, answer, out_blobs)
 
 
