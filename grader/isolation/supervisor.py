@@ -193,11 +193,13 @@ class Supervisor:
         kwargs: dict[str, Any],
         keep: str | None = None,
         opaque: list[int] | None = None,
+        timeout: float | None = None,
     ) -> tuple[dict[str, Any], list[bytes]]:
         """Call ``module.function(*args, **kwargs)`` in the worker; return (answer, blobs).
 
         ``keep`` names a handle under which the worker keeps the whole result, for a later
-        call's ``wire.Kept``; the positions in ``opaque`` are not sent back.
+        call's ``wire.Kept``; the positions in ``opaque`` are not sent back. ``timeout``, where
+        shorter than the per-call limit, is the time the call may take (what a budget has left).
         Raises WorkerLost when the worker hangs, dies or breaks the protocol; the worker is
         then gone and the next call starts a new one.
         """
@@ -210,7 +212,7 @@ class Supervisor:
             wire.write_frame(self.to_worker, request, blobs)
         except OSError:
             raise self._lost(f"calling {function}") from None
-        self.deadline = time.monotonic() + self.limits.call_seconds
+        self.deadline = time.monotonic() + min(self.limits.call_seconds, timeout or self.limits.call_seconds)
         return self._receive(f"calling {function}")
 
     def _receive(self, doing: str) -> tuple[dict[str, Any], list[bytes]]:
