@@ -28,8 +28,19 @@ def load(names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True) -> lis
             exercise = exercise.with_checks(extra)
             if round(exercise.max_score, 6) != exercise.worth:
                 raise ValueError(f"{name}: its checks add up to {exercise.max_score:g} points, not {exercise.worth:g}")
+            _check_requirements(exercise)
         exercises.append(_by_function(exercise))
     return exercises
+
+
+def _check_requirements(exercise: Exercise) -> None:
+    """Every check a check requires (``Check.requires``) is one check of the whole exercise:
+    a misspelt name would silently waive the requirement."""
+    names = [c.name for c in exercise.checks]
+    for check in exercise.checks:
+        for required in check.requires:
+            if names.count(required) != 1:
+                raise ValueError(f"{exercise.name}: {check.name!r} requires {required!r}, which is not one check")
 
 
 def _by_function(exercise: Exercise) -> Exercise:
