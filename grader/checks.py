@@ -27,8 +27,9 @@ submission returns can crash a grading or pay for itself:
 - a check of function A that calls another function B of the student's (f1_score through
   precision) is not lost to a B that raises, breaks its contract or is lost: where the
   reference is loaded, its B stands in; else the failure names B as the one to fix first
-  (:class:`_Neighbours`). ``requires=`` names the checks that must pass for a check to count:
-  the evidence a check comparing two of the student's functions needs (``grader.engine``).
+  (:class:`_Neighbours`). ``evidence=`` names checks against known truth of which one must
+  pass for a check to count: what a check comparing two of the student's functions needs to
+  show that at least one side is right (``grader.engine.apply_evidence``).
 
 Hypothesis drives generated inputs, derandomized and without a database, so a regrade gives
 the same result. A failing public check reports the smallest failing input hypothesis found;
@@ -184,11 +185,11 @@ class Check:
     points: float
     visibility: Visibility = "public"
     via: Adapter | None = None  # how the check reaches the functions (see Adapter)
-    # Checks (by name, of the same exercise) that must pass for this one to count: a check
-    # that compares two of the student's functions (or a gradient with the student's own
-    # forward) can be satisfied by two wrong answers that agree, so it pays only with
-    # evidence, from a check against known truth, that its own side is right (grader.engine).
-    requires: tuple[str, ...] = ()
+    # Checks (by name, of the same exercise) of which at least one must pass for this one to
+    # count. A check that compares two of the student's functions (or a gradient with the
+    # student's own forward) is satisfied by two wrong answers that agree: it pays only with
+    # evidence, from a check against known truth of either side, that one side is right.
+    evidence: tuple[str, ...] = ()
 
     def run(self, ctx: Context) -> None:
         """Return when the check passes; raise CheckFailed, StudentRaised or StopCheck.
@@ -411,6 +412,7 @@ class Gradient(Generated):
             analytic = self.analytic(ctx.student, call)
         caller = ctx.student if self.of == "student" else ctx.reference
         assert caller is not None, "hidden checks need the reference solutions"
+
         # The student's forward is judged too where it is the objective: its output's values
         # may break the objective as they may break a property.
         def judged() -> contextlib.AbstractContextManager[None]:

@@ -437,10 +437,10 @@ def grade_exercise(
     budget: Budget | None = None,
 ) -> ExerciseResult:
     """Run ``exercise``'s checks (those ``only`` selects) on the student's functions, called
-    through ``channel``, within ``budget``, and apply the requirements (``Check.requires``)
+    through ``channel``, within ``budget``, and apply the evidence rule (``Check.evidence``)
     and the forbidden-call rule to them. ``source`` is the text the functions were defined in
-    (None: the module is missing), scanned for forbidden calls. A check another one requires
-    runs even where ``only`` leaves it out, and is not reported.
+    (None: the module is missing), scanned for forbidden calls. A check another one names as
+    evidence runs even where ``only`` leaves it out, and is not reported.
 
     The one grading pipeline: ``mlgrade grade`` calls it with an isolated worker, a notebook's
     grade cell (``grader.channels.nbgrader.notebook``) with the kernel's own process."""
@@ -457,7 +457,7 @@ def grade_exercise(
         return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc}", checks)
 
     student = StudentCalls(channel, exercise, device, parameter_names(exercise), budget)
-    required = {name for c in checks for name in c.requires}
+    required = {name for c in checks for name in c.evidence}
     also = [c for c in exercise.checks if c.name in required and c not in checks]
     # The reference is loaded where hidden checks are (grading): it also stands in for a
     # function that fails where a check of another needs it (checks._Neighbours).
@@ -466,7 +466,7 @@ def grade_exercise(
     ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
     results = [_run_within(check, ctx, budget) for check in [*checks, *also]]
     outcome = ExerciseResult(exercise.name, results[: len(checks)])
-    apply_requirements(checks, outcome, {r.name: r.passed for r in results})
+    apply_evidence(checks, outcome, {r.name: r.passed for r in results})
     apply_forbidden_rule(exercise, outcome, static, student.used)
     return outcome
 
@@ -477,17 +477,18 @@ def _run_within(check: Check, ctx: Context, budget: Budget | None) -> CheckResul
     return run_check(check, ctx)
 
 
-def apply_requirements(checks: list[Check], outcome: ExerciseResult, passed: dict[str, bool]) -> None:
-    """Zero a passing check whose required checks (``Check.requires``) did not all pass,
-    saying which. A requirement the exercise does not have (a student's install, without
-    hidden checks) is waived: no grade is given there."""
+def apply_evidence(checks: list[Check], outcome: ExerciseResult, passed: dict[str, bool]) -> None:
+    """Zero a passing check none of whose evidence (``Check.evidence``) passed, saying so.
+    Evidence the exercise does not have (a student's install, without the hidden checks) is
+    left out, and a check with none left counts: no grade is given there."""
     for check, result in zip(checks, outcome.checks, strict=True):
-        failed = [name for name in check.requires if not passed.get(name, True)]
-        if result.passed and failed:
+        known = [name for name in check.evidence if name in passed]
+        if result.passed and known and not any(passed[name] for name in known):
             result.passed, result.points = False, 0.0
             result.message = (
-                f"holds, but counts only when {' and '.join(repr(n) for n in failed)} passes too, and it failed: "
-                "this check compares your functions with each other, which two wrong answers can satisfy together"
+                f"holds, but counts only when {' or '.join(repr(n) for n in known)} passes too, and "
+                f"{'neither' if len(known) > 1 else 'it'} did: this check compares your functions with each "
+                "other, which two wrong answers can satisfy together"
             )
 
 

@@ -34,13 +34,13 @@ def load(names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True) -> lis
 
 
 def _check_requirements(exercise: Exercise) -> None:
-    """Every check a check requires (``Check.requires``) is one check of the whole exercise:
-    a misspelt name would silently waive the requirement."""
+    """Every check named as evidence (``Check.evidence``) is one check of the whole exercise:
+    a misspelt name would silently be left out."""
     names = [c.name for c in exercise.checks]
     for check in exercise.checks:
-        for required in check.requires:
+        for required in check.evidence:
             if names.count(required) != 1:
-                raise ValueError(f"{exercise.name}: {check.name!r} requires {required!r}, which is not one check")
+                raise ValueError(f"{exercise.name}: {check.name!r} names {required!r} as evidence: not one check")
 
 
 def _by_function(exercise: Exercise) -> Exercise:

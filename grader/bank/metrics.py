@@ -319,7 +319,7 @@ CHECKS = (
     binary_known_answers("accuracy", 0.2),
     Property(
         name="accuracy is (tp + tn) / n of confusion_counts",
-        requires=("accuracy known answers",),
+        evidence=("accuracy known answers", "confusion_counts known answers"),
         function="accuracy",
         points=0.3,
         inputs=binary_calls,
@@ -330,7 +330,7 @@ CHECKS = (
     binary_known_answers("error_rate", 0.2),
     Property(
         name="error_rate is 1 - accuracy",
-        requires=("error_rate known answers",),
+        evidence=("error_rate known answers", "accuracy known answers"),
         function="error_rate",
         points=0.3,
         inputs=binary_calls,
@@ -348,7 +348,7 @@ CHECKS = (
     ),
     Property(
         name="swapping y_true and y_pred swaps precision and recall",
-        requires=("precision known answers",),
+        evidence=("precision known answers", "recall known answers"),
         function="precision",
         points=0.25,
         inputs=binary_calls,
@@ -369,7 +369,7 @@ CHECKS = (
     binary_known_answers("f1_score", 0.4),
     Property(
         name="f1_score is the harmonic mean of precision and recall",
-        requires=("f1_score known answers",),
+        evidence=("f1_score known answers",),
         function="f1_score",
         points=0.5,
         inputs=binary_calls,
@@ -403,7 +403,7 @@ CHECKS = (
     ),
     Property(
         name="binary confusion_matrix is [[tn, fp], [fn, tp]]",
-        requires=("confusion_matrix known answers",),
+        evidence=("confusion_matrix known answers", "confusion_counts known answers"),
         function="confusion_matrix",
         points=0.25,
         inputs=multiclass_calls.map(_as_binary),

@@ -2,7 +2,7 @@
 worker: fake students and channels. A judgement that raises on the student's output is a
 failed check; a grader failure stays in its exercise; time budgets say what they left unrun;
 a check is not lost to another function it uses; a check comparing two of the student's
-functions counts only with the evidence it requires."""
+functions counts only with evidence that one side is right."""
 
 from __future__ import annotations
 
@@ -202,22 +202,29 @@ def test_where_the_reference_is_loaded_it_stands_in_for_the_failing_function() -
     assert "0.666" not in wrong.message and "fix precision first" in wrong.message
 
 
-# -- requirements -------------------------------------------------------------------------------
+# -- evidence ------------------------------------------------------------------------------------
+
+CONSISTENCY = "accuracy is (tp + tn) / n of confusion_counts"
 
 
-def test_a_passing_check_counts_only_when_the_checks_it_requires_pass() -> None:
-    checks = [check("accuracy known answers"), check("accuracy is (tp + tn) / n of confusion_counts")]
-    outcome = ExerciseResult(
-        "metrics",
-        [
-            CheckResult(checks[0].name, "accuracy", "public", False, 0.0, 0.2, "wrong"),
-            CheckResult(checks[1].name, "accuracy", "public", True, 0.3, 0.3),
-        ],
+def evidence_outcome(passed: dict[str, bool]) -> ExerciseResult:
+    """accuracy's consistency check, passed, after the engine's evidence rule."""
+    outcome = ExerciseResult("metrics", [CheckResult(CONSISTENCY, "accuracy", "public", True, 0.3, 0.3)])
+    engine.apply_evidence([check(CONSISTENCY)], outcome, {CONSISTENCY: True, **passed})
+    return outcome
+
+
+def test_a_consistency_check_counts_only_with_evidence_that_one_side_is_right() -> None:
+    """Two wrong functions that agree earn nothing; one right side is evidence enough."""
+    neither = {"accuracy known answers": False, "confusion_counts known answers": False}
+    both_wrong = evidence_outcome(neither)
+    (result,) = both_wrong.checks
+    assert (result.passed, result.points) == (False, 0.0)
+    assert result.message.startswith(
+        "holds, but counts only when 'accuracy known answers' or 'confusion_counts known answers' passes too, "
+        "and neither did"
     )
-    engine.apply_requirements(checks, outcome, {c.name: r.passed for c, r in zip(checks, outcome.checks, strict=True)})
-    consistency = outcome.checks[1]
-    assert (consistency.passed, consistency.points) == (False, 0.0)
-    assert consistency.message.startswith("holds, but counts only when 'accuracy known answers' passes too")
-    waived = ExerciseResult("metrics", [CheckResult(checks[1].name, "accuracy", "public", True, 0.3, 0.3)])
-    engine.apply_requirements(checks[1:], waived, {})  # a student's install: nothing to require
-    assert waived.checks[0].passed
+    for side in ("accuracy known answers", "confusion_counts known answers"):
+        one_right = evidence_outcome(neither | {side: True})
+        assert one_right.checks[0].passed and one_right.score == 0.3
+    assert evidence_outcome({}).checks[0].passed  # no evidence loaded (a student's install): no grade at stake

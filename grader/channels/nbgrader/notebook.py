@@ -65,7 +65,7 @@ def check(exercise: str, function: str, hidden: bool = False) -> float:
         raise ValueError(f"unknown exercise {exercise!r}; the exercises are: {', '.join(bank.NAMES)}")
     if hidden and not bank.hidden_checks_installed():
         raise RuntimeError("the hidden checks are not installed here: they run when your work is graded")
-    # With the hidden checks wherever installed: a public check may require one (Check.requires)
+    # With the hidden checks wherever installed: a public check may require one (Check.evidence)
     (ex,) = bank.load([exercise], hidden=hidden or bank.hidden_checks_installed())
     visibility = "hidden" if hidden else "public"
     checks = [c for c in ex.checks if c.function == function and c.visibility == visibility]
