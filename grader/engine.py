@@ -47,11 +47,12 @@ class SubmissionError(Exception):
     """The submission cannot be read at all (not a directory or zip, a bad zip)."""
 
 
-# The time budgets' defaults. Measured (bench/budgets.py, on a loaded 2-core machine): the
-# references take at most about 6 s for an exercise (backprop, batch_norm; the others 1-4 s)
-# and 20 s for the whole course; the buggy sample, whose failures are shrunk, at most about
-# 10 s and 35 s. The budgets leave ten times that and more, so that only a submission that
-# stalls ever meets them: a stalling one then costs at most 8 x 60 s, capped at 300 s.
+# The time budgets' defaults. Measured with bench/budgets.py on a 2-core machine loaded four
+# times over (the variants' tests and other work running): the references take at most
+# 7.4 s for an exercise (conv; metrics 6.4 s, the others 2-6 s) and 42 s for the whole course,
+# worker start included; the buggy sample, whose failures are shrunk, 7.0 s and 31 s. The
+# budgets leave eight and seven times that, so that only a submission that stalls meets them;
+# one that does costs at most 60 s an exercise and 300 s in all.
 EXERCISE_SECONDS = 60.0
 SUBMISSION_SECONDS = 300.0
 
