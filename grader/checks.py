@@ -19,6 +19,18 @@ To extend a kind, declare; never subclass a check per exercise. Two hooks, both 
   backward through its forward's kept cache; :class:`Item` takes one item of a tuple result.
 - ``truth=`` on :class:`ReferenceParity`: where the truth is not the reference solution's.
 
+Two rules hold for every kind, in :meth:`Check.run` and :func:`judging`, so that nothing a
+submission returns can crash a grading or pay for itself:
+
+- an exception while a check judges the student's output (a division by zero on counts that
+  are all 0) is a failed check with a message, never a grader failure (:func:`judging`);
+- a check of function A that calls another function B of the student's (f1_score through
+  precision) is not lost to a B that raises, breaks its contract or is lost: where the
+  reference is loaded, its B stands in; else the failure names B as the one to fix first
+  (:class:`_Neighbours`). ``evidence=`` names checks against known truth of which one must
+  pass for a check to count: what a check comparing two of the student's functions needs to
+  show that at least one side is right (``grader.engine.apply_evidence``).
+
 Hypothesis drives generated inputs, derandomized and without a database, so a regrade gives
 the same result. A failing public check reports the smallest failing input hypothesis found;
 a hidden one says what went wrong and never shows an input's values or the expected answer.
@@ -26,9 +38,10 @@ a hidden one says what went wrong and never shows an input's values or the expec
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -115,6 +128,29 @@ class StopCheck(BaseException):
         self.message = message
 
 
+class BudgetSpent(StopCheck):
+    """A time budget ran out (``grader.engine.Budget``): the check ends at once, and no
+    function is blamed for it."""
+
+
+@contextlib.contextmanager
+def judging(what: str) -> Iterator[None]:
+    """Where a check judges the student's output in the grader's own process. ``conform``
+    holds an output only to its declared structure, shape and kind, so its values may still
+    break the judgement (counts that are all 0 divide by zero, a nan becomes an int): such an
+    exception is the output's fault, a failed check that says so, never a grader failure.
+    The grader's own work (drawing inputs, the reference, the truth) stays outside."""
+    try:
+        yield
+    except (CheckFailed, StudentRaised):
+        raise
+    except Exception as exc:
+        raise CheckFailed(
+            f"{what} could not be checked: judging it raised {type(exc).__name__}: {exc} (a value this check "
+            "cannot make sense of, such as counts that are all 0 or a nan where a number is needed)"
+        ) from None
+
+
 # -- what a check can call -----------------------------------------------------------------
 
 
@@ -151,12 +187,32 @@ class Check:
     points: float
     visibility: Visibility = "public"
     via: Adapter | None = None  # how the check reaches the functions (see Adapter)
+    # Checks (by name, of the same exercise) of which at least one must pass for this one to
+    # count. A check that compares two of the student's functions (or a gradient with the
+    # student's own forward) is satisfied by two wrong answers that agree: it pays only with
+    # evidence, from a check against known truth of either side, that one side is right.
+    evidence: tuple[str, ...] = ()
 
     def run(self, ctx: Context) -> None:
         """Return when the check passes; raise CheckFailed, StudentRaised or StopCheck.
 
-        The one place ``via`` applies: each kind's own ``_run`` sees the adapted context."""
-        self._run(self.via(ctx) if self.via is not None else ctx)
+        The one place ``via`` applies: each kind's own ``_run`` sees the adapted context; and
+        the one place the student's other functions are wrapped (:class:`_Neighbours`)."""
+        ctx = self.via(ctx) if self.via is not None else ctx
+        neighbours = _Neighbours(self.function, ctx.student, ctx.reference)
+        try:
+            self._run(replace(ctx, student=neighbours))
+        except CheckFailed:
+            if not neighbours.stood_in:
+                raise
+            # The message may show values computed with the reference's function: say only
+            # which of the student's functions failed, and what to fix first.
+            name, why = neighbours.stood_in[0]
+            raise CheckFailed(
+                f"{self.function} fails this check; where your {name}, which it uses, failed ({why}), the "
+                f"reference's {name} stood in, so no value is shown: fix {name} first, and this check will "
+                "show what is wrong"
+            ) from None
 
     def _run(self, ctx: Context) -> None:
         raise NotImplementedError
@@ -260,7 +316,8 @@ class Property(Generated):
 
     def judge(self, ctx: Context, call: Call) -> None:
         out = ctx.student(self.function, call)
-        problem = self.holds(ctx.student, call, out)
+        with judging(f"{self.function}'s result"):
+            problem = self.holds(ctx.student, call, out)
         if problem:
             raise CheckFailed(problem)
 
@@ -299,7 +356,8 @@ class ReferenceParity(Generated):
             raise CheckFailed("should raise ValueError here, but returned a value") from None
         out = ctx.student(self.function, call)
         labels = item_labels(ctx.returns[self.function])
-        problem = compare(out, truth, input_dtype(call), reveal=False, labels=labels, tol=self.tolerance)
+        with judging(f"{self.function}'s result"):
+            problem = compare(out, truth, input_dtype(call), reveal=False, labels=labels, tol=self.tolerance)
         if problem:
             raise CheckFailed(f"disagrees with {self.truth_name or 'the reference'}: {problem}")
 
@@ -354,9 +412,16 @@ class Gradient(Generated):
             raise ValueError(f"{self.name}: a gradient of the reference's forward is hidden, of the student's public")
 
     def judge(self, ctx: Context, call: Call) -> None:
-        analytic = self.analytic(ctx.student, call)
+        with judging(f"{self.function}'s gradients"):
+            analytic = self.analytic(ctx.student, call)
         caller = ctx.student if self.of == "student" else ctx.reference
         assert caller is not None, "hidden checks need the reference solutions"
+
+        # The student's forward is judged too where it is the objective: its output's values
+        # may break the objective as they may break a property.
+        def judged() -> contextlib.AbstractContextManager[None]:
+            return judging(f"{self.function}'s forward") if self.of == "student" else contextlib.nullcontext()
+
         for name, position in self.wrt.items():
             sizes: list[float] = []
 
@@ -367,12 +432,16 @@ class Gradient(Generated):
                 sizes.append(size)
                 return result
 
-            numerical = numgrad.central_differences(objective_at, call.args[position])
-            worst = numgrad.worst_gradient_mismatch(name, analytic[name], numerical)
-            if worst is not None and self.of == "student":  # a float32 forward? see numgrad.EPS_FLOAT32
-                coarse = numgrad.central_differences(objective_at, call.args[position], numgrad.EPS_FLOAT32)
-                if numgrad.worst_gradient_mismatch(name, analytic[name], coarse, numgrad.float32_atol(sizes)) is None:
-                    worst = None
+            with judged():
+                numerical = numgrad.central_differences(objective_at, call.args[position])
+            with judging(f"{self.function}'s gradients"):
+                worst = numgrad.worst_gradient_mismatch(name, analytic[name], numerical)
+                if worst is not None and self.of == "student":  # a float32 forward? see numgrad.EPS_FLOAT32
+                    with judged():
+                        coarse = numgrad.central_differences(objective_at, call.args[position], numgrad.EPS_FLOAT32)
+                    atol = numgrad.float32_atol(sizes)
+                    if numgrad.worst_gradient_mismatch(name, analytic[name], coarse, atol) is None:
+                        worst = None
             if worst is not None:
                 source = "your forward pass" if self.of == "student" else "the reference forward pass"
                 raise CheckFailed(
@@ -414,7 +483,8 @@ class KnownAnswers(Check):
             truth = conform(case.expected, ctx.returns[self.function], case.call.args, "the expected value")
             labels = item_labels(ctx.returns[self.function])
             reveal = self.visibility == "public"
-            problem = compare(out, truth, input_dtype(case.call), reveal=reveal, labels=labels, tol=self.tolerance)
+            with judging(f"{shown}'s result"):
+                problem = compare(out, truth, input_dtype(case.call), reveal=reveal, labels=labels, tol=self.tolerance)
             if problem:
                 raise CheckFailed(f"{shown}: {problem}")
 
@@ -590,6 +660,44 @@ class _Stepped:
             for item, position in self.steps.feed.items():
                 args[position] = as_argument(out[item], self.declared.items[item], dtype)
         return results
+
+
+@dataclass
+class _Neighbours:
+    """The student's functions as a check of ``function`` calls them (:meth:`Check.run`).
+
+    A call of another function, a neighbour the check needs (f1_score's check calls precision),
+    that raises, breaks its contract, is not implemented or loses the worker must not cost
+    ``function`` its points: that neighbour is graded by its own checks. Where the reference is
+    loaded (grading), the reference's neighbour stands in for that call, and ``function`` is
+    judged on its own merit; the failures that stood in are recorded in ``stood_in`` (the
+    message of a failure may then show no value). Without the reference (a student's own
+    check), the check stops with a message that names the neighbour as the one to fix first.
+    A call that hands on a kept result (``Kept``) cannot be answered by the reference.
+    """
+
+    function: str
+    student: Student
+    reference: Reference | None
+    stood_in: list[tuple[str, str]] = field(default_factory=list)  # (neighbour, why it failed)
+
+    def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
+        if function == self.function:
+            return self.student(function, call, keep)
+        try:
+            return self.student(function, call, keep)
+        except BudgetSpent:
+            raise
+        except (StopCheck, StudentRaised, CheckFailed) as exc:
+            if isinstance(exc, StudentRaised):
+                why = f"{function} {exc}"
+            else:
+                why = exc.message if isinstance(exc, StopCheck) else str(exc)
+            kept = keep is not None or any(isinstance(a, Kept) for a in [*call.args, *call.kwargs.values()])
+            if self.reference is None or kept:
+                raise StopCheck(f"{function}, which this check uses, failed: {why}; fix {function} first") from None
+            self.stood_in.append((function, why))
+            return self.reference(function, call)
 
 
 # -- comparing results ---------------------------------------------------------------------

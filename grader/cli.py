@@ -34,14 +34,18 @@ from grader.results import SubmissionResult
 def _usage_problems_exit_2(invoke: Callable[[click.Context], Any], ctx: click.Context) -> Any:
     """Run a command, turning every problem that is the user's to fix into a usage error (exit
     status 2, with the command's usage line): a :class:`UsageProblem` from any module, a
-    sandbox that ``--require-sandbox`` asked for but cannot run, and grading where student code
+    sandbox that a grading command requires but cannot run here, and grading where student code
     cannot be isolated (Windows, macOS). The one place that does so."""
     try:
         return invoke(ctx)
     except (UsageProblem, isolation.CannotIsolate) as exc:
         raise click.UsageError(str(exc), ctx) from None
     except isolation.SandboxUnavailable as exc:
-        raise click.UsageError(f"--require-sandbox: {exc}; or grade without it at process level", ctx) from None
+        raise click.UsageError(
+            f"the bubblewrap sandbox cannot run here: {exc}. Grading requires it (see SECURITY.md); "
+            "install it, or grade at process level only with --no-sandbox",
+            ctx,
+        ) from None
 
 
 class _Command(click.Command):
@@ -124,12 +128,14 @@ GRADING_OPTIONS = (
     click.option(
         "--require-sandbox",
         is_flag=True,
-        help="Refuse to grade unless the bubblewrap sandbox works here (see SECURITY.md).",
+        help="Refuse to grade unless the bubblewrap sandbox works here (the default; see SECURITY.md).",
     ),
     click.option(
         "--no-sandbox",
         is_flag=True,
-        help="Process-level isolation only, even where bubblewrap is installed.",
+        envvar="MLGRADE_NO_SANDBOX",
+        help="Process-level isolation only, where bubblewrap cannot run or is not wanted (see SECURITY.md); "
+        "also set by MLGRADE_NO_SANDBOX=1.",
     ),
     click.option(
         "--time-limit",
@@ -137,6 +143,20 @@ GRADING_OPTIONS = (
         default=Limits.call_seconds,
         show_default=True,
         help="Seconds one call of a student function may run.",
+    ),
+    click.option(
+        "--exercise-budget",
+        type=click.FloatRange(min=0.1),
+        default=engine.EXERCISE_SECONDS,
+        show_default=True,
+        help="Seconds all the checks of one exercise may take; the checks left then fail, saying so.",
+    ),
+    click.option(
+        "--submission-budget",
+        type=click.FloatRange(min=0.1),
+        default=engine.SUBMISSION_SECONDS,
+        show_default=True,
+        help="Seconds a whole submission may take; the checks left then fail, saying so.",
     ),
     click.option("--no-progress", is_flag=True, help="No progress bar (for logs and scripts)."),
     click.option("--quiet", "-q", is_flag=True, help="Print only problems: no progress, notices or tables."),
@@ -152,22 +172,31 @@ class Grading:
     require_sandbox: bool
     no_sandbox: bool
     time_limit: float
+    exercise_budget: float
+    submission_budget: float
     no_progress: bool
     quiet: bool
 
     def options(self, notices: bool = True) -> engine.Options:
-        """The grading options, refusing what cannot work here; says so (unless quiet) when
-        isolation is only at process level."""
+        """The grading options, refusing what cannot work here. Grading is sandboxed unless
+        ``--no-sandbox`` asks otherwise: where the sandbox cannot run, SandboxUnavailable
+        (exit 2 with the install hint), never a silent fall back to the weaker level; says so
+        (unless quiet) when isolation is only at process level."""
         if self.require_sandbox and self.no_sandbox:
             raise UsageProblem("--require-sandbox and --no-sandbox contradict each other: give one of them")
         _check_device(self.device)
         _require_full_install()
-        mode = "require" if self.require_sandbox else "off" if self.no_sandbox else "auto"
+        mode = "off" if self.no_sandbox else "require"
         level = isolation.choose(mode)
         if level == isolation.PROCESS and notices and not self.quiet:
-            reason = "--no-sandbox" if mode == "off" else isolation.sandbox_problem()
-            Console(stderr=True).print(f"Isolation: process level only ({reason}); see SECURITY.md.")
-        return engine.Options(device=self.device, limits=Limits(call_seconds=self.time_limit), sandbox=mode)
+            Console(stderr=True).print("Isolation: process level only (--no-sandbox); see SECURITY.md.")
+        return engine.Options(
+            device=self.device,
+            limits=Limits(call_seconds=self.time_limit),
+            sandbox=mode,
+            exercise_seconds=self.exercise_budget,
+            submission_seconds=self.submission_budget,
+        )
 
     @property
     def progress(self) -> bool:

@@ -3,7 +3,14 @@ worker (``grader.isolation``), and applies the forbidden-call rule.
 
 The three kinds of failure stay apart (STYLE.md): the student's code is wrong (a failed check
 with a message); the submission is unusable (a missing module, a syntax error: zero for what
-it breaks, with the error); the grader itself failed (an exception out of here, never a score).
+it breaks, with the error); the grader itself failed (an exception out of ``grade_exercise``,
+never a score). ``grade`` contains a grader failure to its exercise: that exercise's checks get
+0 with a message that says the grader failed there, the result is marked ``grader_failed`` (the
+command line exits 1 and names it), and the other exercises keep their grades.
+
+Time is budgeted (SECURITY.md): each call of a student function has its limit
+(``Limits.call_seconds``), each exercise and each submission a total (``Options``); a call never
+runs past the budget left, and once a budget is spent the checks left say so and score 0.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from grader import forbidden, isolation
-from grader.checks import Call, Check, CheckFailed, Context, StopCheck, StudentRaised
+from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise
 from grader.isolation import Limits, Supervisor, WorkerLost
 from grader.outputs import ContractViolation, conform, opaque_items
@@ -40,6 +47,16 @@ class SubmissionError(Exception):
     """The submission cannot be read at all (not a directory or zip, a bad zip)."""
 
 
+# The time budgets' defaults. Measured with bench/budgets.py on a 2-core machine loaded four
+# times over (the variants' tests and other work running): the references take at most
+# 7.4 s for an exercise (conv; metrics 6.4 s, the others 2-6 s) and 42 s for the whole course,
+# worker start included; the buggy sample, whose failures are shrunk, 7.0 s and 31 s. The
+# budgets leave eight and seven times that, so that only a submission that stalls meets them;
+# one that does costs at most 60 s an exercise and 300 s in all.
+EXERCISE_SECONDS = 60.0
+SUBMISSION_SECONDS = 300.0
+
+
 @dataclass(frozen=True)
 class Options:
     device: str = "cpu"
@@ -48,10 +65,42 @@ class Options:
     # the portable worker will do where Linux's mechanisms are missing: a student's own check
     # (mlgrade check, validate), never grading, which then refuses (isolation.CannotIsolate)
     portable: bool = False
+    exercise_seconds: float = EXERCISE_SECONDS  # the time budget of one exercise's checks
+    submission_seconds: float = SUBMISSION_SECONDS  # the time budget of a whole submission
 
     def to_json(self) -> dict[str, Any]:
         """The options a grade depends on, as grades.json records them."""
-        return {"device": self.device, "time_limit": self.limits.call_seconds, "sandbox": self.sandbox}
+        return {
+            "device": self.device,
+            "time_limit": self.limits.call_seconds,
+            "exercise_budget": self.exercise_seconds,
+            "submission_budget": self.submission_seconds,
+            "sandbox": self.sandbox,
+        }
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A total time budget: a deadline on ``time.monotonic()``, and its name for the checks
+    it leaves unrun ("the exercise's time budget of 60 s")."""
+
+    deadline: float
+    name: str
+
+    @classmethod
+    def starting_now(cls, seconds: float, owner: str) -> Budget:
+        return cls(time.monotonic() + seconds, f"the {owner}'s time budget of {seconds:g} s")
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def not_run(self) -> str:
+        """The message of a check the budget left no time for."""
+        return f"not run: {self.name} was spent"
+
+    def stopped(self) -> str:
+        """The message of a check the budget ran out in."""
+        return f"stopped: {self.name} was spent while this check ran"
 
 
 # -- finding the modules -------------------------------------------------------------------
@@ -186,18 +235,31 @@ class WorkerChannel(Protocol):
         kwargs: dict[str, Any],
         keep: str | None = None,
         opaque: list[int] | None = None,
-    ) -> tuple[dict[str, Any], list[bytes]]: ...
+        timeout: float | None = None,
+    ) -> tuple[dict[str, Any], list[bytes]]:
+        """``timeout``: the most seconds this call may take, where less than the per-call limit
+        (what is left of a time budget); a channel that cannot stop a call may ignore it."""
+        ...
 
 
 class StudentCalls:
     """Calls one exercise's functions in the worker, enforcing the contract on every call:
-    the declared output, the inputs unchanged, tensors on the grading device."""
+    the declared output, the inputs unchanged, tensors on the grading device; and the time
+    budget: no call runs past it, and none starts once it is spent."""
 
-    def __init__(self, channel: WorkerChannel, exercise: Exercise, device: str, params: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        channel: WorkerChannel,
+        exercise: Exercise,
+        device: str,
+        params: dict[str, list[str]],
+        budget: Budget | None = None,
+    ) -> None:
         self.channel = channel
         self.exercise = exercise
         self.device = device
         self.params = params
+        self.budget = budget
         self.lost: dict[str, str] = {}  # function -> what broke the worker; its checks fail fast
         self.used: dict[str, set[str]] = {}  # function -> forbidden names it called
         self.printed = ""  # what the student's code printed during the latest call (the start of it)
@@ -207,12 +269,19 @@ class StudentCalls:
             raise StopCheck(f"{self.lost[function]} (in an earlier check; not run again)")
         returns = self.exercise.function(function).returns
         self.printed = ""
+        timeout = None
+        if self.budget is not None:
+            timeout = self.budget.left()
+            if timeout <= 0:
+                raise BudgetSpent(self.budget.stopped())
         try:
             answer, blobs = self.channel.call(
-                self.exercise.name, function, call.args, call.kwargs, keep, opaque_items(returns)
+                self.exercise.name, function, call.args, call.kwargs, keep, opaque_items(returns), timeout=timeout
             )
         except WorkerLost as exc:
             self.printed = exc.printed
+            if self.budget is not None and self.budget.left() <= 0:
+                raise BudgetSpent(self.budget.stopped()) from None  # cut short by the budget, not its own limit
             self.lost[function] = f"{function}: {exc.reason}"
             raise StopCheck(self.lost[function]) from None
         self.printed = str(answer.get("printed", ""))
@@ -328,10 +397,13 @@ def parameter_names(exercise: Exercise) -> dict[str, list[str]]:
 
 
 def grade(submission: Path, exercises: list[Exercise], options: Options, name: str | None = None) -> SubmissionResult:
-    """Grade one submission on ``exercises``. A broken submission is a graded result; only a
-    failure of the grader itself raises."""
+    """Grade one submission on ``exercises``. A broken submission is a graded result; a
+    failure of the grader itself in one exercise is contained to it (see the module doc);
+    only a failure outside the exercises (the worker cannot start at all) raises."""
     isolation_level = isolation.choose(options.sandbox, options.portable)
     result = SubmissionResult(submission=name or submission.stem, isolation=isolation_level)
+    submission_budget = Budget.starting_now(options.submission_seconds, "submission")
+    failures: list[str] = []
     try:
         with opened(submission, [e.name for e in exercises]) as module_dir:
             result.notes = isolation.left_out(module_dir)
@@ -342,11 +414,28 @@ def grade(submission: Path, exercises: list[Exercise], options: Options, name: s
                     if not path.is_file():
                         result.exercises.append(_all_failed(exercise, missing_module(module_dir, exercise.name)))
                         continue
-                    source = read_source(path)
-                    result.exercises.append(grade_exercise(source, exercise, supervisor, options.device))
+                    budget = min(
+                        Budget.starting_now(options.exercise_seconds, "exercise"),
+                        submission_budget,
+                        key=lambda b: b.deadline,
+                    )
+                    try:
+                        graded = grade_exercise(read_source(path), exercise, supervisor, options.device, budget=budget)
+                    except Exception as exc:  # the grader's own failure: contained to this exercise
+                        supervisor.stop()  # a call it broke off may have left an answer unread: start afresh
+                        failures.append(f"{exercise.name} ({exc!r})")
+                        graded = _all_failed(
+                            exercise,
+                            f"not graded: the grader itself failed on {exercise.name}, not your code ({exc!r}); "
+                            "it will be graded again once the grader is fixed",
+                        )
+                    result.exercises.append(graded)
     except SubmissionError as exc:
         result.error = str(exc)
         result.exercises = [_all_failed(e, str(exc)) for e in exercises]
+    if failures:
+        result.grader_failed = True
+        result.error = f"the grader itself failed on {', '.join(failures)}; the other exercises are graded"
     return result
 
 
@@ -356,10 +445,13 @@ def grade_exercise(
     channel: WorkerChannel,
     device: str,
     only: Callable[[Check], bool] | None = None,
+    budget: Budget | None = None,
 ) -> ExerciseResult:
     """Run ``exercise``'s checks (those ``only`` selects) on the student's functions, called
-    through ``channel``, and apply the forbidden-call rule to them. ``source`` is the text the
-    functions were defined in (None: the module is missing), scanned for forbidden calls.
+    through ``channel``, within ``budget``, and apply the evidence rule (``Check.evidence``)
+    and the forbidden-call rule to them. ``source`` is the text the functions were defined in
+    (None: the module is missing), scanned for forbidden calls. A check another one names as
+    evidence runs even where ``only`` leaves it out, and is not reported.
 
     The one grading pipeline: ``mlgrade grade`` calls it with an isolated worker, a notebook's
     grade cell (``grader.channels.nbgrader.notebook``) with the kernel's own process."""
@@ -377,13 +469,40 @@ def grade_exercise(
     except ValueError as exc:  # source with NUL bytes
         return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc}", checks)
 
-    student = StudentCalls(channel, exercise, device, parameter_names(exercise))
-    needs_reference = any(c.visibility == "hidden" for c in checks)
+    student = StudentCalls(channel, exercise, device, parameter_names(exercise), budget)
+    required = {name for c in checks for name in c.evidence}
+    also = [c for c in exercise.checks if c.name in required and c not in checks]
+    # The reference is loaded where hidden checks are (grading): it also stands in for a
+    # function that fails where a check of another needs it (checks._Neighbours).
+    needs_reference = any(c.visibility == "hidden" for c in exercise.checks)
     reference = ReferenceCalls(exercise, device) if needs_reference else None
     ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
-    outcome = ExerciseResult(exercise.name, [_run_noting_prints(check, ctx, student) for check in checks])
+    results = [_run_within(check, ctx, budget, student) for check in [*checks, *also]]
+    outcome = ExerciseResult(exercise.name, results[: len(checks)])
+    apply_evidence(checks, outcome, {r.name: r.passed for r in results})
     apply_forbidden_rule(exercise, outcome, static, student.used)
     return outcome
+
+
+def _run_within(check: Check, ctx: Context, budget: Budget | None, student: StudentCalls) -> CheckResult:
+    if budget is not None and budget.left() <= 0:
+        return CheckResult(check.name, check.function, check.visibility, False, 0.0, check.points, budget.not_run())
+    return _run_noting_prints(check, ctx, student)
+
+
+def apply_evidence(checks: list[Check], outcome: ExerciseResult, passed: dict[str, bool]) -> None:
+    """Zero a passing check none of whose evidence (``Check.evidence``) passed, saying so.
+    Evidence the exercise does not have (a student's install, without the hidden checks) is
+    left out, and a check with none left counts: no grade is given there."""
+    for check, result in zip(checks, outcome.checks, strict=True):
+        known = [name for name in check.evidence if name in passed]
+        if result.passed and known and not any(passed[name] for name in known):
+            result.passed, result.points = False, 0.0
+            result.message = (
+                f"holds, but counts only when {' or '.join(repr(n) for n in known)} passes too, and "
+                f"{'neither' if len(known) > 1 else 'it'} did: this check compares your functions with each "
+                "other, which two wrong answers can satisfy together"
+            )
 
 
 def run_check(check: Check, ctx: Context) -> CheckResult:

@@ -77,7 +77,7 @@ class SubmissionResult:
     submission: str
     exercises: list[ExerciseResult] = field(default_factory=list)
     isolation: str = "process"  # how the student's code was isolated (see SECURITY.md)
-    error: str = ""  # set when the submission could not be graded at all (unreadable zip, ...)
+    error: str = ""  # the submission could not be graded at all (unreadable zip, ...), or the grader failed
     grader_failed: bool = False  # the error is the grader's own, not the student's
     path: str = ""  # the submission as it was given to mlgrade grade
     graded_at: str = ""  # when it was graded: UTC, ISO 8601

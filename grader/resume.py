@@ -39,6 +39,7 @@ def fingerprint(submission: Path, exercises: list[Exercise], options: engine.Opt
         "checks": [(e.name, [(c.function, c.name, c.visibility, c.points) for c in e.checks]) for e in exercises],
         "device": options.device,
         "limits": repr(options.limits),
+        "budgets": [options.exercise_seconds, options.submission_seconds],
         "sandbox": options.sandbox,
     }
     digest.update(json.dumps(setup, sort_keys=True).encode())

@@ -23,6 +23,14 @@ needs_sandbox = pytest.mark.sandbox
 LEVELS = [pytest.param(sandbox.SANDBOX, marks=needs_sandbox, id=sandbox.SANDBOX), sandbox.PROCESS]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Grading commands refuse to run without the sandbox unless asked (SECURITY.md): where it
+    cannot run here, and CI does not require it, the tests ask for the process level as an
+    instructor would, with MLGRADE_NO_SANDBOX (tests of that rule unset it)."""
+    if not SANDBOX_REQUIRED and "MLGRADE_NO_SANDBOX" not in os.environ and sandbox.sandbox_problem() is not None:
+        os.environ["MLGRADE_NO_SANDBOX"] = "1"
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A test marked ``sandbox`` skips where the sandbox cannot run, or fails under
     MLGRADE_TEST_SANDBOX=require. The probe runs once per process, on the first such test."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -207,7 +208,13 @@ def test_names_lead_back_to_the_path_given(tmp_path: Path) -> None:
     assert "is named alice-2: another submission has its name" in output
     rows = list(csv.DictReader((out / "grades.csv").open()))
     assert [r["path"] for r in rows] == given
-    assert graded[0]["grader"]["options"] == {"device": "cpu", "time_limit": 10.0, "sandbox": "auto"}
+    assert graded[0]["grader"]["options"] == {
+        "device": "cpu",
+        "time_limit": 10.0,
+        "exercise_budget": 60.0,
+        "submission_budget": 300.0,
+        "sandbox": "off" if os.environ.get("MLGRADE_NO_SANDBOX") else "require",
+    }
     assert graded[0]["grader"]["version"] and graded[0]["graded_at"].endswith("+00:00")
 
 

@@ -1,6 +1,6 @@
-"""Choosing the isolation level: the sandbox where bubblewrap works, a fallback to process
-level that says why, --require-sandbox refusing to grade without it, and the level in every
-report. The attacks themselves are in test_attacks.py."""
+"""Choosing the isolation level: grading commands require the sandbox and refuse to grade
+without it (exit 2, with the install hint) unless --no-sandbox asks for the process level;
+the level in every report. The attacks themselves are in test_attacks.py."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ SOLUTIONS = str(REPO / "solutions")
 
 
 @pytest.fixture
-def fresh_probe() -> Iterator[None]:
-    """The probe's answer is cached per process: forget it before and after the test."""
+def fresh_probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The probe's answer is cached per process: forget it before and after the test. And
+    no MLGRADE_NO_SANDBOX from conftest: these tests are about the default."""
+    monkeypatch.delenv("MLGRADE_NO_SANDBOX", raising=False)
     sandbox.sandbox_problem.cache_clear()
     yield
     sandbox.sandbox_problem.cache_clear()
@@ -61,27 +63,32 @@ def test_no_sandbox_grades_at_process_level_and_says_so() -> None:
 
 
 @pytest.mark.usefixtures("fresh_probe")
-def test_require_sandbox_refuses_without_bwrap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_grading_refuses_without_bwrap_unless_no_sandbox_is_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The weak level is never used without anyone asking for it (issue 14, item 5)."""
     without_bwrap(monkeypatch, tmp_path)
-    code, out, err = grade("--require-sandbox")
-    assert code == 2
-    assert "--require-sandbox: bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)" in err
-    assert "Traceback" not in out + err
+    for flags in ((), ("--require-sandbox",)):
+        code, out, err = grade(*flags)
+        assert code == 2
+        hint = "the bubblewrap sandbox cannot run here: bubblewrap is not installed (Debian/Ubuntu: apt-get install"
+        assert hint in " ".join(err.split())
+        assert "--no-sandbox" in err and "Traceback" not in out + err
+    code, out, err = grade("--no-sandbox")
+    assert code == 0 and "isolation: process" in out
+    assert "Isolation: process level only (--no-sandbox)" in err
 
 
 @pytest.mark.usefixtures("fresh_probe")
-def test_broken_bwrap_falls_back_to_process_level_with_the_reason(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_broken_bwrap_refuses_to_grade_with_the_reason(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     without_bwrap(
         monkeypatch, tmp_path, fake="#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n"
     )
     code, out, err = grade()
-    assert code == 0 and "isolation: process" in out
-    assert "process level only (bubblewrap is installed but cannot sandbox here" in err
-    assert "No permissions to create new namespace" in err
-    code, _, err = grade("--require-sandbox")
     assert code == 2 and "cannot sandbox here" in err
+    assert "No permissions to create new namespace" in err
+    code, out, _ = grade("--no-sandbox")
+    assert code == 0 and "isolation: process" in out
 
 
 @needs_sandbox

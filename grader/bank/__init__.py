@@ -51,10 +51,21 @@ def load(
             exercise = exercise.with_checks(extra)
             if round(exercise.max_score, 6) != exercise.worth:
                 raise ValueError(f"{name}: its checks add up to {exercise.max_score:g} points, not {exercise.worth:g}")
+            _check_requirements(exercise)
         if points is not None and name in points and points[name] != exercise.worth:
             exercise = exercise.scaled(points[name])
         exercises.append(_by_function(exercise))
     return exercises
+
+
+def _check_requirements(exercise: Exercise) -> None:
+    """Every check named as evidence (``Check.evidence``) is one check of the whole exercise:
+    a misspelt name would silently be left out."""
+    names = [c.name for c in exercise.checks]
+    for check in exercise.checks:
+        for required in check.evidence:
+            if names.count(required) != 1:
+                raise ValueError(f"{exercise.name}: {check.name!r} names {required!r} as evidence: not one check")
 
 
 def _by_function(exercise: Exercise) -> Exercise:

@@ -349,6 +349,7 @@ CHECKS = (
     ),
     Gradient(
         name="linear_backward agrees with central differences of your linear_forward",
+        evidence=("linear_backward known answers", "linear_forward known answers"),
         function="linear_backward",
         points=0.5,
         inputs=layer_gradient_calls,
@@ -408,6 +409,7 @@ CHECKS = (
     ),
     Gradient(
         name="relu_backward agrees with central differences of your relu_forward",
+        evidence=("relu_backward known answers", "relu_forward known answers"),
         function="relu_backward",
         points=0.3,
         inputs=relu_gradient_calls,
@@ -466,6 +468,7 @@ CHECKS = (
     ),
     Gradient(
         name="sigmoid_backward agrees with central differences of your sigmoid_forward",
+        evidence=("sigmoid_backward known answers", "sigmoid_forward known answers"),
         function="sigmoid_backward",
         points=0.4,
         inputs=sigmoid_gradient_calls,
@@ -492,6 +495,7 @@ CHECKS = (
     ),
     Gradient(
         name="mlp_loss_and_grads gradients agree with central differences of your loss",
+        evidence=("mlp_loss_and_grads known answers", "mlp_loss_and_grads matches reference"),
         function="mlp_loss_and_grads",
         points=1.0,
         inputs=mlp_gradient_calls,

@@ -301,12 +301,17 @@ WRT = {"x": 0, "gamma": 1, "beta": 2}
 
 
 def backward_gradient(
-    name: str, points: float, inputs: st.SearchStrategy[Call], of: Literal["student", "reference"] = "student"
+    name: str,
+    points: float,
+    inputs: st.SearchStrategy[Call],
+    of: Literal["student", "reference"] = "student",
+    evidence: tuple[str, ...] = (),
 ) -> Gradient:
     """batchnorm_backward's gradients, through the forward's kept cache, against central
     differences of L = sum(dout · out): of the student's forward (public) or the reference's
     (hidden, in ``grader.hidden.batch_norm``). One declaration for both."""
     return Gradient(
+        evidence=evidence,
         name=name,
         function=BACKWARD,
         points=points,
@@ -379,8 +384,14 @@ CHECKS = (
         examples=3,
         via=THROUGH_FORWARD,
     ),
+    # A wrong forward and the exact gradient of that wrong forward agree: the check counts
+    # only with evidence that one side is right. batchnorm_backward has no known answers of
+    # its own (its cache is opaque): its evidence is its hidden parity with the reference.
     backward_gradient(
-        name="batchnorm_backward agrees with central differences of your forward", points=1.75, inputs=gradient_calls
+        name="batchnorm_backward agrees with central differences of your forward",
+        points=1.75,
+        inputs=gradient_calls,
+        evidence=("batchnorm_backward matches reference", "batchnorm_forward known answers"),
     ),
     Contract(
         name="batchnorm_train_step returns (out, new_running_mean, new_running_var)",
@@ -408,6 +419,7 @@ CHECKS = (
     ),
     Property(
         name="batchnorm_train_step's out equals your batchnorm_forward's",
+        evidence=("batchnorm_train_step known answers", "batchnorm_forward known answers"),
         function="batchnorm_train_step",
         points=0.25,
         inputs=train_calls,
@@ -456,6 +468,7 @@ CHECKS = (
     ),
     Property(
         name="batchnorm_inference with the batch's own statistics equals batchnorm_forward",
+        evidence=("batchnorm_inference known answers", "batchnorm_forward known answers"),
         function="batchnorm_inference",
         points=0.25,
         inputs=forward_calls.map(_with_batch_statistics),

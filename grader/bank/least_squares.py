@@ -107,9 +107,10 @@ def huge_penalty_gives_mean(student: Student, call: Call, out: Any) -> str | Non
     mean = float(np.mean(y.astype(np.float64)))
     tol = tolerance.for_dtype(y.dtype)
     coefficient_size = float(np.max(np.abs(out[1:])))
-    if coefficient_size > 1e-3:
+    # "not <=", so that a nan fails as every comparison with it is False
+    if not coefficient_size <= 1e-3:
         return f"with lam = {lam:g} the coefficients w[1:] should be nearly 0, but max |w[1:]| = {coefficient_size:.4g}"
-    if abs(out[0] - mean) > 1e-3 + tol.rtol * abs(mean):
+    if not abs(out[0] - mean) <= 1e-3 + tol.rtol * abs(mean):
         return (
             f"with lam = {lam:g} the intercept w[0] should be close to mean(y) = {mean:.6g} (the intercept "
             f"is not penalised), but w[0] = {float(out[0]):.6g}"

@@ -319,6 +319,7 @@ CHECKS = (
     binary_known_answers("accuracy", 0.2),
     Property(
         name="accuracy is (tp + tn) / n of confusion_counts",
+        evidence=("accuracy known answers", "confusion_counts known answers"),
         function="accuracy",
         points=0.3,
         inputs=binary_calls,
@@ -329,6 +330,7 @@ CHECKS = (
     binary_known_answers("error_rate", 0.2),
     Property(
         name="error_rate is 1 - accuracy",
+        evidence=("error_rate known answers", "accuracy known answers"),
         function="error_rate",
         points=0.3,
         inputs=binary_calls,
@@ -346,6 +348,7 @@ CHECKS = (
     ),
     Property(
         name="swapping y_true and y_pred swaps precision and recall",
+        evidence=("precision known answers", "recall known answers"),
         function="precision",
         points=0.25,
         inputs=binary_calls,
@@ -366,6 +369,7 @@ CHECKS = (
     binary_known_answers("f1_score", 0.4),
     Property(
         name="f1_score is the harmonic mean of precision and recall",
+        evidence=("f1_score known answers",),
         function="f1_score",
         points=0.5,
         inputs=binary_calls,
@@ -399,6 +403,7 @@ CHECKS = (
     ),
     Property(
         name="binary confusion_matrix is [[tn, fp], [fn, tp]]",
+        evidence=("confusion_matrix known answers", "confusion_counts known answers"),
         function="confusion_matrix",
         points=0.25,
         inputs=multiclass_calls.map(_as_binary),

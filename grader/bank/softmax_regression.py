@@ -270,6 +270,7 @@ CHECKS = (
     ),
     Property(
         name="loss_and_grad's loss is cross_entropy plus reg·ΣW²",
+        evidence=("cross_entropy known answers", "loss_and_grad matches reference"),
         function="loss_and_grad",
         points=0.25,
         inputs=lag_calls,
@@ -278,6 +279,7 @@ CHECKS = (
     ),
     Gradient(
         name="loss_and_grad's gradients match central differences of its loss",
+        evidence=("loss_and_grad matches reference",),
         function="loss_and_grad",
         points=1.0,
         inputs=gradient_calls,

@@ -64,5 +64,6 @@ class InProcess:
         kwargs: dict[str, Any],
         keep: str | None = None,
         opaque: list[int] | None = None,
+        timeout: float | None = None,  # not enforceable in this process: the kernel's own timeout is
     ) -> tuple[dict[str, Any], list[bytes]]:
         return self._worker.call(*wire.call_request(module, function, args, kwargs, keep, opaque))

@@ -220,11 +220,13 @@ class Supervisor:
         kwargs: dict[str, Any],
         keep: str | None = None,
         opaque: list[int] | None = None,
+        timeout: float | None = None,
     ) -> tuple[dict[str, Any], list[bytes]]:
         """Call ``module.function(*args, **kwargs)`` in the worker; return (answer, blobs).
 
         ``keep`` names a handle under which the worker keeps the whole result, for a later
-        call's ``wire.Kept``; the positions in ``opaque`` are not sent back.
+        call's ``wire.Kept``; the positions in ``opaque`` are not sent back. ``timeout``, where
+        shorter than the per-call limit, is the time the call may take (what a budget has left).
         Raises WorkerLost when the worker hangs, dies or breaks the protocol; the worker is
         then gone and the next call starts a new one.
         """
@@ -233,7 +235,8 @@ class Supervisor:
         if not self.ready:
             self._wait_ready()
         request, blobs = wire.call_request(module, function, args, kwargs, keep, opaque)
-        return self._ask(request, blobs, f"calling {function}", self.limits.call_seconds)
+        seconds = min(self.limits.call_seconds, timeout or self.limits.call_seconds)
+        return self._ask(request, blobs, f"calling {function}", seconds)
 
     def imports(self, module: str) -> dict[str, Any]:
         """Import ``module`` in the worker without calling anything: the answer says which
