@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO
 
 from grader import bank, engine
-from grader.outputs import Array, Dict, Opaque, Returns, Scalar, Tuple
+from grader.outputs import Array, Dict, List, NoneOr, Opaque, Returns, Scalar, Tuple, Vector
 
 VALUES = ("zeros", "ones", "negatives", "nan", "inf", "huge", "tiny", "int_for_float", "wrong_dtype", "input")
 
@@ -41,6 +41,8 @@ def _leaf(value, kind):
         return _torch.ones(like.shape, dtype=_torch.float16)
     if kind == "int":
         return _torch.full(like.shape, _INTS[VALUE], dtype=_torch.int64)
+    if kind == "bool":
+        return _torch.full(like.shape, VALUE in ("ones", "inf", "huge"), dtype=_torch.bool)
     dtype = like.dtype if like.is_floating_point() else _torch.float64
     return _torch.full(like.shape, _FLOATS[VALUE], dtype=dtype)
 
@@ -53,6 +55,10 @@ def _junk(spec, value):
         return tuple(_junk(s, v) for s, v in zip(spec[1], value))
     if spec[0] == "dict":
         return {k: _junk(s, value[k]) for k, s in spec[1].items()}
+    if spec[0] == "list":
+        return [_junk(spec[1], v) for v in value]
+    if spec[0] == "none_or":
+        return None if value is None else _junk(spec[1], value)
     return _leaf(value, spec[1])
 
 
@@ -71,7 +77,11 @@ def describe(spec: Returns) -> Any:
         return ("tuple", [describe(s) for s in spec.items])
     if isinstance(spec, Dict):
         return ("dict", {k: describe(s) for k, s in spec.items.items()})
-    assert isinstance(spec, (Array, Scalar))
+    if isinstance(spec, List):
+        return ("list", describe(spec.item))
+    if isinstance(spec, NoneOr):
+        return ("none_or", describe(spec.item))
+    assert isinstance(spec, (Array, Scalar, Vector)), spec
     return ("leaf", spec.kind)
 
 

@@ -207,6 +207,8 @@ def is_the_proximal_point(student: Student, call: Call, out: Any) -> str | None:
     slack = tol.atol + tol.rtol * (np.abs(v) + np.mean(np.abs(v)))
     for j in np.ndindex(v.shape):
         z = float(out[j])
+        if not np.isfinite(z):  # every comparison below is False for nan: it would pass
+            return f"entry {list(j)} is {z}, not a finite number"
         # exactly 0 inside the threshold; at it, within round-off (float32's lr·lam is not float64's)
         if abs(v[j]) <= t and abs(z) > (slack[j] if abs(v[j]) > t - slack[j] else 0.0):
             return (
