@@ -102,7 +102,10 @@ def _text(page: Path) -> str:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     course = tmp_path_factory.mktemp("nbgrader-cells") / "course"
-    run(str(BIN / "mlgrade"), "nbgrader", "build", str(course), "--assignment", ASSIGNMENT, "-e", EXERCISE, cwd=REPO)
+    course_file = course.parent / "mlgrade.toml"  # week1: the one exercise, at the bank's points
+    course_file.write_text(f'[assignments.{ASSIGNMENT}]\nexercises = ["{EXERCISE}"]\n')
+    build = ("nbgrader", "build", str(course), "--course", str(course_file), "--assignment", ASSIGNMENT)
+    run(str(BIN / "mlgrade"), *build, cwd=REPO)
     run(str(BIN / "nbgrader"), "generate_assignment", ASSIGNMENT, cwd=course)
     _submit(course, "dora", [ABOVE, SOLUTION, BELOW])
     return course

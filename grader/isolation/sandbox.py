@@ -63,14 +63,14 @@ def choose(mode: str, portable: bool = False) -> str:
     own check), else CannotIsolate (grading)."""
     reason = portable_reason()
     if reason is not None:
-        if mode == "require":
-            raise SandboxUnavailable(f"{reason}; the sandbox needs Linux")
-        if not portable:
+        if not portable:  # no level of isolation grades here, the sandbox's or any other
             what = "unset MLGRADE_PORTABLE to grade" if reason == PORTABLE_ASKED else "grade on Linux (or WSL 2)"
             raise CannotIsolate(
                 f"student code cannot be isolated for grading here: {reason}. Grading needs Linux's "
                 f"resource limits, /proc and fork server; {what}. mlgrade check and mlgrade validate work here."
             )
+        if mode == "require":
+            raise SandboxUnavailable(f"{reason}; the sandbox needs Linux")
         return PORTABLE
     if mode == "off":
         return PROCESS
