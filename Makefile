@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt
 
-.PHONY: install demo test test-fast lint format clean
+.PHONY: install catalogs demo test test-fast lint format clean
 
 install: $(VENV)/.installed
 
@@ -14,6 +14,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e '.[dev,nbgrader,report]'
 	touch $@
+
+# The translations (grader/i18n.py): the marked strings extracted, merged into each language's
+# .po (the sources, kept in the repository) and compiled to the .mo files mlgrade reads.
+LOCALE := grader/locale
+catalogs: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k N_ --no-location --sort-by-file \
+		--project mlgrade --copyright-holder mlgrade -o $(LOCALE)/mlgrade.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/mlgrade.pot -d $(LOCALE) -D mlgrade --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALE) -D mlgrade --statistics
 
 # the demo class (the references and samples/buggy_student), graded for week3 of the example
 # course file, and its class report. Grading requires the bubblewrap sandbox (SECURITY.md);
