@@ -90,7 +90,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_language).ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name
     """Marks ``message`` for extraction only; translate it with ``_`` where it is shown."""
     return message
 
