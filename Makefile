@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 # .po (the sources, kept in the repository) and compiled to the .mo files mlgrade reads.
 LOCALE := grader/locale
 catalogs: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k N_ --no-location --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k N_ -k pgettext:1c,2 --add-comments=NOTE --no-location --sort-by-file \
 		--project mlgrade --copyright-holder mlgrade -o $(LOCALE)/mlgrade.pot .
 	$(BIN)/pybabel update -i $(LOCALE)/mlgrade.pot -d $(LOCALE) -D mlgrade --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d $(LOCALE) -D mlgrade --statistics

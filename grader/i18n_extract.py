@@ -1,0 +1,29 @@
+"""Babel's extraction of what ``grader.i18n`` translates but no ``_`` call names: the titles of
+an exercise's checks, whose English is the check's ``name`` (an identifier, often built from
+values, so that no literal in the source holds it). ``babel.cfg`` maps the bank's modules here:
+their marked strings, as Babel's Python extractor finds them, and then every check name of that
+exercise, public and hidden, in the context ``check`` (``i18n.title``)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from babel.messages.extract import extract_python
+
+from grader import bank
+from grader.i18n import CHECK_CONTEXT
+
+
+def bank_module(
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: dict[str, Any]
+) -> Iterator[tuple[int, str, Any, list[str]]]:
+    """Babel extraction method for ``grader/bank/<exercise>.py``."""
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    name = Path(getattr(fileobj, "name", "")).stem
+    if name not in bank.NAMES:
+        return
+    (exercise,) = bank.load([name], hidden=True)
+    for check in exercise.checks:
+        yield 0, "pgettext", (CHECK_CONTEXT, check.name), [f"a check of {name}.{check.function}"]
