@@ -17,8 +17,8 @@ from grader.i18n import CHECK_CONTEXT
 
 
 def bank_module(
-    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: dict[str, Any]
-) -> Iterator[tuple[int, str, Any, list[str]]]:
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: Any
+) -> Iterator[tuple[int, Any, Any, Any]]:
     """Babel extraction method for ``grader/bank/<exercise>.py``."""
     yield from extract_python(fileobj, keywords, comment_tags, options)
     name = Path(getattr(fileobj, "name", "")).stem
