@@ -311,7 +311,8 @@ def function_means(stats: ClassStats) -> str:
     ax.barh(positions, shares, color=colors, height=0.7)
     ax.set_yticks(positions, labels, fontsize=8)
     ax.set_xlim(0, 100)
-    ax.set_xlabel(_("mean score, % of the function's points"))
+    # NOTE: {percent} is a percent sign (a literal one would read as a %-format to gettext's tools)
+    ax.set_xlabel(_("mean score, {percent} of the function's points").format(percent="%"))
     for y, share in zip(positions, shares, strict=True):
         inside = share > 88  # a long bar carries its label inside, in white
         x, align, color = (share - 1, "right", "white") if inside else (share + 1, "left", "black")
