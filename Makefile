@@ -8,16 +8,25 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check -c constraints.t
 
 .PHONY: install catalogs demo test test-fast lint format clean
 
-install: $(VENV)/.installed
+# The translations (grader/i18n.py): each language's .po is a source, kept in the repository; the
+# .mo mlgrade reads is compiled from it, by the package build (setup.py) and again here whenever
+# the .po is newer, so that an editable checkout never reads a stale one.
+LOCALE := grader/locale
+PO := $(wildcard $(LOCALE)/*/LC_MESSAGES/mlgrade.po)
+MO := $(PO:.po=.mo)
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+install: $(VENV)/.installed $(MO)
+
+$(VENV)/.installed: pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e '.[dev,nbgrader,report]'
 	touch $@
 
-# The translations (grader/i18n.py): the marked strings extracted, merged into each language's
-# .po (the sources, kept in the repository) and compiled to the .mo files mlgrade reads.
-LOCALE := grader/locale
+$(LOCALE)/%/LC_MESSAGES/mlgrade.mo: $(LOCALE)/%/LC_MESSAGES/mlgrade.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(LOCALE) -D mlgrade -l $*
+
+# For contributors, after marking strings: the marked strings extracted (grader/locale/mlgrade.pot),
+# merged into each language's .po (translate the new entries there, then run it again) and compiled.
 catalogs: install
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k N_ -k pgettext:1c,2 --add-comments=NOTE --no-location --sort-by-file \
 		--project mlgrade --copyright-holder mlgrade -o $(LOCALE)/mlgrade.pot .

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import bank, engine, resume
+from grader import bank, engine, i18n, resume
+from grader.i18n import _
 from grader.results import SubmissionResult
 
 
@@ -40,6 +41,11 @@ def submission_names(paths: Sequence[Path]) -> list[str]:
     return names
 
 
+def grader_failed(exc: Exception) -> str:
+    """The error of a submission the grader failed on (never the student's fault)."""
+    return _("the grader itself failed on this submission: {error}").format(error=repr(exc))
+
+
 def _grade_one(
     path: str,
     name: str,
@@ -48,12 +54,12 @@ def _grade_one(
     points: Mapping[str, float] | None = None,
     record: Mapping[str, Any] | None = None,
 ) -> SubmissionResult:
+    i18n.use(options.language)  # a spawned grading process starts in English
     exercises = bank.load(exercise_names, points=points)
     try:
         result = engine.grade(Path(path), exercises, options, name=name)
     except Exception as exc:
-        error = f"the grader itself failed on this submission: {exc!r}"
-        result = SubmissionResult(name, error=error, grader_failed=True)
+        result = SubmissionResult(name, error=grader_failed(exc), grader_failed=True)
     result.path = path
     result.graded_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     result.grader = {"version": resume.grader_version(), "options": options.to_json(), **(record or {})}
@@ -93,7 +99,7 @@ def grade_all(
                 try:
                     results[i] = future.result()
                 except Exception as exc:
-                    error = f"the grader itself failed on this submission: {exc!r}"
+                    error = grader_failed(exc)
                     results[i] = SubmissionResult(names[i], error=error, grader_failed=True, path=str(paths[i]))
                 done(results[i])
     return [results[i] for i in range(len(paths))]

@@ -21,6 +21,7 @@ import io
 import json
 import re
 import statistics
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,11 +32,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from grader import i18n
 from grader.errors import UsageProblem
-from grader.report import ISOLATION, NOT_STARTED
+from grader.i18n import _, ngettext
+from grader.report import ISOLATION, message_not_started
 from grader.results import SubmissionResult
 
-GRADER_FAILED = "the grader itself failed"  # how grader.batch words its error
+GRADER_FAILED = "the grader itself failed"  # how grader.batch words its error, in English
 MESSAGE_CHARS = 240  # of a check's most frequent message, shown in the table
 
 
@@ -112,11 +115,15 @@ def read(grades_dir: Path) -> list[SubmissionResult]:
     """The results in GRADES_DIR/grades.json (a usage problem, saying why, where there are none)."""
     path = grades_dir / "grades.json" if grades_dir.is_dir() else grades_dir
     if not path.is_file():
-        raise UsageProblem(f"{grades_dir}: no grades.json there; give the folder of `mlgrade grade --out DIR`")
+        raise UsageProblem(
+            _("{folder}: no grades.json there; give the folder of `mlgrade grade --out DIR`").format(folder=grades_dir)
+        )
     try:
         return [SubmissionResult.from_json(r) for r in json.loads(path.read_text(encoding="utf-8"))]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UsageProblem(f"{path} is not a grades.json mlgrade wrote ({exc})") from None
+        raise UsageProblem(
+            _("{path} is not a grades.json mlgrade wrote ({error})").format(path=path, error=exc)
+        ) from None
 
 
 def _first_line(message: str) -> str:
@@ -141,7 +148,8 @@ def _common(values: Sequence[str]) -> list[str]:
 
 
 def grader_failed(result: SubmissionResult) -> bool:
-    """Whether the grader failed on it (grades.json says so in its error, as batch writes it)."""
+    """Whether the grader failed on it (grades.json says so, and an older one in its error, as
+    batch wrote it in English)."""
     return result.grader_failed or result.error.startswith(GRADER_FAILED)
 
 
@@ -167,12 +175,12 @@ def statistics_of(results: Sequence[SubmissionResult], exercises: Sequence[str] 
                 continue
             scores.append(found.score)
             maxima.append(found.max_score)
-            not_started += all(NOT_STARTED in c.message for c in found.checks) and bool(found.checks)
+            not_started += all(message_not_started(c.message) for c in found.checks) and bool(found.checks)
             by_function: dict[str, list[Any]] = {}
             for c in found.checks:
                 by_function.setdefault(c.function, []).append(c)
             for function, its in by_function.items():
-                stub = all(NOT_STARTED in c.message for c in its)
+                stub = all(message_not_started(c.message) for c in its)
                 function_points.setdefault((name, function), []).append(sum(c.points for c in its))
                 function_max[(name, function)] = sum(c.max_points for c in its)
                 for c in its:
@@ -222,7 +230,7 @@ def _matplotlib() -> Any:
         import matplotlib
     except ImportError:
         raise MissingPlotting(
-            "the class report's figures need matplotlib: pip install 'mlgrade[report]' (make install does this)"
+            _("the class report's figures need matplotlib: pip install 'mlgrade[report]' (make install does this)")
         ) from None
     matplotlib.rcParams.update(
         {
@@ -241,7 +249,10 @@ def _matplotlib() -> Any:
 
 def _svg(figure: Any) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with warnings.catch_warnings():
+        # Chinese labels: the page's font draws them (svg.fonttype none); matplotlib's has no glyphs for them
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]  # inline: no XML declaration or doctype
 
@@ -259,12 +270,14 @@ def class_histogram(stats: ClassStats) -> str:
     ax.hist(totals, bins=_bins(stats.max_score, 20), color=BLUE, edgecolor="white")
     if totals:
         mean, median = statistics.fmean(totals), statistics.median(totals)
-        ax.axvline(mean, color=ORANGE, linewidth=2, label=f"mean {mean:.1f}")
-        ax.axvline(median, color=GREY, linewidth=2, linestyle="--", label=f"median {median:.1f}")
+        ax.axvline(mean, color=ORANGE, linewidth=2, label=_("mean {mean}").format(mean=f"{mean:.1f}"))
+        ax.axvline(
+            median, color=GREY, linewidth=2, linestyle="--", label=_("median {median}").format(median=f"{median:.1f}")
+        )
         ax.legend(frameon=False, loc="upper left")
     ax.set_xlim(0, stats.max_score or 1)
-    ax.set_xlabel(f"total score (of {stats.max_score:g})")
-    ax.set_ylabel("submissions")
+    ax.set_xlabel(_("total score (of {max_score})").format(max_score=f"{stats.max_score:g}"))
+    ax.set_ylabel(_("submissions"))
     ax.yaxis.get_major_locator().set_params(integer=True)
     return _svg(figure)
 
@@ -282,7 +295,7 @@ def exercise_histograms(stats: ClassStats) -> str:
         ax.hist(exercise.scores, bins=_bins(exercise.max_score, 8), color=BLUE, edgecolor="white")
         ax.set_title(exercise.name, fontsize=10)
         ax.set_xlim(0, exercise.max_score or 1)
-        ax.set_xlabel(f"points (of {exercise.max_score:g})", fontsize=8)
+        ax.set_xlabel(_("points (of {max_score})").format(max_score=f"{exercise.max_score:g}"), fontsize=8)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(labelsize=8)
     return _svg(figure)
@@ -302,7 +315,8 @@ def function_means(stats: ClassStats) -> str:
     ax.barh(positions, shares, color=colors, height=0.7)
     ax.set_yticks(positions, labels, fontsize=8)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("mean score, % of the function's points")
+    # NOTE: {percent} is a percent sign (a literal one would read as a %-format to gettext's tools)
+    ax.set_xlabel(_("mean score, {percent} of the function's points").format(percent="%"))
     for y, share in zip(positions, shares, strict=True):
         inside = share > 88  # a long bar carries its label inside, in white
         x, align, color = (share - 1, "right", "white") if inside else (share + 1, "left", "black")
@@ -379,18 +393,23 @@ def _percent(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "–"
 
 
+def _head(*cells: tuple[str, str]) -> str:
+    """Header cells of a table: (text, class), the class ``n`` for a number's column."""
+    return "".join(f"<th class={kind}>{_e(text)}</th>" if kind else f"<th>{_e(text)}</th>" for text, kind in cells)
+
+
 def _cards(stats: ClassStats) -> str:
     totals, top = stats.totals, stats.max_score
     full = sum(1 for t in totals if round(t, 6) >= round(top, 6) > 0)
     cards = [
-        (str(len(totals)), "submissions graded"),
-        (f"{_p(statistics.fmean(totals))} / {top:g}" if totals else "–", "mean"),
-        (f"{_p(statistics.median(totals))}" if totals else "–", "median"),
-        (f"{full}", "full marks"),
-        (f"{sum(1 for t in totals if t == 0)}", "scored zero"),
+        (str(len(totals)), _("submissions graded")),
+        (f"{_p(statistics.fmean(totals))} / {top:g}" if totals else "–", _("mean")),
+        (f"{_p(statistics.median(totals))}" if totals else "–", _("median")),
+        (f"{full}", _("full marks")),
+        (f"{sum(1 for t in totals if t == 0)}", _("scored zero")),
     ]
     if stats.grader_failed:
-        cards.append((str(len(stats.grader_failed)), "not graded: the grader failed"))
+        cards.append((str(len(stats.grader_failed)), _("not graded: the grader failed")))
     return "".join(f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for v, k in cards)
 
 
@@ -407,43 +426,45 @@ def _exercise_table(stats: ClassStats) -> str:
             f"<td class=n data-v={e.full_marks}>{e.full_marks} ({_percent(e.full_marks, n)})</td>"
             f"<td class=n data-v={e.not_started}>{e.not_started} ({_percent(e.not_started, n)})</td></tr>"
         )
-    head = (
-        "<tr><th>exercise</th><th class=n>points</th><th class=n>mean</th><th class=n>median</th>"
-        "<th class=n>full marks</th><th class=n>not started</th></tr>"
-    )
+    head = _head((_("exercise"), ""), (_("points"), "n"), (_("mean"), "n"), (_("median"), "n"))
+    head += _head((_("full marks"), "n"), (_("not started"), "n"))
+    head = f"<tr>{head}</tr>"
     return f'<table class="sortable" id="exercises"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _checks_table(stats: ClassStats) -> str:
     rows = []
+    hidden_word = _("hidden")
     for c in stats.checks:
         message, count = c.message
-        said = f'<div class="msg">{_e(message)}</div><div class="note">in {count} of {c.failed}</div>' if count else ""
-        hidden = ' <span class="hidden-check">hidden</span>' if c.visibility == "hidden" else ""
+        share = _("in {count} of {failed}").format(count=count, failed=c.failed)
+        said = f'<div class="msg">{_e(message)}</div><div class="note">{_e(share)}</div>' if count else ""
+        hidden = f' <span class="hidden-check">{_e(hidden_word)}</span>' if c.visibility == "hidden" else ""
+        failed = _("{failed} of {wrote}").format(failed=c.failed, wrote=c.wrote)
+        points = _("{points} points").format(points=f"{c.max_points:.3g}")  # a float, not a count
         width = round(80 * c.rate)
         rows.append(
             f'<tr><td class=n data-v={c.rate:.6f}><div class=rate><span class=bar style="width:{width}px"></span>'
             f"{100 * c.rate:.0f}%</div></td>"
-            f"<td class=n data-v={c.failed}>{c.failed} of {c.wrote}</td>"
-            f"<td><code>{_e(c.name)}</code>{hidden}<div class=note>{_e(c.exercise)}.{_e(c.function)}, "
-            f"{c.max_points:.3g} points</div></td>"
+            f"<td class=n data-v={c.failed}>{_e(failed)}</td>"
+            f"<td><code>{_e(i18n.title(c.name))}</code>{hidden}<div class=note>{_e(c.exercise)}.{_e(c.function)}, "
+            f"{_e(points)}</div></td>"
             f"<td class=n data-v={c.not_started}>{c.not_started}</td><td>{said}</td></tr>"
         )
-    head = (
-        "<tr><th class=n>fail</th><th class=n>failed</th><th>check</th><th class=n>not started</th>"
-        "<th>most frequent message</th></tr>"
-    )
+    cells = _head((_("fail"), "n"), (_("failed"), "n"), (_("check"), ""), (_("not started"), "n"))
+    head = "<tr>" + cells + _head((_("most frequent message"), "")) + "</tr>"
     return f'<table class="sortable" id="checks"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _submissions_table(stats: ClassStats, results: Sequence[SubmissionResult]) -> str:
     names = [e.name for e in stats.exercises]
+    failed_word = _("grader failed")
     head = "".join(f"<th class=n>{_e(n)}</th>" for n in names)
     rows = []
     for r in results:
         if grader_failed(r):
             cells = "".join("<td class=n data-v=-1></td>" for _ in names)
-            total = '<td class="n failed" data-v=-1>grader failed</td><td class=n data-v=-1></td>'
+            total = f'<td class="n failed" data-v=-1>{_e(failed_word)}</td><td class=n data-v=-1></td>'
         else:
             scores = {e.name: e.score for e in r.exercises}
             cells = "".join(
@@ -460,68 +481,98 @@ def _submissions_table(stats: ClassStats, results: Sequence[SubmissionResult]) -
             f"<tr><td>{_e(r.submission)}{error}</td>{cells}{total}<td>{_e(r.isolation)}</td>"
             f"<td>{_e(r.graded_at.replace('T', ' ').replace('+00:00', ' UTC'))}</td></tr>"
         )
-    head = (
-        f"<tr><th>submission</th>{head}<th class=n>total / {stats.max_score:g}</th><th class=n>%</th>"
-        "<th>isolation</th><th>graded</th></tr>"
-    )
+    total_head = _("total / {max_score}").format(max_score=f"{stats.max_score:g}")
+    head = "<tr>" + _head((_("submission"), "")) + head + _head((total_head, "n"), ("%", "n"))
+    head += _head((_("isolation"), ""), (_("graded"), "")) + "</tr>"
     return f'<table class="sortable" id="submissions"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def render(stats: ClassStats, results: Sequence[SubmissionResult], heading: str = "") -> str:
-    """The whole page; ``heading`` names what it reports on (default: the recorded assignment)."""
-    heading = heading or stats.assignment or "all exercises"
+    """The whole page; ``heading`` names what it reports on (default: the recorded assignment).
+    Its words are in the language in use; the translations are trusted text, the values are
+    escaped."""
+    heading = heading or stats.assignment or _("all exercises")
     facts = [stats.course] if stats.course else []
     if stats.due:
-        facts.append("due " + ", ".join(_when(d) for d in stats.due.split(", ")))
+        facts.append(_("due {dates}").format(dates=", ".join(_when(d) for d in stats.due.split(", "))))
     dates = sorted(r.graded_at for r in stats.results if r.graded_at)
     if dates:
         first, last = dates[0][:16].replace("T", " "), dates[-1][:16].replace("T", " ")
-        facts.append(f"graded {first} UTC" if first == last else f"graded {first} to {last} UTC")
-    levels = "; ".join(ISOLATION.get(level, level) for level in stats.isolation) or "–"
+        if first == last:
+            facts.append(_("graded {first} UTC").format(first=first))
+        else:
+            facts.append(_("graded {first} to {last} UTC").format(first=first, last=last))
+    levels = "; ".join(_(ISOLATION[level]) if level in ISOLATION else level for level in stats.isolation) or "–"
     worst = stats.checks[0] if stats.checks else None
-    lead = (
-        f"The most failed check: {100 * worst.rate:.0f}% of the submissions that wrote "
-        f"<code>{_e(worst.exercise)}.{_e(worst.function)}</code> fail <code>{_e(worst.name)}</code>."
-        if worst is not None and worst.failed
-        else "Every submission that wrote a function passes all of its checks."
-    )
+    if worst is not None and worst.failed:
+        lead = _("The most failed check: {rate} of the submissions that wrote {function} fail {check}.").format(
+            rate=f"{100 * worst.rate:.0f}%",
+            function=f"<code>{_e(worst.exercise)}.{_e(worst.function)}</code>",
+            check=f"<code>{_e(i18n.title(worst.name))}</code>",
+        )
+    else:
+        lead = _("Every submission that wrote a function passes all of its checks.")
     failed = ""
     if stats.grader_failed:
-        failed = (
-            f'<p class="failed">The grader failed on {len(stats.grader_failed)} submission(s), left out of the '
-            f"statistics: {_e(', '.join(stats.grader_failed))}. Regrade them; never the students' fault.</p>"
+        said = ngettext(
+            "The grader failed on {count} submission(s), left out of the statistics: {names}. "
+            "Regrade them; never the students' fault.",
+            "The grader failed on {count} submission(s), left out of the statistics: {names}. "
+            "Regrade them; never the students' fault.",
+            len(stats.grader_failed),
         )
+        names = _e(", ".join(stats.grader_failed))
+        failed = f'<p class="failed">{said.format(count=len(stats.grader_failed), names=names)}</p>'
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    digest = f", course file sha256 {_e(stats.digest)}…" if stats.digest else ""
+    digest = _(", course file sha256 {digest}…").format(digest=_e(stats.digest)) if stats.digest else ""
+    title = _("Class report: {heading}").format(heading=_e(heading))
+    graded_by = _("Graded by mlgrade {versions}{digest}.").format(
+        versions=_e(", ".join(stats.versions) or _("unknown")), digest=digest
+    )
+    how = _(
+        'Every check, from the most failed. "fail" counts the submissions that wrote the function (a stub '
+        'left as it was is "not started"); the message is the failures\' most frequent one (its start).'
+    )
+    language = i18n.language()
+    words = {
+        "scores": _("Scores"),
+        "exercises": _("Exercises"),
+        "functions": _("Functions"),
+        "functions_note": _("Each function's mean score over the class, as a share of its points."),
+        "struggled": _("Where the class struggled"),
+        "submissions": _("Submissions"),
+        "sort": _("Click a column's header to sort by it."),
+        "isolation": _("Isolation: {levels}.").format(levels=_e(levels)),
+        "written": _("Report written {when}.").format(when=now),
+    }
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Class report: {_e(heading)}</title>
+<html lang="{language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
 <script>{ERRORS_SCRIPT}</script>
 <style>{STYLE}</style></head>
 <body><main>
 <div id="js-errors"></div>
-<h1>Class report: {_e(heading)}</h1>
+<h1>{title}</h1>
 <p class="sub">{_e(" · ".join(facts))}</p>
 <div class="cards">{_cards(stats)}</div>
 <p>{lead}</p>
 {failed}
-<h2>Scores</h2>
+<h2>{words["scores"]}</h2>
 <figure id="fig-class">{class_histogram(stats)}</figure>
-<h2>Exercises</h2>
+<h2>{words["exercises"]}</h2>
 {_exercise_table(stats)}
 <figure id="fig-exercises">{exercise_histograms(stats)}</figure>
-<h2>Functions</h2>
-<p class="note">Each function's mean score over the class, as a share of its points.</p>
+<h2>{words["functions"]}</h2>
+<p class="note">{words["functions_note"]}</p>
 <figure id="fig-functions">{function_means(stats)}</figure>
-<h2>Where the class struggled</h2>
-<p class="note">Every check, from the most failed. "fail" counts the submissions that wrote the function (a stub
-left as it was is "not started"); the message is the failures' most frequent one (its start).</p>
+<h2>{words["struggled"]}</h2>
+<p class="note">{how}</p>
 {_checks_table(stats)}
-<h2>Submissions</h2>
-<p class="note">Click a column's header to sort by it.</p>
+<h2>{words["submissions"]}</h2>
+<p class="note">{words["sort"]}</p>
 {_submissions_table(stats, results)}
-<footer>Isolation: {_e(levels)}.<br>Graded by mlgrade {_e(", ".join(stats.versions) or "unknown")}{digest}.
-Report written {now}.</footer>
+<footer>{words["isolation"]}<br>{graded_by}
+{words["written"]}</footer>
 </main>
 <script>{SORT_SCRIPT}</script>
 </body></html>
@@ -531,28 +582,50 @@ Report written {now}.</footer>
 def summary(console: Console, stats: ClassStats, out: Path, most_failed: int = 5) -> None:
     """The report in a few lines for the terminal."""
     totals = stats.totals
+    everything = _("all exercises")
     if totals:
-        console.print(
-            f"[bold]{escape(stats.assignment or 'all exercises')}[/]: {len(totals)} submissions, "
-            f"mean {_p(statistics.fmean(totals))} / {stats.max_score:g}, median {_p(statistics.median(totals))}"
+        said = ngettext(
+            # NOTE: English keeps "submissions" for one too, as it always has
+            "{assignment}: {count} submissions, mean {mean} / {max_score}, median {median}",
+            "{assignment}: {count} submissions, mean {mean} / {max_score}, median {median}",
+            len(totals),
         )
-    table = Table(title="Exercises", title_justify="left")
-    table.add_column("exercise")
-    table.add_column("mean", justify="right")
-    table.add_column("full marks", justify="right")
-    table.add_column("not started", justify="right")
+        console.print(
+            said.format(
+                assignment=f"[bold]{escape(stats.assignment or everything)}[/]",
+                count=len(totals),
+                mean=_p(statistics.fmean(totals)),
+                max_score=f"{stats.max_score:g}",
+                median=_p(statistics.median(totals)),
+            )
+        )
+    table = Table(title=_("Exercises"), title_justify="left")
+    table.add_column(_("exercise"))
+    table.add_column(_("mean"), justify="right")
+    table.add_column(_("full marks"), justify="right")
+    table.add_column(_("not started"), justify="right")
     for e in stats.exercises:
         mean = statistics.fmean(e.scores) if e.scores else 0.0
         table.add_row(escape(e.name), f"{_p(mean)} / {e.max_score:g}", str(e.full_marks), str(e.not_started))
     console.print(table)
     failing = [c for c in stats.checks if c.failed][:most_failed]
     if failing:
-        console.print("Most failed checks (of the submissions that wrote the function):")
+        console.print(escape(_("Most failed checks (of the submissions that wrote the function):")))
         for c in failing:
-            console.print(f"  {100 * c.rate:3.0f}% fail {escape(c.name)!r} ({escape(c.exercise)}.{escape(c.function)})")
+            said = _("{rate} fail {check} ({function})").format(
+                rate=f"{100 * c.rate:3.0f}%",
+                check=repr(escape(i18n.title(c.name))),
+                function=f"{escape(c.exercise)}.{escape(c.function)}",
+            )
+            console.print(f"  {said}")
     if stats.grader_failed:
-        console.print(f"[bold red]The grader failed on {len(stats.grader_failed)} submission(s): regrade them.[/]")
-    console.print(f"Wrote {out}")
+        said = ngettext(
+            "The grader failed on {count} submission(s): regrade them.",
+            "The grader failed on {count} submission(s): regrade them.",
+            len(stats.grader_failed),
+        )
+        console.print(f"[bold red]{escape(said.format(count=len(stats.grader_failed)))}[/]")
+    console.print(escape(_("Wrote {path}").format(path=out)))
 
 
 def write(grades_dir: Path, out: Path, exercises: Sequence[str] | None = None, heading: str = "") -> ClassStats:
@@ -561,7 +634,7 @@ def write(grades_dir: Path, out: Path, exercises: Sequence[str] | None = None, h
     results = read(grades_dir)
     stats = statistics_of(results, exercises)
     if not stats.exercises:
-        raise UsageProblem(f"{grades_dir}: grades.json has no graded exercise to report on")
+        raise UsageProblem(_("{folder}: grades.json has no graded exercise to report on").format(folder=grades_dir))
     page = render(stats, results, heading)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(re.sub(r"[ \t]+\n", "\n", page), encoding="utf-8")

@@ -20,13 +20,15 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from grader import bank, batch, class_report, course, engine, isolation, report, resume, validation
+from grader import bank, batch, class_report, course, engine, i18n, isolation, report, resume, validation
 from grader.channels import gradescope, nbgrader, release
 from grader.errors import UsageProblem
+from grader.i18n import _, ngettext
 from grader.isolation import Limits
 from grader.results import SubmissionResult
 
@@ -34,23 +36,32 @@ from grader.results import SubmissionResult
 def _usage_problems_exit_2(invoke: Callable[[click.Context], Any], ctx: click.Context) -> Any:
     """Run a command, turning every problem that is the user's to fix into a usage error (exit
     status 2, with the command's usage line): a :class:`UsageProblem` from any module, a
-    sandbox that a grading command requires but cannot run here, and grading where student code
-    cannot be isolated (Windows, macOS). The one place that does so."""
+    sandbox that a grading command requires but cannot run here, grading where student code
+    cannot be isolated (Windows, macOS), and a language mlgrade does not have (MLGRADE_LANG).
+    The one place that does so."""
     try:
         return invoke(ctx)
-    except (UsageProblem, isolation.CannotIsolate) as exc:
+    except (UsageProblem, isolation.CannotIsolate, i18n.UnknownLanguage) as exc:
         raise click.UsageError(str(exc), ctx) from None
     except isolation.SandboxUnavailable as exc:
         raise click.UsageError(
-            f"the bubblewrap sandbox cannot run here: {exc}. Grading requires it (see SECURITY.md); "
-            "install it, or grade at process level only with --no-sandbox",
+            _(
+                "the bubblewrap sandbox cannot run here: {problem}. Grading requires it (see SECURITY.md); "
+                "install it, or grade at process level only with --no-sandbox"
+            ).format(problem=exc),
             ctx,
         ) from None
 
 
 class _Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
-        return _usage_problems_exit_2(super().invoke, ctx)
+        """Run the command in the language it chooses (``--lang``, :func:`language_option`); the
+        process's language is given back afterwards (a test runs many commands in one process)."""
+        previous = i18n.language()
+        try:
+            return _usage_problems_exit_2(super().invoke, ctx)
+        finally:
+            i18n.use(previous)
 
 
 class _Commands(click.Group):
@@ -69,33 +80,66 @@ STUDENT_INSTALL = not bank.hidden_checks_installed()
 def _require_full_install() -> None:
     if not bank.hidden_checks_installed():
         raise UsageProblem(
-            "this install has no hidden checks or reference solutions; "
-            "use mlgrade check to check your work, or run this from a full install"
+            _(
+                "this install has no hidden checks or reference solutions; "
+                "use mlgrade check to check your work, or run this from a full install"
+            )
         )
 
 
-def _fail_if_grader_failed(results: list[SubmissionResult], what: str) -> None:
-    """Exit 1 naming the submissions the grader failed on (never the students' fault)."""
+def _fail_if_grader_failed(results: list[SubmissionResult], recorded: bool) -> None:
+    """Exit 1 naming the submissions the grader failed on (never the students' fault); saying
+    whether the others' grades were ``recorded``."""
     failed = [r for r in results if r.grader_failed]
-    if failed:
-        raise click.ClickException(
-            f"the grader failed on {len(failed)} submission(s): {', '.join(r.submission for r in failed)}; "
-            f"{what}; please report this"
+    if not failed:
+        return
+    if recorded:
+        said = ngettext(
+            "the grader failed on {count} submission(s): {names}; their other grades are written; please report this",
+            "the grader failed on {count} submission(s): {names}; their other grades are written; please report this",
+            len(failed),
         )
+    else:
+        said = ngettext(
+            "the grader failed on {count} submission(s): {names}; nothing was recorded for them; please report this",
+            "the grader failed on {count} submission(s): {names}; nothing was recorded for them; please report this",
+            len(failed),
+        )
+    raise click.ClickException(said.format(count=len(failed), names=", ".join(r.submission for r in failed)))
+
+
+LANG_HELP = "The language of what mlgrade writes (default: the course file's language, else MLGRADE_LANG, else en)."
+
+
+def language_option(command: Callable[..., None]) -> Callable[..., None]:
+    """``--lang en|zh`` on a command that works on no course file: the language is ``--lang``,
+    else ``MLGRADE_LANG``, else English (grader.i18n.choose), from the command's start."""
+
+    @functools.wraps(command)
+    def in_language(**kwargs: Any) -> None:
+        i18n.use(i18n.choose(kwargs.pop("lang")))
+        command(**kwargs)
+
+    return click.option("--lang", type=click.Choice(i18n.LANGUAGES), help=LANG_HELP)(in_language)
 
 
 def course_options(command: Callable[..., None]) -> Callable[..., None]:
     """``--course FILE`` and ``--assignment NAME`` on every command that works on exercises,
     resolved with the exercises the command was given (its ``selected``: ``-e`` or arguments)
     by :func:`grader.course.select`, the one place that does so, and passed to the command as
-    one ``selection: course.Selection``."""
+    one ``selection: course.Selection``; and ``--lang``: the command runs in ``--lang``, else the
+    course file's language, else ``MLGRADE_LANG``, else English (grader.i18n.choose)."""
 
     @functools.wraps(command)
     def with_selection(**kwargs: Any) -> None:
+        given = kwargs.pop("lang")
+        i18n.use(i18n.choose(given))  # until the course file is read: its problems are said in this one
         chosen = course.select(kwargs.pop("course_file"), kwargs.pop("assignment"), kwargs.pop("selected", ()))
+        i18n.use(i18n.choose(given, chosen.course.language))
         command(selection=chosen, **kwargs)
 
-    wrapped: Any = click.option(
+    wrapped: Any = click.option("--lang", type=click.Choice(i18n.LANGUAGES), help=LANG_HELP)(with_selection)
+    wrapped = click.option(
         "--assignment",
         metavar="NAME",
         help=f"An assignment of the course file: its exercises at its points (default: {course.ALL}, every exercise).",
@@ -113,7 +157,7 @@ def _check_device(device: str) -> None:
         import torch
 
         if not torch.cuda.is_available():
-            raise UsageProblem("--device cuda: CUDA is not available on this machine; use --device cpu")
+            raise UsageProblem(_("--device cuda: CUDA is not available on this machine; use --device cpu"))
 
 
 GRADING_OPTIONS = (
@@ -183,19 +227,20 @@ class Grading:
         (exit 2 with the install hint), never a silent fall back to the weaker level; says so
         (unless quiet) when isolation is only at process level."""
         if self.require_sandbox and self.no_sandbox:
-            raise UsageProblem("--require-sandbox and --no-sandbox contradict each other: give one of them")
+            raise UsageProblem(_("--require-sandbox and --no-sandbox contradict each other: give one of them"))
         _check_device(self.device)
         _require_full_install()
         mode = "off" if self.no_sandbox else "require"
         level = isolation.choose(mode)
         if level == isolation.PROCESS and notices and not self.quiet:
-            Console(stderr=True).print("Isolation: process level only (--no-sandbox); see SECURITY.md.")
+            Console(stderr=True).print(_("Isolation: process level only (--no-sandbox); see SECURITY.md."))
         return engine.Options(
             device=self.device,
             limits=Limits(call_seconds=self.time_limit),
             sandbox=mode,
             exercise_seconds=self.exercise_budget,
             submission_seconds=self.submission_budget,
+            language=i18n.language(),
         )
 
     @property
@@ -234,30 +279,37 @@ def list_exercises(selection: course.Selection) -> None:
     exercises = selection.load(hidden=hidden)
     console.print(_heading(selection, sum(e.worth for e in exercises)))
     for exercise in exercises:
-        table = Table(title=f"{exercise.name}: {exercise.title}", title_justify="left")
-        table.add_column("function")
-        table.add_column("public checks", justify="right")
-        table.add_column("hidden checks", justify="right")
-        table.add_column("points", justify="right")
+        table = Table(title=f"{exercise.name}: {_(exercise.title)}", title_justify="left")
+        table.add_column(_("function"))
+        table.add_column(_("public checks"), justify="right")
+        table.add_column(_("hidden checks"), justify="right")
+        table.add_column(_("points"), justify="right")
         for f in exercise.functions:
             checks = [c for c in exercise.checks if c.function == f.name]
             public = sum(1 for c in checks if c.visibility == "public")
             table.add_row(f.name, str(public), str(len(checks) - public), f"{exercise.points(f.name):g}")
-        table.add_row("[bold]total[/]", "", "", f"[bold]{exercise.max_score:g}[/]")
+        table.add_row("[bold]" + escape(_("total")) + "[/]", "", "", f"[bold]{exercise.max_score:g}[/]")
         console.print(table)
     if not hidden:
-        console.print("Hidden checks are not installed here: points above count public checks only.")
+        console.print(_("Hidden checks are not installed here: points above count public checks only."))
 
 
 def _heading(selection: course.Selection, worth: float) -> Text:
     """The assignment in one line: its name, title, due date and points."""
     assignment = selection.assignment
-    line = Text.assemble(("Assignment ", "bold"), (assignment.name, "bold"))
-    if assignment.title:
-        line.append(f": {assignment.title}")
-    if assignment.due is not None:
-        line.append(f", due {course.show_due(assignment.due)}")
-    line.append(f", {worth:g} points")
+    title = assignment.shown_title
+    if title and assignment.due is not None:
+        # NOTE: [bold]...[/] is markup (rich): keep it around the assignment's name
+        said = _("[bold]Assignment {name}[/]: {title}, due {due}, {points} points")
+    elif title:
+        said = _("[bold]Assignment {name}[/]: {title}, {points} points")
+    elif assignment.due is not None:
+        said = _("[bold]Assignment {name}[/], due {due}, {points} points")
+    else:
+        said = _("[bold]Assignment {name}[/], {points} points")
+    due = course.show_due(assignment.due) if assignment.due is not None else ""
+    shown = said.format(name=escape(assignment.name), title=escape(title), due=due, points=f"{worth:g}")
+    line = Text.from_markup(shown)
     if selection.course.path is not None:
         line.append(f" ({selection.course.path})", style="dim")
     return line
@@ -280,7 +332,7 @@ def check(selection: course.Selection, path: Path, no_sandbox: bool, as_json: bo
 
     Exits 0 when every check passes, 1 when one fails (as pytest does), 2 for bad usage."""
     path = _exercises_folder(path, list(selection.names))
-    options = engine.Options(sandbox="off" if no_sandbox else "auto", portable=True)
+    options = engine.Options(sandbox="off" if no_sandbox else "auto", portable=True, language=i18n.language())
     exercises = selection.load(hidden=False)
     result = engine.grade(path, exercises, options, name=str(path))
     if as_json:
@@ -308,7 +360,8 @@ def validate(selection: course.Selection, path: Path) -> None:
 
     Exits 0 when the folder is ready to hand in, 1 when something must be fixed, 2 for bad usage."""
     path = _exercises_folder(path, list(selection.names))
-    found = validation.validate(path, selection.load(hidden=False), engine.Options(portable=True))
+    options = engine.Options(portable=True, language=i18n.language())
+    found = validation.validate(path, selection.load(hidden=False), options)
     report.render_validation(Console(), found)
     if not found.ready:
         sys.exit(1)
@@ -320,10 +373,14 @@ def _exercises_folder(path: Path, names: list[str]) -> Path:
     if path == Path("exercises") and not path.is_dir() and any(Path(f"{n}.py").is_file() for n in names):
         return Path(".")
     if path.is_file():
-        raise UsageProblem(f"--path {path} is a file: give the folder that holds your exercise modules")
+        raise UsageProblem(
+            _("--path {path} is a file: give the folder that holds your exercise modules").format(path=path)
+        )
     if not path.is_dir():
         raise UsageProblem(
-            f"no folder {path}: run mlgrade check in the folder that holds exercises/, or pass --path DIR"
+            _("no folder {path}: run mlgrade check in the folder that holds exercises/, or pass --path DIR").format(
+                path=path
+            )
         )
     return path
 
@@ -361,9 +418,9 @@ def grade(
     replace theirs, and the others stay (--fresh starts over)."""
     names = list(selection.names)
     if resume_run and out is None:
-        raise UsageProblem("--resume continues an earlier run with --out DIR: give the same --out DIR")
+        raise UsageProblem(_("--resume continues an earlier run with --out DIR: give the same --out DIR"))
     if resume_run and fresh:
-        raise UsageProblem("--resume and --fresh contradict each other: give one of them")
+        raise UsageProblem(_("--resume and --fresh contradict each other: give one of them"))
     options = grading.options(notices=not as_json)
     err = Console(stderr=True, quiet=grading.quiet, soft_wrap=True)  # paths stay whole
     paths = _submissions(list(submissions), names, err)
@@ -372,7 +429,13 @@ def grade(
 
         def started(todo: int, reused: int) -> None:
             if resume_run and not as_json:
-                err.print(f"Resuming: {reused} of {len(paths)} submissions already graded in {out}.")
+                said = ngettext(
+                    # NOTE: English keeps "submissions" for one too, as it always has
+                    "Resuming: {reused} of {count} submissions already graded in {out}.",
+                    "Resuming: {reused} of {count} submissions already graded in {out}.",
+                    len(paths),
+                )
+                err.print(said.format(reused=reused, count=len(paths), out=out))
             bar.set_total(todo)
 
         try:
@@ -392,14 +455,21 @@ def grade(
             bar.stop()
             folder = out / resume.FOLDER if out is not None else None
             saved = folder is not None and any(folder.glob("*.json"))
-            where = f"; the graded ones are saved in {folder}: rerun with --resume" if saved else ""
-            Console(stderr=True).print(f"Interrupted{where}.\n")
+            if saved:
+                said = _("Interrupted; the graded ones are saved in {folder}: rerun with --resume.").format(
+                    folder=folder
+                )
+            else:
+                said = _("Interrupted.")
+            Console(stderr=True).print(said + "\n")
             sys.exit(130)
     for path in run.repeated:
-        err.print(f"{path} was given more than once: graded once.")
+        err.print(_("{path} was given more than once: graded once.").format(path=path))
     for path, name in run.renamed:
         err.print(
-            f"{path} is named {name}: another submission has its name (grades.csv's path column tells them apart)."
+            _(
+                "{path} is named {name}: another submission has its name (grades.csv's path column tells them apart)."
+            ).format(path=path, name=name)
         )
     results = report.merged(earlier, run.results) if out is not None else run.results
     if out is not None:
@@ -415,9 +485,17 @@ def grade(
             console.print(report.summary_table(results, width=console.width))
         if out is not None:
             kept = len(results) - len(run.results)
-            also = f" (with {kept} submission(s) graded earlier)" if kept > 0 else ""
-            console.print(f"Wrote {out / 'grades.json'}, {out / 'grades.csv'} and {out / 'feedback'}/{also}")
-    _fail_if_grader_failed(run.results, "their other grades are written")
+            paths_written = {"json": out / "grades.json", "csv": out / "grades.csv", "feedback": out / "feedback"}
+            if kept > 0:
+                said = ngettext(
+                    "Wrote {json}, {csv} and {feedback}/ (with {kept} submission(s) graded earlier)",
+                    "Wrote {json}, {csv} and {feedback}/ (with {kept} submission(s) graded earlier)",
+                    kept,
+                )
+            else:
+                said = _("Wrote {json}, {csv} and {feedback}/")
+            console.print(said.format(kept=kept, **paths_written))
+    _fail_if_grader_failed(run.results, recorded=True)
 
 
 def _submissions(paths: list[Path], names: list[str], err: Console) -> list[Path]:
@@ -427,18 +505,23 @@ def _submissions(paths: list[Path], names: list[str], err: Console) -> list[Path
     found = []
     for path in paths:
         if path.is_file() and path.suffix.lower() not in (".zip", ".py"):
-            err.print(f"{path} is not a submission (a folder, a .zip or a .py module): left out.")
+            err.print(_("{path} is not a submission (a folder, a .zip or a .py module): left out.").format(path=path))
             continue
         if path.is_dir() and not _has_modules(path, names):
             inside = [p for p in sorted(path.iterdir()) if _has_modules(p, names)]
             if len(inside) >= 2:
                 raise UsageProblem(
-                    f"{path} holds no exercise module, but {len(inside)} folders or zips inside it do "
-                    f"({', '.join(p.name for p in inside[:3])}, ...): did you mean {path}/* ?"
+                    ngettext(
+                        "{path} holds no exercise module, but {count} folders or zips inside it do "
+                        "({names}, ...): did you mean {path}/* ?",
+                        "{path} holds no exercise module, but {count} folders or zips inside it do "
+                        "({names}, ...): did you mean {path}/* ?",
+                        len(inside),
+                    ).format(path=path, count=len(inside), names=", ".join(p.name for p in inside[:3]))
                 )
         found.append(path)
     if not found:
-        raise UsageProblem("no submission to grade: give folders, .zip files or .py modules")
+        raise UsageProblem(_("no submission to grade: give folders, .zip files or .py modules"))
     return found
 
 
@@ -469,7 +552,12 @@ def class_report_command(grades_dir: Path, out: Path | None, selection: course.S
     out = out or (grades_dir if grades_dir.is_dir() else grades_dir.parent) / "report.html"
     whole = selection.assignment.name == course.ALL
     assignment = selection.assignment
-    heading = "" if whole else f"{assignment.title} ({assignment.name})" if assignment.title else assignment.name
+    if whole:
+        heading = ""
+    elif assignment.title:
+        heading = _("{title} ({name})").format(title=assignment.title, name=assignment.name)
+    else:
+        heading = assignment.name
     stats = class_report.write(grades_dir, out, None if whole else selection.names, heading)
     class_report.summary(Console(), stats, out)
 
@@ -482,10 +570,19 @@ def release_bundle(out_dir: Path, selection: course.Selection) -> None:
     files = release.build(out_dir, selection)
     console = Console()
     console.print(
-        f"Wrote the student bundle to {out_dir} ({len(files)} files): the stubs in exercises/, a README, "
-        "and the grader with its public checks only. No reference solution or hidden check is in it."
+        ngettext(
+            "Wrote the student bundle to {folder} ({count} file): the stubs in exercises/, a README, "
+            "and the grader with its public checks only. No reference solution or hidden check is in it.",
+            "Wrote the student bundle to {folder} ({count} files): the stubs in exercises/, a README, "
+            "and the grader with its public checks only. No reference solution or hidden check is in it.",
+            len(files),
+        ).format(folder=out_dir, count=len(files))
     )
-    console.print(f"Students run: cd {out_dir} && pip install . && {release.check_command(selection)}")
+    console.print(
+        _("Students run: {command}").format(
+            command=f"cd {out_dir} && pip install . && {release.check_command(selection)}"
+        )
+    )
 
 
 @cli.group("gradescope", short_help="Gradescope: the autograder zip, and its run.", hidden=STUDENT_INSTALL)
@@ -510,7 +607,12 @@ def gradescope_build(out: Path, hidden_visibility: str, selection: course.Select
     """Write the autograder zip OUT (upload it as the assignment's autograder)."""
     _require_full_install()
     names = gradescope.build(out, hidden_visibility, selection)
-    Console().print(f"Wrote {out} ({len(names)} files): setup.sh, run_autograder and the mlgrade source.")
+    said = ngettext(
+        "Wrote {out} ({count} file): setup.sh, run_autograder and the mlgrade source.",
+        "Wrote {out} ({count} files): setup.sh, run_autograder and the mlgrade source.",
+        len(names),
+    )
+    Console().print(said.format(out=out, count=len(names)))
 
 
 @gradescope_group.command("run")
@@ -527,13 +629,18 @@ def gradescope_run(root: Path, hidden_visibility: str, selection: course.Selecti
     """Grade ROOT/submission as Gradescope's run_autograder does."""
     submission = root / "submission"
     if not submission.is_dir():
-        raise UsageProblem(f"no folder {submission}: --root must be Gradescope's /autograder or a copy of it")
+        raise UsageProblem(
+            _("no folder {folder}: --root must be Gradescope's /autograder or a copy of it").format(folder=submission)
+        )
     record = selection.record(selection.load())
-    (result,) = batch.grade_all(
-        [submission], list(selection.names), engine.Options(), points=selection.points, record=record
-    )
+    options = engine.Options(language=i18n.language())
+    (result,) = batch.grade_all([submission], list(selection.names), options, points=selection.points, record=record)
     report.write_atomic(root / "results" / "results.json", json.dumps(gradescope.results(result, hidden_visibility)))
-    Console().print(f"{result.score:g} / {result.max_score:g}: wrote {root / 'results' / 'results.json'}")
+    Console().print(
+        _("{score} / {max_score}: wrote {path}").format(
+            score=f"{result.score:g}", max_score=f"{result.max_score:g}", path=root / "results" / "results.json"
+        )
+    )
     if result.grader_failed:
         raise click.ClickException(result.error)
 
@@ -555,9 +662,11 @@ def nbgrader_build(course_dir: Path, selection: course.Selection) -> None:
     written = nbgrader.build(course_dir, assignment, selection.load())
     console = Console()
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(_("wrote {path}").format(path=path))
     console.print(
-        f"Next: cd {course_dir} && nbgrader generate_assignment {assignment}  (the students' notebooks, in release/)"
+        _("Next: {command}  (the students' notebooks, in release/)").format(
+            command=f"cd {course_dir} && nbgrader generate_assignment {assignment}"
+        )
     )
 
 
@@ -565,6 +674,7 @@ def nbgrader_build(course_dir: Path, selection: course.Selection) -> None:
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("assignment")
 @grading_options
+@language_option
 def nbgrader_autograde(course_dir: Path, assignment: str, grading: Grading) -> None:
     """Grade COURSE_DIR/submitted/*/ASSIGNMENT in isolated workers; record the scores in nbgrader's gradebook."""
     options = grading.options()
@@ -576,12 +686,14 @@ def nbgrader_autograde(course_dir: Path, assignment: str, grading: Grading) -> N
     console.print(report.summary_table(results, width=console.width))
     for student, problems in graded.problems.items():
         for problem in problems.values():
-            console.print(f"{student}: {problem}: 0 points for it")
+            console.print(_("{student}: {problem}: 0 points for it").format(student=student, problem=problem))
     console.print(
-        f"Recorded in {nbgrader.db_url(course_dir)}; autograded notebooks in {course_dir / 'autograded'}/. "
-        "nbgrader export, formgrader and nbgrader generate_feedback see them."
+        _(
+            "Recorded in {database}; autograded notebooks in {folder}/. "
+            "nbgrader export, formgrader and nbgrader generate_feedback see them."
+        ).format(database=nbgrader.db_url(course_dir), folder=course_dir / "autograded")
     )
-    _fail_if_grader_failed(results, "nothing was recorded for them")
+    _fail_if_grader_failed(results, recorded=False)
 
 
 class _Bar:
@@ -590,7 +702,7 @@ class _Bar:
 
     def __init__(self, progress: Progress | None, total: int | None) -> None:
         self.progress = progress
-        self.task = progress.add_task("grading", total=total) if progress is not None else None
+        self.task = progress.add_task(_("grading"), total=total) if progress is not None else None
 
     def advance(self, result: SubmissionResult) -> None:
         if self.progress is not None and self.task is not None:
@@ -612,11 +724,11 @@ def _progress(err: Console, total: int | None = None, show: bool = True) -> Iter
         yield _Bar(None, total)
         return
     columns = (
-        TextColumn("grading"),
+        TextColumn(escape(_("grading"))),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("eta"),
+        TextColumn(escape(_("eta"))),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=False) as progress:

@@ -8,7 +8,8 @@ from the current folder upwards, else the default course), the assignment (``--a
 default ``all``) and the exercises named with ``-e``. What it returns, a :class:`Selection`,
 loads the exercises scaled to their points and says what grades.json records about them.
 
-Only ``[course] language`` is read of the languages here; translations are another unit.
+``[course] language`` is the course's language (``grader.i18n.choose``: after ``--lang``,
+before ``MLGRADE_LANG``); None where the file does not set it.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import bank
+from grader import bank, i18n
 from grader.errors import UsageProblem
 from grader.exercise import Exercise
+from grader.i18n import N_, _
 
 FILE = "mlgrade.toml"
 ALL = "all"  # the assignment of every exercise at the bank's points, in every course
-LANGUAGES = ("en", "zh")
+EVERYTHING = N_("Every exercise")  # its title, translated where it is shown (shown_title)
+LANGUAGES = i18n.LANGUAGES
 COURSE_KEYS = ("name", "language")
 ASSIGNMENT_KEYS = ("title", "exercises", "points", "due")
 
@@ -44,6 +47,11 @@ class Assignment:
     title: str = ""
     due: datetime.datetime | datetime.date | None = None
 
+    @property
+    def shown_title(self) -> str:
+        """The title people read: the course file's words, or ``all``'s in the language in use."""
+        return _(self.title) if self.name == ALL else self.title
+
     def worth(self, exercise: Exercise) -> float:
         """What ``exercise`` is worth in this assignment: the file's points, else the bank's."""
         return float(self.points.get(exercise.name, exercise.worth))
@@ -52,7 +60,7 @@ class Assignment:
 @dataclass(frozen=True)
 class Course:
     name: str
-    language: str
+    language: str | None  # None: the file does not say (MLGRADE_LANG, else English)
     assignments: Mapping[str, Assignment]
     path: Path | None = None  # None: the default course, no file
     digest: str | None = None  # sha256 of the file's bytes, recorded with every grade
@@ -63,10 +71,14 @@ class Course:
         name = name or ALL
         if name in self.assignments:
             return self.assignments[name]
-        where = f"the course file {self.path}" if self.path is not None else "this course (no mlgrade.toml found)"
-        raise CourseFileProblem(
-            f"unknown assignment {name!r}; the assignments of {where} are: {', '.join(self.assignments)}"
-        )
+        known = ", ".join(self.assignments)
+        if self.path is not None:
+            message = _("unknown assignment {name}; the assignments of the course file {path} are: {known}")
+        else:
+            message = _(
+                "unknown assignment {name}; the assignments of this course (no mlgrade.toml found) are: {known}"
+            )
+        raise CourseFileProblem(message.format(name=repr(name), path=self.path, known=known))
 
 
 def show_due(due: datetime.datetime | datetime.date) -> str:
@@ -78,12 +90,13 @@ def show_due(due: datetime.datetime | datetime.date) -> str:
 
 
 def everything() -> Assignment:
-    return Assignment(ALL, tuple(bank.NAMES), title="Every exercise")
+    return Assignment(ALL, tuple(bank.NAMES), title=EVERYTHING)
 
 
 def default() -> Course:
-    """The course without a file: one assignment, ``all``, every exercise at its bank points, English."""
-    return Course("", "en", {ALL: everything()})
+    """The course without a file: one assignment, ``all``, every exercise at its bank points, no
+    language of its own."""
+    return Course("", None, {ALL: everything()})
 
 
 def find(start: Path | None = None) -> Path | None:
@@ -101,25 +114,33 @@ def load(path: Path) -> Course:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CourseFileProblem(f"--course {path}: cannot read it ({exc.strerror or exc})") from None
+        raise CourseFileProblem(
+            _("--course {path}: cannot read it ({reason})").format(path=path, reason=exc.strerror or exc)
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise CourseFileProblem(f"{path} is not valid TOML: {exc}") from None
+        raise CourseFileProblem(_("{path} is not valid TOML: {error}").format(path=path, error=exc)) from None
     unknown = sorted(set(data) - {"course", "assignments"})
     if unknown:
         raise CourseFileProblem(
-            f"{path}: unknown table [{unknown[0]}]; a course file has [course] and [assignments.NAME]"
+            _("{path}: unknown table [{table}]; a course file has [course] and [assignments.NAME]").format(
+                path=path, table=unknown[0]
+            )
         )
     course = _table(data.get("course", {}), path, "[course]", COURSE_KEYS)
     name = _string(course.get("name", ""), path, "[course] name")
-    language = course.get("language", "en")
-    if language not in LANGUAGES:
-        raise CourseFileProblem(f"{path}: [course] language is {language!r}; the languages are: {', '.join(LANGUAGES)}")
+    language = course.get("language")
+    if language is not None and language not in LANGUAGES:
+        raise CourseFileProblem(
+            _("{path}: [course] language is {language}; the languages are: {known}").format(
+                path=path, language=repr(language), known=", ".join(LANGUAGES)
+            )
+        )
     tables = _table(data.get("assignments", {}), path, "[assignments]", None)
     if not tables:
         raise CourseFileProblem(
-            f"{path} has no assignment: add one, such as [assignments.week3] with exercises = [...]"
+            _("{path} has no assignment: add one, such as [assignments.week3] with exercises = [...]").format(path=path)
         )
     assignments = {ALL: everything()}
     for key, table in tables.items():
@@ -130,19 +151,23 @@ def load(path: Path) -> Course:
 
 def _table(value: Any, path: Path, where: str, keys: tuple[str, ...] | None) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise CourseFileProblem(f"{path}: {where} must be a table")
+        raise CourseFileProblem(_("{path}: {where} must be a table").format(path=path, where=where))
     if keys is not None:
         unknown = sorted(set(value) - set(keys))
         if unknown:
             raise CourseFileProblem(
-                f"{path}: {where} has an unknown key {unknown[0]!r}; its keys are: {', '.join(keys)}"
+                _("{path}: {where} has an unknown key {key}; its keys are: {known}").format(
+                    path=path, where=where, key=repr(unknown[0]), known=", ".join(keys)
+                )
             )
     return value
 
 
 def _string(value: Any, path: Path, where: str) -> str:
     if not isinstance(value, str):
-        raise CourseFileProblem(f"{path}: {where} must be a string, not {value!r}")
+        raise CourseFileProblem(
+            _("{path}: {where} must be a string, not {value}").format(path=path, where=where, value=repr(value))
+        )
     return value
 
 
@@ -151,27 +176,42 @@ def _assignment(name: str, value: Any, path: Path) -> Assignment:
     table = _table(value, path, where, ASSIGNMENT_KEYS)
     exercises = table.get("exercises")
     if not isinstance(exercises, list) or not exercises or not all(isinstance(e, str) for e in exercises):
-        raise CourseFileProblem(f"{path}: {where} needs exercises = [...], a list of exercise names")
+        raise CourseFileProblem(
+            _("{path}: {where} needs exercises = [...], a list of exercise names").format(path=path, where=where)
+        )
     for exercise in exercises:
         if exercise not in bank.NAMES:
             raise CourseFileProblem(
-                f"{path}: {where} names unknown exercise {exercise!r}; the exercises are: {', '.join(bank.NAMES)}"
+                _("{path}: {where} names unknown exercise {exercise}; the exercises are: {known}").format(
+                    path=path, where=where, exercise=repr(exercise), known=", ".join(bank.NAMES)
+                )
             )
     if len(set(exercises)) != len(exercises):
         twice = next(e for e in exercises if exercises.count(e) > 1)
-        raise CourseFileProblem(f"{path}: {where} lists {twice!r} twice")
+        raise CourseFileProblem(
+            _("{path}: {where} lists {exercise} twice").format(path=path, where=where, exercise=repr(twice))
+        )
     points = _table(table.get("points", {}), path, f"{where} points", None)
     for exercise, value in points.items():
         if exercise not in exercises:
             raise CourseFileProblem(
-                f"{path}: {where} points names {exercise!r}, which is not one of its exercises: {', '.join(exercises)}"
+                _("{path}: {where} points names {exercise}, which is not one of its exercises: {known}").format(
+                    path=path, where=where, exercise=repr(exercise), known=", ".join(exercises)
+                )
             )
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-            raise CourseFileProblem(f"{path}: {where} points for {exercise} is {value!r}: give a positive number")
+            raise CourseFileProblem(
+                _("{path}: {where} points for {exercise} is {value}: give a positive number").format(
+                    path=path, where=where, exercise=exercise, value=repr(value)
+                )
+            )
     due = table.get("due")
     if due is not None and not isinstance(due, datetime.date):
         raise CourseFileProblem(
-            f"{path}: {where} due is {due!r}: give a TOML date-time without quotes, such as 2027-03-14T23:59:00+08:00"
+            _(
+                "{path}: {where} due is {value}: "
+                "give a TOML date-time without quotes, such as 2027-03-14T23:59:00+08:00"
+            ).format(path=path, where=where, value=repr(due))
         )
     title = _string(table.get("title", ""), path, f"{where} title")
     return Assignment(name, tuple(exercises), {k: float(v) for k, v in points.items()}, title, due)
@@ -216,7 +256,7 @@ def select(course_file: Path | None, assignment: str | None, exercises: tuple[st
     (``all`` by default); and, of its exercises, those named (all of them when none is)."""
     if course_file is not None:
         if not course_file.is_file():
-            raise CourseFileProblem(f"--course {course_file}: no such file")
+            raise CourseFileProblem(_("--course {path}: no such file").format(path=course_file))
         course = load(course_file)
     else:
         found = find()
@@ -224,9 +264,17 @@ def select(course_file: Path | None, assignment: str | None, exercises: tuple[st
     chosen = course.assignment(assignment)
     for name in exercises:
         if name not in bank.NAMES:
-            raise UsageProblem(f"unknown exercise {name!r}; the exercises are: {', '.join(bank.NAMES)}")
+            raise UsageProblem(
+                _("unknown exercise {name}; the exercises are: {known}").format(
+                    name=repr(name), known=", ".join(bank.NAMES)
+                )
+            )
         if name not in chosen.exercises:
             known = ", ".join(chosen.exercises)
-            raise UsageProblem(f"exercise {name!r} is not in assignment {chosen.name!r}; its exercises are: {known}")
+            raise UsageProblem(
+                _("exercise {name} is not in assignment {assignment}; its exercises are: {known}").format(
+                    name=repr(name), assignment=repr(chosen.name), known=known
+                )
+            )
     names = tuple(dict.fromkeys(exercises)) if exercises else chosen.exercises
     return Selection(course, chosen, names)

@@ -67,6 +67,8 @@ class Options:
     portable: bool = False
     exercise_seconds: float = EXERCISE_SECONDS  # the time budget of one exercise's checks
     submission_seconds: float = SUBMISSION_SECONDS  # the time budget of a whole submission
+    # the language of titles and messages (grader.i18n); the grading processes batch starts use it
+    language: str = "en"
 
     def to_json(self) -> dict[str, Any]:
         """The options a grade depends on, as grades.json records them."""
@@ -76,6 +78,7 @@ class Options:
             "exercise_budget": self.exercise_seconds,
             "submission_budget": self.submission_seconds,
             "sandbox": self.sandbox,
+            "language": self.language,
         }
 
 

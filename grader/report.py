@@ -8,18 +8,22 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from grader import i18n
 from grader.errors import UsageProblem
+from grader.i18n import N_, _, ngettext
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.validation import Validation
 
@@ -32,12 +36,14 @@ def exercise_table(result: ExerciseResult) -> Table:
     title = f"{escape(result.name)}: {_points(result.score)} / {_points(result.max_score)}"
     table = Table(title=title, title_justify="left")
     table.add_column("", width=1)
-    table.add_column("function")
-    table.add_column("check")
-    table.add_column("points", justify="right")
+    table.add_column(_("function"))
+    table.add_column(_("check"))
+    table.add_column(_("points"), justify="right")
     for check in result.checks:
         mark = Text("✓", style="green") if check.passed else Text("✗", style="bold red")
-        name = check.name + (" (hidden)" if check.visibility == "hidden" else "")
+        name = check.shown_title
+        if check.visibility == "hidden":
+            name = _("{check} (hidden)").format(check=name)
         points = f"{_points(check.points)}/{_points(check.max_points)}"
         table.add_row(mark, escape(check.function), escape(name), points)
     return table
@@ -52,13 +58,15 @@ def failures(result: ExerciseResult, with_printed: bool = False) -> list[Panel]:
     def body(check: CheckResult) -> Text:
         text = Text(check.message)
         if with_printed and check.printed:
-            text.append("\nyour code printed:\n", style="bold")
+            text.append("\n" + _("your code printed:") + "\n", style="bold")
             text.append(check.printed, style="yellow")
         return text
 
     failed = [c for c in result.checks if not c.passed]
     if len(failed) == len(result.checks) > 1 and len({c.message for c in failed}) == 1:
-        title = f"{result.name}: all {len(failed)} checks"
+        title = ngettext("{exercise}: its {count} check", "{exercise}: all {count} checks", len(failed)).format(
+            exercise=result.name, count=len(failed)
+        )
         return [Panel(body(failed[0]), title=escape(title), title_align="left", border_style="red")]
     panels, seen = [], set()
     for check in result.checks:
@@ -66,22 +74,34 @@ def failures(result: ExerciseResult, with_printed: bool = False) -> list[Panel]:
             continue
         seen.add((check.function, check.message))
         others = [c.name for c in result.checks if c.function == check.function and c.message == check.message]
-        title = check.name if len(others) == 1 else f"{check.function}: {len(others)} checks"
+        title = (
+            check.shown_title
+            if len(others) == 1
+            else ngettext("{function}: {count} check", "{function}: {count} checks", len(others)).format(
+                function=check.function, count=len(others)
+            )
+        )
         panels.append(Panel(body(check), title=escape(title), title_align="left", border_style="red"))
     return panels
 
 
+# Each isolation level (an identifier) in words; translated where shown: _(ISOLATION[level]).
 ISOLATION = {
-    "sandbox": "sandbox (bubblewrap: no network, no reference solutions, no hidden checks mounted)",
-    "process": "process (a separate, resource-limited process with an audit hook; see SECURITY.md)",
-    "portable": "portable (a separate process without resource limits; see SECURITY.md)",
+    "sandbox": N_("sandbox (bubblewrap: no network, no reference solutions, no hidden checks mounted)"),
+    "process": N_("process (a separate, resource-limited process with an audit hook; see SECURITY.md)"),
+    "portable": N_("portable (a separate process without resource limits; see SECURITY.md)"),
 }
 # The same, in a student's words: what their feedback file says.
 ISOLATION_FOR_STUDENTS = {
-    "sandbox": "your code ran in a sandbox of its own, apart from the grader and from other students' work",
-    "process": "your code ran in a separate process, apart from the grader",
-    "portable": "your code ran in a separate process, apart from the checks, without limits on memory",
+    "sandbox": N_("Your code ran in a sandbox of its own, apart from the grader and from other students' work."),
+    "process": N_("Your code ran in a separate process, apart from the grader."),
+    "portable": N_("Your code ran in a separate process, apart from the checks, without limits on memory."),
 }
+
+
+def isolation_line(level: str) -> str:
+    """The terminal's line about how the student's code was isolated."""
+    return "[dim]" + escape(_("isolation: {level}").format(level=_(ISOLATION[level]))) + "[/]"
 
 
 def render_submission(console: Console, result: SubmissionResult, for_student: bool = False) -> None:
@@ -89,9 +109,9 @@ def render_submission(console: Console, result: SubmissionResult, for_student: b
     if result.error:
         console.print(f"[bold red]{escape(result.error)}[/]")
     if for_student:
-        console.print(f"[dim]{ISOLATION_FOR_STUDENTS[result.isolation].capitalize()}.[/]")
+        console.print(f"[dim]{escape(_(ISOLATION_FOR_STUDENTS[result.isolation]))}[/]")
     else:
-        console.print(f"[dim]isolation: {ISOLATION[result.isolation]}[/]")
+        console.print(isolation_line(result.isolation))
     _print_notes(console, result)
     for exercise in result.exercises:
         console.print(exercise_table(exercise))
@@ -102,15 +122,38 @@ def render_submission(console: Console, result: SubmissionResult, for_student: b
 def _print_notes(console: Console, result: SubmissionResult) -> None:
     """What the student should know about their submission as a whole (files left out)."""
     for note in result.notes:
-        console.print(f"[yellow]Note: {escape(note)}[/]")
+        console.print("[yellow]" + escape(_("Note: {note}").format(note=note)) + "[/]")
 
 
 NOT_STARTED = "is not implemented yet"
+# grader.engine's message for a function that still raises NotImplementedError (its msgid):
+# what tells an untouched stub apart in every language.
+NOT_IMPLEMENTED = "{function} is not implemented yet (it raises NotImplementedError)"
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A message ``template`` as a pattern: its placeholders match anything."""
+    return re.compile(".+?".join(re.escape(part) for part in re.split(r"\{[^{}]*\}", template)))
+
+
+def message_not_started(message: str) -> bool:
+    """Whether a check's ``message`` says its function still raises NotImplementedError, in the
+    language of any catalog (grades.json keeps the language it was graded in)."""
+    if NOT_STARTED in message:
+        return True
+    for language in i18n.LANGUAGES:
+        try:
+            translated = i18n.translations(language).gettext(NOT_IMPLEMENTED)
+        except i18n.UnknownLanguage:  # a catalog not compiled: no message can be in its language
+            continue
+        if translated != NOT_IMPLEMENTED and _pattern(translated).search(message):
+            return True
+    return False
 
 
 def not_started(result: ExerciseResult) -> bool:
     """Every function of the exercise still raises NotImplementedError."""
-    return bool(result.checks) and all(NOT_STARTED in c.message for c in result.checks)
+    return bool(result.checks) and all(message_not_started(c.message) for c in result.checks)
 
 
 def render_check(console: Console, result: SubmissionResult, worth: dict[str, float]) -> None:
@@ -118,9 +161,11 @@ def render_check(console: Console, result: SubmissionResult, worth: dict[str, fl
     exercise not started is one line at the end), then a one-screen summary, with the points
     of the public checks next to what the whole exercise is worth (``worth``)."""
     whole = sum(worth.get(e.name, e.max_score) for e in result.exercises)
-    header = f"public checks {_points(result.score)} of {_points(result.max_score)} (worth {_points(whole)} in all)"
-    console.rule(f"[bold]{escape(result.submission)}[/]: {header}")
-    console.print(f"[dim]isolation: {ISOLATION[result.isolation]}[/]")
+    header = _("public checks {score} of {max_score} (worth {whole} in all)").format(
+        score=_points(result.score), max_score=_points(result.max_score), whole=_points(whole)
+    )
+    console.rule(f"[bold]{escape(result.submission)}[/]: {escape(header)}")
+    console.print(isolation_line(result.isolation))
     if result.error:
         console.print(f"[bold red]{escape(result.error)}[/]")
     _print_notes(console, result)
@@ -129,43 +174,56 @@ def render_check(console: Console, result: SubmissionResult, worth: dict[str, fl
             console.print(exercise_table(exercise))
             for panel in failures(exercise, with_printed=True):
                 console.print(panel)
-    table = Table(title="Summary", title_justify="left")
-    table.add_column("exercise")
-    table.add_column("public checks")
-    table.add_column("points", justify="right")
-    table.add_column("worth", justify="right")
+    table = Table(title=_("Summary"), title_justify="left")
+    table.add_column(_("exercise"))
+    table.add_column(_("public checks"))
+    table.add_column(_("points"), justify="right")
+    table.add_column(_("worth"), justify="right")
     for exercise in result.exercises:
         passed = sum(c.passed for c in exercise.checks)
         if not_started(exercise):
             functions = len({c.function for c in exercise.checks})
-            status = Text(f"not started: {functions} functions to write", style="dim")
+            said = ngettext(
+                "not started: {count} function to write", "not started: {count} functions to write", functions
+            )
+            status = Text(said.format(count=functions), style="dim")
         else:
             style = "green" if passed == len(exercise.checks) else "bold red"
-            status = Text(f"{passed} of {len(exercise.checks)} pass", style=style)
-        points = f"{_points(exercise.score)} of {_points(exercise.max_score)}"
+            total = len(exercise.checks)
+            said = ngettext("{passed} of {count} pass", "{passed} of {count} pass", total)
+            status = Text(said.format(passed=passed, count=total), style=style)
+        points = _("{score} of {max_score}").format(
+            score=_points(exercise.score), max_score=_points(exercise.max_score)
+        )
         table.add_row(escape(exercise.name), status, points, _points(worth.get(exercise.name, exercise.max_score)))
     console.print(table)
     console.print(
-        "Public checks only: when your work is graded, hidden checks give the rest of what each exercise "
-        "is worth, on more inputs and against a reference solution."
+        escape(
+            _(
+                "Public checks only: when your work is graded, hidden checks give the rest of what each exercise "
+                "is worth, on more inputs and against a reference solution."
+            )
+        )
     )
 
 
 def render_validation(console: Console, found: Validation) -> None:
     """What ``mlgrade validate`` shows: a line per exercise, a panel per problem, the files
     grading would leave out, and whether the folder is ready to hand in."""
-    console.print(f"[dim]isolation: {ISOLATION[found.isolation]}[/]")
-    table = Table(title=f"Hand-in check of {escape(str(found.folder))}", title_justify="left")
+    console.print(isolation_line(found.isolation))
+    table = Table(title=escape(_("Hand-in check of {folder}").format(folder=found.folder)), title_justify="left")
     table.add_column("", width=1)
-    table.add_column("module")
-    table.add_column("status")
+    table.add_column(_("module"))
+    table.add_column(_("status"))
     for module in found.modules:
         if module.problems:
             count = len(module.problems)
-            mark, status = Text("✗", style="bold red"), Text(f"not ready: {count} problem(s), below", style="red")
+            # NOTE: "problem(s)" in both English forms: the English output stays as it was
+            said = ngettext("not ready: {count} problem(s), below", "not ready: {count} problem(s), below", count)
+            mark, status = Text("✗", style="bold red"), Text(said.format(count=count), style="red")
         else:
             mark = Text("✓", style="green")
-            status = Text(" ".join(["ready", *(f"({note})" for note in module.notes)]))
+            status = Text(" ".join([_("ready"), *(f"({note})" for note in module.notes)]))
         table.add_row(mark, escape(f"{module.exercise}.py"), status)
     console.print(table)
     for module in found.modules:
@@ -175,10 +233,16 @@ def render_validation(console: Console, found: Validation) -> None:
     for note in found.left_out:
         console.print(f"[bold red]{escape(note)}[/]")
     if found.ready:
-        console.print(f"[green]Ready to hand in:[/] the folder {escape(str(found.folder))}, or a .zip of it.")
+        said = _("[green]Ready to hand in:[/] the folder {folder}, or a .zip of it.")
+        console.print(said.format(folder=escape(str(found.folder))))
     else:
         count = sum(len(m.problems) for m in found.modules) + len(found.left_out)
-        console.print(f"[bold red]Not ready: {count} problem(s) to fix before you hand in.[/]")
+        said = ngettext(
+            "Not ready: {count} problem(s) to fix before you hand in.",
+            "Not ready: {count} problem(s) to fix before you hand in.",
+            count,
+        )
+        console.print(f"[bold red]{escape(said.format(count=count))}[/]")
 
 
 def summary_table(results: Sequence[SubmissionResult], width: int | None = None) -> Table:
@@ -187,21 +251,23 @@ def summary_table(results: Sequence[SubmissionResult], width: int | None = None)
     names = _exercise_names(results)
     levels = sorted({r.isolation for r in results})
     maxima = {_points(r.max_score) for r in results if not r.grader_failed}
-    total = f"total / {maxima.pop()}" if len(maxima) == 1 else "total"
-    label_width = max([len("submission"), *(len(r.submission) for r in results)])
-    needed = label_width + sum(len(n) + 3 for n in names) + len(total) + 7
+    one_maximum = len(maxima) == 1
+    total = _("total / {max_score}").format(max_score=maxima.pop()) if one_maximum else _("total")
+    submission = _("submission")
+    label_width = max([cell_len(submission), *(cell_len(r.submission) for r in results)])
+    needed = label_width + sum(cell_len(n) + 3 for n in names) + cell_len(total) + 7
     numbered = width is not None and needed > width
-    caption = f"isolation: {', '.join(levels)} (see SECURITY.md)"
+    caption = _("isolation: {levels} (see SECURITY.md)").format(levels=", ".join(levels))
     if numbered:
         caption = "  ".join(f"{i}: {n}" for i, n in enumerate(names, 1)) + "\n" + caption
-    table = Table(title="Grades", title_justify="left", caption=escape(caption), caption_justify="left")
-    table.add_column("submission", overflow="fold")
+    table = Table(title=_("Grades"), title_justify="left", caption=escape(caption), caption_justify="left")
+    table.add_column(submission, overflow="fold")
     for i, name in enumerate(names, 1):
         table.add_column(str(i) if numbered else escape(name), justify="right")
-    table.add_column(total, justify="right", style="bold", no_wrap=True)
+    table.add_column(escape(total), justify="right", style="bold", no_wrap=True)
     for r in results:
-        score = _points(r.score) if total != "total" else f"{_points(r.score)} / {_points(r.max_score)}"
-        table.add_row(escape(r.submission), *_scores(r, names), "grader failed" if r.grader_failed else score)
+        score = _points(r.score) if one_maximum else f"{_points(r.score)} / {_points(r.max_score)}"
+        table.add_row(escape(r.submission), *_scores(r, names), _("grader failed") if r.grader_failed else score)
     return table
 
 
@@ -293,7 +359,11 @@ def prepare_out(out: Path, fresh: bool) -> list[SubmissionResult]:
             os.close(fd)
             os.unlink(probe)
     except OSError as exc:
-        raise UsageProblem(f"--out {out}: cannot write there ({exc.strerror or exc}); choose another folder") from None
+        raise UsageProblem(
+            _("--out {out}: cannot write there ({reason}); choose another folder").format(
+                out=out, reason=exc.strerror or exc
+            )
+        ) from None
     earlier = out / "grades.json"
     if not earlier.exists():
         return []
@@ -301,8 +371,10 @@ def prepare_out(out: Path, fresh: bool) -> list[SubmissionResult]:
         return [SubmissionResult.from_json(r) for r in json.loads(earlier.read_text(encoding="utf-8"))]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageProblem(
-            f"--out {out}: its grades.json is not one mlgrade wrote ({exc}); use --fresh to start over there, "
-            "or choose another folder"
+            _(
+                "--out {out}: its grades.json is not one mlgrade wrote ({error}); use --fresh to start over there, "
+                "or choose another folder"
+            ).format(out=out, error=exc)
         ) from None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader import i18n
 from grader.checks import Visibility
 
 
@@ -21,10 +22,19 @@ class CheckResult:
     # what the student's code printed in a failed check's last call: shown by mlgrade check, not
     # in the JSON (it may differ between runs, and under a hidden check it would show its inputs)
     printed: str = ""
+    # the check's name in the language of its message (SPEC "Languages"); empty until a report
+    # shows it or writes it, which then takes i18n.title(name) in the language in use
+    title: str = ""
+
+    @property
+    def shown_title(self) -> str:
+        """What people read for this check: its title (its name, in English)."""
+        return self.title or i18n.title(self.name)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "title": self.shown_title,
             "function": self.function,
             "visibility": self.visibility,
             "passed": self.passed,
@@ -43,6 +53,7 @@ class CheckResult:
             float(data["points"]),
             float(data["max_points"]),
             data.get("message", ""),
+            title=data.get("title", ""),
         )
 
 
@@ -102,6 +113,8 @@ class SubmissionResult:
         }
         if self.error:
             data["error"] = self.error
+        if self.grader_failed:  # said apart from the error, whose words depend on the language
+            data["grader_failed"] = True
         for key in ("path", "graded_at", "grader", "notes"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
@@ -116,6 +129,7 @@ class SubmissionResult:
             exercises,
             data.get("isolation", "process"),
             data.get("error", ""),
+            grader_failed=bool(data.get("grader_failed", False)),
             path=data.get("path", ""),
             graded_at=data.get("graded_at", ""),
             grader=data.get("grader", {}),

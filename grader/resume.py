@@ -41,6 +41,7 @@ def fingerprint(submission: Path, exercises: list[Exercise], options: engine.Opt
         "limits": repr(options.limits),
         "budgets": [options.exercise_seconds, options.submission_seconds],
         "sandbox": options.sandbox,
+        "language": options.language,  # the messages' language: a result in another one is graded again
     }
     digest.update(json.dumps(setup, sort_keys=True).encode())
     files = sorted(p for p in submission.rglob("*") if p.is_file()) if submission.is_dir() else [submission]

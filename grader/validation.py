@@ -17,6 +17,7 @@ from pathlib import Path
 
 from grader import engine, isolation
 from grader.exercise import Exercise
+from grader.i18n import _
 from grader.isolation import Supervisor, WorkerLost
 
 
@@ -63,7 +64,7 @@ def validate(folder: Path, exercises: list[Exercise], options: engine.Options) -
             found[exercise.name].problems.append(problem)
             continue
         if not_started(source, exercise):
-            found[exercise.name].notes.append("not started: its functions still raise NotImplementedError")
+            found[exercise.name].notes.append(_("not started: its functions still raise NotImplementedError"))
         importable.append(exercise)
     if importable:
         patterns = sorted({p for e in exercises for f in e.functions for p in f.forbidden})
@@ -80,11 +81,14 @@ def syntax_problem(source: str, filename: str) -> str | None:
         compile(source, filename, "exec", dont_inherit=True)
     except SyntaxError as exc:
         if exc.lineno is None:
-            return f"{filename} cannot be read as Python source: {exc.msg}"
+            return _("{filename} cannot be read as Python source: {error}").format(filename=filename, error=exc.msg)
         where = f"\n    {exc.text.rstrip()}\n    {' ' * max((exc.offset or 1) - 1, 0)}^" if exc.text else ""
-        return f"{filename} has a syntax error on line {exc.lineno}: {exc.msg}{where}"
+        said = _("{filename} has a syntax error on line {line}: {error}").format(
+            filename=filename, line=exc.lineno, error=exc.msg
+        )
+        return said + where
     except ValueError as exc:  # NUL bytes
-        return f"{filename} cannot be read as Python source: {exc}"
+        return _("{filename} cannot be read as Python source: {error}").format(filename=filename, error=exc)
     return None
 
 
@@ -110,15 +114,19 @@ def _import_problems(supervisor: Supervisor, exercise: Exercise) -> list[str]:
     try:
         answer = supervisor.imports(exercise.name)
     except WorkerLost as exc:
-        return [f"{module} could not be imported: {exc.reason}"]
+        return [_("{module} could not be imported: {reason}").format(module=module, reason=exc.reason)]
     if not answer.get("ok"):
         error = answer.get("error", {})
-        return [f"{module} could not be imported:\n{str(error.get('traceback', '')).rstrip()}"]
+        traceback = str(error.get("traceback", "")).rstrip()
+        return [_("{module} could not be imported:\n{traceback}").format(module=module, traceback=traceback)]
     defined = [str(n) for n in answer.get("functions", [])]
     problems = []
     for function in exercise.functions:
         if function.name not in defined:
             near = difflib.get_close_matches(function.name, defined, n=1, cutoff=0.6)
-            hint = f"; did you mean {near[0]}? Rename it to {function.name}" if near else ""
-            problems.append(f"{module} defines no function {function.name}{hint}")
+            if near:
+                problem = _("{module} defines no function {function}; did you mean {near}? Rename it to {function}")
+            else:
+                problem = _("{module} defines no function {function}")
+            problems.append(problem.format(module=module, function=function.name, near=near[0] if near else ""))
     return problems
