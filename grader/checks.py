@@ -39,6 +39,7 @@ a hidden one says what went wrong and never shows an input's values or the expec
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
 from grader import numgrad, tolerance
+from grader.i18n import _, ngettext
 from grader.isolation import Kept
 from grader.outputs import List, Returns, Scalar, Tuple, as_argument, conform
 from grader.tolerance import Tolerance
@@ -109,10 +111,15 @@ class StudentRaised(Exception):
     """The student's function raised an exception (a graded failure, shrinkable)."""
 
     def __init__(self, type_name: str, message: str, traceback: str) -> None:
-        super().__init__(f"raised {type_name}: {message}")
+        # NOTE: a clause that other messages end with: "fit(...) {raised}", "should raise ValueError here, but {raised}"
+        super().__init__(_("raised {type}: {message}").format(type=type_name, message=message))
         self.type_name = type_name
         self.message = message
         self.traceback = traceback
+
+    def by(self, function: str) -> str:
+        """The failure with the function that raised it: "fit raised ValueError: ..."."""
+        return _("{function} {raised}").format(function=function, raised=self)
 
 
 class StopCheck(BaseException):
@@ -146,8 +153,11 @@ def judging(what: str) -> Iterator[None]:
         raise
     except Exception as exc:
         raise CheckFailed(
-            f"{what} could not be checked: judging it raised {type(exc).__name__}: {exc} (a value this check "
-            "cannot make sense of, such as counts that are all 0 or a nan where a number is needed)"
+            # NOTE: {what} is "precision's result", "fit's gradients", ...
+            _(
+                "{what} could not be checked: judging it raised {type}: {error} (a value this check "
+                "cannot make sense of, such as counts that are all 0 or a nan where a number is needed)"
+            ).format(what=what, type=type(exc).__name__, error=exc)
         ) from None
 
 
@@ -209,9 +219,11 @@ class Check:
             # which of the student's functions failed, and what to fix first.
             name, why = neighbours.stood_in[0]
             raise CheckFailed(
-                f"{self.function} fails this check; where your {name}, which it uses, failed ({why}), the "
-                f"reference's {name} stood in, so no value is shown: fix {name} first, and this check will "
-                "show what is wrong"
+                _(
+                    "{function} fails this check; where your {neighbour}, which it uses, failed ({why}), the "
+                    "reference's {neighbour} stood in, so no value is shown: fix {neighbour} first, and this "
+                    "check will show what is wrong"
+                ).format(function=self.function, neighbour=name, why=why)
             ) from None
 
     def _run(self, ctx: Context) -> None:
@@ -279,8 +291,24 @@ class Generated(Check):
                 return text
         message = str(exc)
         if self.visibility == "hidden":
-            return f"{message}\n  on a generated input of {call.outline()}"
-        return _with_traceback(f"{message}\n  smallest failing input: {call.show(self.function)}", exc)
+            return _on_generated(message, call)
+        return _with_traceback(_smallest(message, call.show(self.function)), exc)
+
+
+def _on_generated(message: str, call: Call) -> str:
+    """A hidden check's failure, with its input's shapes and dtypes."""
+    # NOTE: {outline} gives shapes and dtypes only: "float32[5, 2], float32[5]"
+    return _("{message}\n  on a generated input of {outline}").format(message=message, outline=call.outline())
+
+
+def _smallest(message: str, call: str) -> str:
+    """A public check's failure, with the smallest input hypothesis found that shows it."""
+    return _("{message}\n  smallest failing input: {call}").format(message=message, call=call)
+
+
+def _result_of(function: str) -> str:
+    """What a check judges, as ``judging`` names it: "fit's result", "fit(...)'s result"."""
+    return _("{function}'s result").format(function=function)
 
 
 def _with_traceback(text: str, exc: Exception) -> str:
@@ -316,7 +344,7 @@ class Property(Generated):
 
     def judge(self, ctx: Context, call: Call) -> None:
         out = ctx.student(self.function, call)
-        with judging(f"{self.function}'s result"):
+        with judging(_result_of(self.function)):
             problem = self.holds(ctx.student, call, out)
         if problem:
             raise CheckFailed(problem)
@@ -352,18 +380,20 @@ class ReferenceParity(Generated):
             except StudentRaised as exc:
                 if exc.type_name == "ValueError":
                     return
-                raise CheckFailed(f"should raise ValueError here, but {exc}") from None
-            raise CheckFailed("should raise ValueError here, but returned a value") from None
+                raise CheckFailed(_("should raise ValueError here, but {raised}").format(raised=exc)) from None
+            raise CheckFailed(_("should raise ValueError here, but returned a value")) from None
         out = ctx.student(self.function, call)
         labels = item_labels(ctx.returns[self.function])
-        with judging(f"{self.function}'s result"):
+        with judging(_result_of(self.function)):
             problem = compare(out, truth, input_dtype(call), reveal=False, labels=labels, tol=self.tolerance)
         if problem:
-            raise CheckFailed(f"disagrees with {self.truth_name or 'the reference'}: {problem}")
+            truth_name = _(self.truth_name) if self.truth_name else _("the reference")
+            # NOTE: {truth} is "the reference" or what the check takes as the truth, such as torch.nn.RNN
+            raise CheckFailed(_("disagrees with {truth}: {problem}").format(truth=truth_name, problem=problem))
 
     def _truth(self, ctx: Context, call: Call) -> Any:
         if self.truth is not None:
-            return conform(self.truth(call), ctx.returns[self.function], call.args, str(self.truth_name))
+            return conform(self.truth(call), ctx.returns[self.function], call.args, _(str(self.truth_name)))
         assert ctx.reference is not None, "hidden checks need the reference solutions"
         return ctx.reference(self.function, call)
 
@@ -412,7 +442,7 @@ class Gradient(Generated):
             raise ValueError(f"{self.name}: a gradient of the reference's forward is hidden, of the student's public")
 
     def judge(self, ctx: Context, call: Call) -> None:
-        with judging(f"{self.function}'s gradients"):
+        with judging(_("{function}'s gradients").format(function=self.function)):
             analytic = self.analytic(ctx.student, call)
         caller = ctx.student if self.of == "student" else ctx.reference
         assert caller is not None, "hidden checks need the reference solutions"
@@ -420,7 +450,9 @@ class Gradient(Generated):
         # The student's forward is judged too where it is the objective: its output's values
         # may break the objective as they may break a property.
         def judged() -> contextlib.AbstractContextManager[None]:
-            return judging(f"{self.function}'s forward") if self.of == "student" else contextlib.nullcontext()
+            if self.of == "student":
+                return judging(_("{function}'s forward").format(function=self.function))
+            return contextlib.nullcontext()
 
         for name, position in self.wrt.items():
             sizes: list[float] = []
@@ -434,7 +466,7 @@ class Gradient(Generated):
 
             with judged():
                 numerical = numgrad.central_differences(objective_at, call.args[position])
-            with judging(f"{self.function}'s gradients"):
+            with judging(_("{function}'s gradients").format(function=self.function)):
                 worst = numgrad.worst_gradient_mismatch(name, analytic[name], numerical)
                 if worst is not None and self.of == "student":  # a float32 forward? see numgrad.EPS_FLOAT32
                     with judged():
@@ -443,11 +475,14 @@ class Gradient(Generated):
                     if numgrad.worst_gradient_mismatch(name, analytic[name], coarse, atol) is None:
                         worst = None
             if worst is not None:
-                source = "your forward pass" if self.of == "student" else "the reference forward pass"
-                raise CheckFailed(
-                    f"the gradient disagrees with central differences of {source}: "
-                    f"{worst.describe(reveal=self.visibility == 'public')}"
-                )
+                mismatch = worst.describe(reveal=self.visibility == "public")
+                if self.of == "student":
+                    text = _("the gradient disagrees with central differences of your forward pass: {mismatch}")
+                else:
+                    text = _(
+                        "the gradient disagrees with central differences of the reference forward pass: {mismatch}"
+                    )
+                raise CheckFailed(text.format(mismatch=mismatch))
 
 
 @dataclass(frozen=True)
@@ -473,20 +508,26 @@ class KnownAnswers(Check):
                     ctx.student(self.function, case.call)
                 except StudentRaised as exc:
                     if exc.type_name != expected:
-                        raise CheckFailed(f"{shown} should raise {expected}, but {exc}") from None
+                        raise CheckFailed(
+                            _("{call} should raise {expected}, but {raised}").format(
+                                call=shown, expected=expected, raised=exc
+                            )
+                        ) from None
                     continue
-                raise CheckFailed(f"{shown} should raise {expected}, but returned a value")
+                raise CheckFailed(
+                    _("{call} should raise {expected}, but returned a value").format(call=shown, expected=expected)
+                )
             try:
                 out = ctx.student(self.function, case.call)
             except StudentRaised as exc:
-                raise CheckFailed(f"{shown} {exc}") from None
-            truth = conform(case.expected, ctx.returns[self.function], case.call.args, "the expected value")
+                raise CheckFailed(exc.by(shown)) from None
+            truth = conform(case.expected, ctx.returns[self.function], case.call.args, _("the expected value"))
             labels = item_labels(ctx.returns[self.function])
             reveal = self.visibility == "public"
-            with judging(f"{shown}'s result"):
+            with judging(_result_of(shown)):
                 problem = compare(out, truth, input_dtype(case.call), reveal=reveal, labels=labels, tol=self.tolerance)
             if problem:
-                raise CheckFailed(f"{shown}: {problem}")
+                raise CheckFailed(_("{call}: {problem}").format(call=shown, problem=problem))
 
 
 # -- adapters: how a check reaches the functions (``via=``) -----------------------------------
@@ -537,13 +578,17 @@ class Chain:
         forward, own = self.split(call)
         cache, comma = self.result[self.cache], ", " if own.args else ""
         if check.visibility == "hidden":
-            return (
-                f"{exc}\n  on a generated input: {self.forward}({forward.outline()}), "
-                f"then {self.backward}({own.outline()}{comma}{cache})"
+            return _("{message}\n  on a generated input: {forward}, then {backward}").format(
+                message=exc,
+                forward=f"{self.forward}({forward.outline()})",
+                backward=f"{self.backward}({own.outline()}{comma}{cache})",
             )
-        text = (
-            f"{exc}\n  smallest failing input: {', '.join(self.result)} = {forward.show(self.forward)}\n"
-            f"  then {own.show(self.backward)[:-1]}{comma}{cache})"
+        # NOTE: {result} names the forward's outputs ("out, cache"), {forward} and {backward} are the two calls
+        text = _("{message}\n  smallest failing input: {result} = {forward}\n  then {backward}").format(
+            message=exc,
+            result=", ".join(self.result),
+            forward=forward.show(self.forward),
+            backward=f"{own.show(self.backward)[:-1]}{comma}{cache})",
         )
         return _with_traceback(text, exc)
 
@@ -563,7 +608,11 @@ class _Chained:
         try:
             self.caller(chain.forward, forward, keep=chain.forward)
         except StudentRaised as exc:
-            raise CheckFailed(f"{chain.forward}, which makes the cache for {chain.backward}, {exc}") from None
+            raise CheckFailed(
+                _("{forward}, which makes the cache for {backward}, {raised}").format(
+                    forward=chain.forward, backward=chain.backward, raised=exc
+                )
+            ) from None
         return self.caller(chain.backward, Call((*own.args, Kept(chain.forward, chain.cache))), keep)
 
 
@@ -627,15 +676,29 @@ class Steps:
 
     def explain(self, check: Check, call: Call, exc: Exception) -> str:
         steps = len(call.args[self.each])
-        fed = f" ({self.fed})" if self.fed else ""
-        head = (
-            f"{exc}\n  over {steps} steps, each step's result fed back into the next{fed}; "
-            f"result[k] is step k's, counted from 0"
-        )
+        if self.fed:
+            head = ngettext(
+                # NOTE: {fed} says how: "new_param becomes param, new_buf becomes buf"
+                "{message}\n  over {steps} steps, each step's result fed back into the next ({fed}); "
+                "result[k] is step k's, counted from 0",
+                "{message}\n  over {steps} steps, each step's result fed back into the next ({fed}); "
+                "result[k] is step k's, counted from 0",
+                steps,
+            ).format(message=exc, steps=steps, fed=_(self.fed))
+        else:
+            head = ngettext(
+                "{message}\n  over {steps} steps, each step's result fed back into the next; "
+                "result[k] is step k's, counted from 0",
+                "{message}\n  over {steps} steps, each step's result fed back into the next; "
+                "result[k] is step k's, counted from 0",
+                steps,
+            ).format(message=exc, steps=steps)
         if check.visibility == "hidden":
-            return f"{head}\n  on a generated input of {call.outline()}"
-        text = f"{head}\n  smallest failing input, with one value per step at argument {self.each + 1}: "
-        return _with_traceback(text + call.show(self.function), exc)
+            return _on_generated(head, call)
+        text = _("{message}\n  smallest failing input, with one value per step at argument {position}: {call}").format(
+            message=head, position=self.each + 1, call=call.show(self.function)
+        )
+        return _with_traceback(text, exc)
 
 
 @dataclass(frozen=True)
@@ -653,13 +716,17 @@ class _Stepped:
             try:
                 out = self.caller(function, Call(tuple(args), call.kwargs))
             except StudentRaised as exc:
-                raise StudentRaised(exc.type_name, f"{exc.message} (at step {k})", exc.traceback) from None
+                raise StudentRaised(exc.type_name, _at_step(exc.message, k), exc.traceback) from None
             except CheckFailed as exc:
-                raise CheckFailed(f"{exc} (at step {k})") from None
+                raise CheckFailed(_at_step(str(exc), k)) from None
             results.append(out)
             for item, position in self.steps.feed.items():
                 args[position] = as_argument(out[item], self.declared.items[item], dtype)
         return results
+
+
+def _at_step(message: str, step: int) -> str:
+    return _("{message} (at step {step})").format(message=message, step=step)
 
 
 @dataclass
@@ -690,12 +757,16 @@ class _Neighbours:
             raise
         except (StopCheck, StudentRaised, CheckFailed) as exc:
             if isinstance(exc, StudentRaised):
-                why = f"{function} {exc}"
+                why = exc.by(function)
             else:
                 why = exc.message if isinstance(exc, StopCheck) else str(exc)
             kept = keep is not None or any(isinstance(a, Kept) for a in [*call.args, *call.kwargs.values()])
             if self.reference is None or kept:
-                raise StopCheck(f"{function}, which this check uses, failed: {why}; fix {function} first") from None
+                raise StopCheck(
+                    _("{function}, which this check uses, failed: {why}; fix {function} first").format(
+                        function=function, why=why
+                    )
+                ) from None
             self.stood_in.append((function, why))
             return self.reference(function, call)
 
@@ -739,10 +810,16 @@ def compare(
     if truth is None:  # an Opaque item (a cache), or state not in use (NoneOr): nothing to compare
         return None
     if out is None:
-        return f"{where} is None, expected {'a number' if np.ndim(truth) == 0 else 'a tensor'}"
+        if np.ndim(truth) == 0:
+            return _("{where} is None, expected a number").format(where=where)
+        return _("{where} is None, expected a tensor").format(where=where)
     if isinstance(truth, list):  # a List: as many items, each compared as its kind
         if len(out) != len(truth):
-            return f"{where} has {len(out)} items, expected {len(truth)}"
+            return ngettext(
+                "{where} has {count} items, expected {expected}",
+                "{where} has {count} items, expected {expected}",
+                len(out),
+            ).format(where=where, count=len(out), expected=len(truth))
         for i, (o, t) in enumerate(zip(out, truth, strict=True)):
             problem = compare(o, t, dtype, reveal, f"{where}[{i}]", tol=tol)
             if problem:
@@ -764,48 +841,71 @@ def compare(
                 return problem
         return None
     if out.shape != truth.shape:  # a Vector's length is free, so it is compared here
-        return f"{where} has shape {out.shape}, expected {truth.shape}"
+        return _("{where} has shape {got}, expected {expected}").format(
+            where=where, got=out.shape, expected=truth.shape
+        )
     if truth.dtype.kind in "iub":
         if np.array_equal(out, truth):
             return None
         bad = tuple(int(i) for i in np.argwhere(out != truth)[0]) if truth.ndim else ()
         at = f"{where}{list(bad)}" if bad else where
         if reveal:
-            return f"{at} is {_show(out[bad] if bad else out)}, expected {_show(truth[bad] if bad else truth)}"
-        return f"{at} differs (integers must match exactly)"
+            got, want = _show(out[bad] if bad else out), _show(truth[bad] if bad else truth)
+            return _("{where} is {got}, expected {expected}").format(where=at, got=got, expected=want)
+        return _("{where} differs (integers must match exactly)").format(where=at)
     if tol is not None:
         allowed = f"atol {tol.atol:g}" if tol.rtol == 0 else f"rtol {tol.rtol:g}, atol {tol.atol:g}"
     else:
         tol = tolerance.for_dtype(dtype if dtype is not None else "float64")
-        allowed = f"rtol {tol.rtol:g}" + (f" for {dtype.name} inputs" if dtype is not None else "")
+        allowed = _allowed(tol, dtype)
     worst = tolerance.worst_mismatch(out, truth, tol)
     if worst is None:
         return None
     at = f"{where}{list(worst.index)}" if worst.index else where
     if reveal:
         got, want = _show(out[worst.index]), _show(truth[worst.index])
-        return f"{at} is {got}, expected {want} ({allowed})"
-    size = "not a finite number" if not math.isfinite(worst.relative) else f"relative error {worst.relative:.3g}"
-    return f"{at} is off ({size}; allowed {allowed})"
+        # NOTE: {allowed} is the tolerance: "rtol 1e-05 for float64 inputs", "atol 0.0001"
+        return _("{where} is {got}, expected {expected} ({allowed})").format(
+            where=at, got=got, expected=want, allowed=allowed
+        )
+    if not math.isfinite(worst.relative):
+        return _("{where} is off (not a finite number; allowed {allowed})").format(where=at, allowed=allowed)
+    return _("{where} is off (relative error {error:.3g}; allowed {allowed})").format(
+        where=at, error=worst.relative, allowed=allowed
+    )
+
+
+def _allowed(tol: Tolerance, dtype: np.dtype | None) -> str:
+    """The tolerance by the input dtype, as a failure states it."""
+    if dtype is None:
+        return f"rtol {tol.rtol:g}"
+    return _("rtol {rtol:g} for {dtype} inputs").format(rtol=tol.rtol, dtype=dtype.name)
 
 
 def _compare_named(
     out: np.ndarray, truth: np.ndarray, dtype: np.dtype | None, reveal: bool, labels: Sequence[str]
 ) -> str | None:
     tol = tolerance.for_dtype(dtype if dtype is not None else "float64")
-    allowed = f"rtol {tol.rtol:g}" + (f" for {dtype.name} inputs" if dtype is not None else "")
+    allowed = _allowed(tol, dtype)
     found = sorted(tolerance.mismatches(out, truth, tol), key=lambda m: m.index)
     if not found:
         return None
     parts = []
     for m in found:
         (i,) = m.index
+        # NOTE: {label} names an item of the result: "slope a", "intercept b"
+        label = _(labels[i])
         if reveal:
-            parts.append(f"the {labels[i]} is {_show(out[i])}, expected {_show(truth[i])}")
+            got, want = _show(out[i]), _show(truth[i])
+            parts.append(_("the {label} is {got}, expected {expected}").format(label=label, got=got, expected=want))
+        elif not math.isfinite(m.relative):
+            parts.append(_("the {label} is off (not a finite number)").format(label=label))
         else:
-            size = "not a finite number" if not math.isfinite(m.relative) else f"relative error {m.relative:.3g}"
-            parts.append(f"the {labels[i]} is off ({size})")
-    return "; ".join(parts) + f" ({'' if reveal else 'allowed '}{allowed})"
+            parts.append(_("the {label} is off (relative error {error:.3g})").format(label=label, error=m.relative))
+    listed = functools.reduce(lambda first, second: _("{first}; {second}").format(first=first, second=second), parts)
+    if reveal:
+        return _("{mismatches} ({allowed})").format(mismatches=listed, allowed=allowed)
+    return _("{mismatches} (allowed {allowed})").format(mismatches=listed, allowed=allowed)
 
 
 def _show(x: Any) -> str:

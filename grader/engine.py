@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import importlib
 import importlib.util
 import os
@@ -36,6 +37,7 @@ import numpy as np
 from grader import forbidden, isolation
 from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise
+from grader.i18n import _, ngettext
 from grader.isolation import Limits, Supervisor, WorkerLost
 from grader.outputs import ContractViolation, conform, opaque_items
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
@@ -45,6 +47,41 @@ ZIP_MAX_BYTES = 50 * 2**20
 
 class SubmissionError(Exception):
     """The submission cannot be read at all (not a directory or zip, a bad zip)."""
+
+
+# -- the language of what the isolation unit says -------------------------------------------
+
+# What a worker's error may carry as its words (``said``): the values ``isolation.Message`` formats.
+_SAID_VALUES = (str, int, float)
+
+
+def localized(text: str) -> str:
+    """``text`` in the language in use: an ``isolation.Message`` (the isolation unit's words:
+    a worker lost, a file left out, why grading cannot be isolated here) is translated with its
+    values, themselves translated where they are messages; any other text is returned as it is."""
+    if not isinstance(text, isolation.Message):
+        return text
+    values = {k: localized(v) if isinstance(v, str) else v for k, v in text.values.items()}
+    return _(text.msgid).format(**values)
+
+
+def _said(error: dict[str, Any], english: str) -> str:
+    """What a worker's error says (``english``), in the language in use: its ``said``, the
+    msgid and values of an ``isolation.Message`` the worker raised, where the catalog knows
+    that msgid. Anything else, or anything malformed (the student's code can raise what it
+    likes), is the English as it came."""
+    said = error.get("said")
+    if not isinstance(said, dict):
+        return english
+    msgid, values = said.get("msgid"), said.get("values")
+    if not isinstance(msgid, str) or not isinstance(values, dict) or _(msgid) == msgid:
+        return english  # English, or a msgid that is not ours: used as a format, it could be anything
+    if not all(isinstance(v, _SAID_VALUES) and not isinstance(v, bool) for v in values.values()):
+        return english
+    try:
+        return _(msgid).format(**values)[:2000]
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return english
 
 
 # The time budgets' defaults. Measured with bench/budgets.py on a 2-core machine loaded four
@@ -92,18 +129,24 @@ class Budget:
 
     @classmethod
     def starting_now(cls, seconds: float, owner: str) -> Budget:
-        return cls(time.monotonic() + seconds, f"the {owner}'s time budget of {seconds:g} s")
+        """``owner``: "exercise" or "submission"."""
+        if owner == "exercise":
+            name = _("the exercise's time budget of {seconds:g} s").format(seconds=seconds)
+        else:
+            name = _("the submission's time budget of {seconds:g} s").format(seconds=seconds)
+        return cls(time.monotonic() + seconds, name)
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
 
     def not_run(self) -> str:
         """The message of a check the budget left no time for."""
-        return f"not run: {self.name} was spent"
+        # NOTE: {budget} is "the exercise's time budget of 60 s" or the submission's
+        return _("not run: {budget} was spent").format(budget=self.name)
 
     def stopped(self) -> str:
         """The message of a check the budget ran out in."""
-        return f"stopped: {self.name} was spent while this check ran"
+        return _("stopped: {budget} was spent while this check ran").format(budget=self.name)
 
 
 # -- finding the modules -------------------------------------------------------------------
@@ -125,7 +168,9 @@ def opened(submission: Path, exercise_names: list[str]) -> Iterator[Path]:
         submission = inner_zip  # a folder holding only the zip that was handed in (Gradescope)
     suffix = submission.suffix.lower()
     if suffix not in (".zip", ".py") or not submission.is_file():
-        raise SubmissionError(f"{submission} is neither a directory, a .zip file nor a .py module")
+        raise SubmissionError(
+            _("{submission} is neither a directory, a .zip file nor a .py module").format(submission=submission)
+        )
     with tempfile.TemporaryDirectory(prefix="mlgrade-zip-") as tmp:
         if suffix == ".py":
             shutil.copyfile(submission, Path(tmp) / submission.name)
@@ -139,14 +184,24 @@ def _extract(submission: Path, into: str) -> None:
         with zipfile.ZipFile(submission) as archive:
             members = archive.infolist()
             if sum(m.file_size for m in members) > ZIP_MAX_BYTES:
-                raise SubmissionError(f"{submission} unpacks to more than {ZIP_MAX_BYTES // 2**20} MiB")
+                raise SubmissionError(
+                    _("{submission} unpacks to more than {mib} MiB").format(
+                        submission=submission, mib=ZIP_MAX_BYTES // 2**20
+                    )
+                )
             for m in members:
                 target = os.path.realpath(os.path.join(into, m.filename))
                 if not target.startswith(os.path.realpath(into) + os.sep):
-                    raise SubmissionError(f"{submission} holds a path outside the archive: {m.filename}")
+                    raise SubmissionError(
+                        _("{submission} holds a path outside the archive: {path}").format(
+                            submission=submission, path=m.filename
+                        )
+                    )
             archive.extractall(into)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise SubmissionError(f"{submission} is not a readable zip file ({exc})") from None
+        raise SubmissionError(
+            _("{submission} is not a readable zip file ({error})").format(submission=submission, error=exc)
+        ) from None
 
 
 # Folders that hold no student work: a Mac's zip metadata, caches, version control.
@@ -163,7 +218,7 @@ def find_modules(root: Path, exercise_names: list[str]) -> Path:
     folder: Gradescope unpacks ``hw1.zip`` to ``submission/hw1/``), looked through the same
     way. Without any, the root: every module is then reported missing, with a hint."""
     folder = root
-    for _ in range(3):  # root, its one subfolder, and that one's
+    for _depth in range(3):  # root, its one subfolder, and that one's
         if _holds_modules(folder, exercise_names):
             return folder
         if _holds_modules(folder / "exercises", exercise_names):
@@ -187,14 +242,14 @@ def _lone_zip(folder: Path, exercise_names: list[str]) -> Path | None:
 
 def missing_module(module_dir: Path, exercise: str) -> str:
     """Why ``exercise``'s module was not found, naming what was found and the nearest name."""
-    message = f"{exercise}.py is not in the submission"
+    message = _("{exercise}.py is not in the submission").format(exercise=exercise)
     try:
         entries = sorted(p for p in module_dir.iterdir() if p.name not in _NOT_WORK and not p.name.startswith("."))
     except OSError:
         return message
     shown = [p.name + ("/" if p.is_dir() else "") for p in entries]
     if not shown:
-        return message + " (the submission is empty)"
+        return _("{exercise}.py is not in the submission (the submission is empty)").format(exercise=exercise)
 
     def plain(name: str) -> str:  # LeastSquares.py, least_squares (1).py, least-squares.py
         stem = re.sub(r"\s*\(\d+\)$", "", Path(name).stem)
@@ -204,11 +259,15 @@ def missing_module(module_dir: Path, exercise: str) -> str:
     near = [n for n in near if plain(n) == exercise] or difflib.get_close_matches(
         exercise, [n for n in near if n.endswith(".py")], n=1, cutoff=0.75
     )
-    listed = ", ".join(shown[:8]) + (f" and {len(shown) - 8} more" if len(shown) > 8 else "")
-    hint = f"; found {listed}"
+    listed = ", ".join(shown[:8])
+    if len(shown) > 8:
+        more = len(shown) - 8
+        listed = ngettext("{names} and {count} more", "{names} and {count} more", more).format(names=listed, count=more)
     if near:
-        hint += f". Did you mean {near[0]}? Rename it to {exercise}.py"
-    return message + hint
+        return _(
+            "{exercise}.py is not in the submission; found {found}. Did you mean {near}? Rename it to {exercise}.py"
+        ).format(exercise=exercise, found=listed, near=near[0])
+    return _("{exercise}.py is not in the submission; found {found}").format(exercise=exercise, found=listed)
 
 
 def read_source(path: Path) -> str:
@@ -269,7 +328,7 @@ class StudentCalls:
 
     def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
         if function in self.lost:
-            raise StopCheck(f"{self.lost[function]} (in an earlier check; not run again)")
+            raise StopCheck(_("{reason} (in an earlier check; not run again)").format(reason=self.lost[function]))
         returns = self.exercise.function(function).returns
         self.printed = ""
         timeout = None
@@ -282,48 +341,74 @@ class StudentCalls:
                 self.exercise.name, function, call.args, call.kwargs, keep, opaque_items(returns), timeout=timeout
             )
         except WorkerLost as exc:
-            self.printed = exc.printed
+            self.printed = localized(exc.printed)
             if self.budget is not None and self.budget.left() <= 0:
                 raise BudgetSpent(self.budget.stopped()) from None  # cut short by the budget, not its own limit
-            self.lost[function] = f"{function}: {exc.reason}"
+            # NOTE: {reason} says what happened to the worker: "timed out after 2 s calling fit (an endless loop?)"
+            self.lost[function] = _("{function}: {reason}").format(function=function, reason=localized(exc.reason))
             raise StopCheck(self.lost[function]) from None
-        self.printed = str(answer.get("printed", ""))
+        self.printed = localized(answer.get("printed", ""))
         self.used.setdefault(function, set()).update(answer.get("used", []))
         if not answer.get("ok"):
             raise self._failure(function, answer.get("error", {}))
         try:
             value = isolation.decode(answer.get("value"), blobs)
         except isolation.WireError as exc:
-            raise CheckFailed(f"{function} returned a value the grader cannot read ({exc})") from None
+            problem = localized(exc.args[0]) if exc.args and isinstance(exc.args[0], str) else str(exc)
+            raise CheckFailed(
+                _("{function} returned a value the grader cannot read ({problem})").format(
+                    function=function, problem=problem
+                )
+            ) from None
         self._check_inputs_unchanged(function, call, answer.get("arg_digests"))
         devices = set(answer.get("devices", [])) - {self.device}
         if devices:
-            raise CheckFailed(f"{function} returned a tensor on {sorted(devices)[0]}; inputs were on {self.device}")
+            raise CheckFailed(
+                _("{function} returned a tensor on {device}; inputs were on {expected}").format(
+                    function=function, device=sorted(devices)[0], expected=self.device
+                )
+            )
         try:
-            return conform(value, returns, call.args, f"{function}'s result")
+            return conform(value, returns, call.args, _("{function}'s result").format(function=function))
         except ContractViolation as exc:
             raise CheckFailed(str(exc)) from None
 
     def _failure(self, function: str, error: dict[str, Any]) -> BaseException:
         kind, type_name = error.get("kind"), error.get("type", "Exception")
-        message, tb = error.get("message", ""), error.get("traceback", "")
+        message, tb = _said(error, error.get("message", "")), error.get("traceback", "")
         if kind == "import":
-            return StopCheck(f"{self.exercise.name}.py could not be imported:\n{tb.rstrip()}")
+            return StopCheck(
+                _("{exercise}.py could not be imported:\n{traceback}").format(
+                    exercise=self.exercise.name, traceback=tb.rstrip()
+                )
+            )
         if kind == "missing":
             return StopCheck(message)
         if kind == "unsendable":
-            return CheckFailed(f"{function} returned something the grader cannot read: {message}")
+            return CheckFailed(
+                _("{function} returned something the grader cannot read: {problem}").format(
+                    function=function, problem=message
+                )
+            )
         if type_name == "NotImplementedError":
-            return StopCheck(f"{function} is not implemented yet (it raises NotImplementedError)")
+            return StopCheck(
+                _("{function} is not implemented yet (it raises NotImplementedError)").format(function=function)
+            )
         return StudentRaised(type_name, message, tb)
 
     def _check_inputs_unchanged(self, function: str, call: Call, digests: Any) -> None:
         sent = [(label, isolation.array_digest(a)) for label, a in _array_leaves(call, self.params.get(function, []))]
         if not isinstance(digests, list) or len(digests) != len(sent):
-            raise CheckFailed(f"{function}: the worker did not report its inputs after the call")
+            raise CheckFailed(
+                _("{function}: the worker did not report its inputs after the call").format(function=function)
+            )
         for (label, before), after in zip(sent, digests, strict=True):
             if before != after:
-                raise CheckFailed(f"{function} modified its input {label} in place; inputs must be left unchanged")
+                raise CheckFailed(
+                    _("{function} modified its input {argument} in place; inputs must be left unchanged").format(
+                        function=function, argument=label
+                    )
+                )
 
 
 def _array_leaves(call: Call, names: list[str]) -> Iterator[tuple[str, np.ndarray]]:
@@ -362,7 +447,8 @@ class ReferenceCalls:
         value = getattr(self.module, function)(*args, **kwargs)
         if keep is not None:
             self.kept = {keep: value}
-        return conform(self._to_numpy(value), self.exercise.function(function).returns, call.args, "the reference")
+        returns = self.exercise.function(function).returns
+        return conform(self._to_numpy(value), returns, call.args, _("the reference"))
 
     def _to_torch(self, v: Any) -> Any:
         if isinstance(v, isolation.Kept):
@@ -409,7 +495,7 @@ def grade(submission: Path, exercises: list[Exercise], options: Options, name: s
     failures: list[str] = []
     try:
         with opened(submission, [e.name for e in exercises]) as module_dir:
-            result.notes = isolation.left_out(module_dir)
+            result.notes = [localized(note) for note in isolation.left_out(module_dir)]
             patterns = sorted({p for e in exercises for f in e.functions for p in f.forbidden})
             with Supervisor(str(module_dir), options.device, patterns, options.limits, isolation_level) as supervisor:
                 for exercise in exercises:
@@ -427,18 +513,20 @@ def grade(submission: Path, exercises: list[Exercise], options: Options, name: s
                     except Exception as exc:  # the grader's own failure: contained to this exercise
                         supervisor.stop()  # a call it broke off may have left an answer unread: start afresh
                         failures.append(f"{exercise.name} ({exc!r})")
-                        graded = _all_failed(
-                            exercise,
-                            f"not graded: the grader itself failed on {exercise.name}, not your code ({exc!r}); "
-                            "it will be graded again once the grader is fixed",
-                        )
+                        message = _(
+                            "not graded: the grader itself failed on {exercise}, not your code ({error}); "
+                            "it will be graded again once the grader is fixed"
+                        ).format(exercise=exercise.name, error=repr(exc))
+                        graded = _all_failed(exercise, message)
                     result.exercises.append(graded)
     except SubmissionError as exc:
         result.error = str(exc)
         result.exercises = [_all_failed(e, str(exc)) for e in exercises]
     if failures:
         result.grader_failed = True
-        result.error = f"the grader itself failed on {', '.join(failures)}; the other exercises are graded"
+        result.error = _("the grader itself failed on {exercises}; the other exercises are graded").format(
+            exercises=", ".join(failures)
+        )
     return result
 
 
@@ -460,17 +548,20 @@ def grade_exercise(
     grade cell (``grader.channels.nbgrader.notebook``) with the kernel's own process."""
     checks = [c for c in exercise.checks if only is None or only(c)]
     if source is None:
-        return _all_failed(exercise, f"{exercise.name}.py is not in the submission", checks)
+        return _all_failed(exercise, _("{exercise}.py is not in the submission").format(exercise=exercise.name), checks)
     try:
         static = forbidden.scan(source, {f.name: f.forbidden + forbidden.TAMPERING for f in exercise.functions})
     except SyntaxError as exc:
         if exc.lineno is None:  # NUL bytes, on the Pythons that raise SyntaxError for them
-            return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc.msg}", checks)
+            return _all_failed(exercise, _unreadable(exercise, exc.msg), checks)
         where = f"\n    {exc.text.rstrip()}\n    {' ' * max((exc.offset or 1) - 1, 0)}^" if exc.text else ""
-        message = f"{exercise.name}.py has a syntax error on line {exc.lineno}: {exc.msg}{where}"
+        # NOTE: {error} is Python's own message ("invalid syntax"); {where} the line, with a caret under the error
+        message = _("{exercise}.py has a syntax error on line {line}: {error}{where}").format(
+            exercise=exercise.name, line=exc.lineno, error=exc.msg, where=where
+        )
         return _all_failed(exercise, message, checks)
     except ValueError as exc:  # source with NUL bytes
-        return _all_failed(exercise, f"{exercise.name}.py cannot be read as Python source: {exc}", checks)
+        return _all_failed(exercise, _unreadable(exercise, str(exc)), checks)
 
     student = StudentCalls(channel, exercise, device, parameter_names(exercise), budget)
     required = {name for c in checks for name in c.evidence}
@@ -487,6 +578,10 @@ def grade_exercise(
     return outcome
 
 
+def _unreadable(exercise: Exercise, error: str) -> str:
+    return _("{exercise}.py cannot be read as Python source: {error}").format(exercise=exercise.name, error=error)
+
+
 def _run_within(check: Check, ctx: Context, budget: Budget | None, student: StudentCalls) -> CheckResult:
     if budget is not None and budget.left() <= 0:
         return CheckResult(check.name, check.function, check.visibility, False, 0.0, check.points, budget.not_run())
@@ -501,11 +596,18 @@ def apply_evidence(checks: list[Check], outcome: ExerciseResult, passed: dict[st
         known = [name for name in check.evidence if name in passed]
         if result.passed and known and not any(passed[name] for name in known):
             result.passed, result.points = False, 0.0
-            result.message = (
-                f"holds, but counts only when {' or '.join(repr(n) for n in known)} passes too, and "
-                f"{'neither' if len(known) > 1 else 'it'} did: this check compares your functions with each "
-                "other, which two wrong answers can satisfy together"
+            names = functools.reduce(
+                lambda first, second: _("{first} or {second}").format(first=first, second=second),
+                [repr(n) for n in known],
             )
+            result.message = ngettext(
+                # NOTE: {checks} names the other checks, "'fit known answers'" or "'a' or 'b'"; none of them passed
+                "holds, but counts only when {checks} passes too, and it did: this check compares your functions "
+                "with each other, which two wrong answers can satisfy together",
+                "holds, but counts only when {checks} passes too, and neither did: this check compares your "
+                "functions with each other, which two wrong answers can satisfy together",
+                len(known),
+            ).format(checks=names)
 
 
 def run_check(check: Check, ctx: Context) -> CheckResult:
@@ -519,7 +621,7 @@ def run_check(check: Check, ctx: Context) -> CheckResult:
     except StopCheck as exc:
         passed, message = False, exc.message
     except StudentRaised as exc:  # raised outside hypothesis (a property's helper call)
-        passed, message = False, f"{check.function} {exc}"
+        passed, message = False, exc.by(check.function)
     points = check.points if passed else 0.0
     seconds = time.perf_counter() - start
     return CheckResult(check.name, check.function, check.visibility, passed, points, check.points, message, seconds)
@@ -546,7 +648,9 @@ def apply_forbidden_rule(
         runtime = {n for n in used.get(function.name, set()) if forbidden.matches(n, function.forbidden)}
         names = sorted(static.get(function.name, set()) | runtime)
         if names:
-            note = f"{function.name} uses {', '.join(names)}, which this exercise forbids: 0 points for {function.name}"
+            note = _("{function} uses {names}, which this exercise forbids: 0 points for {function}").format(
+                function=function.name, names=", ".join(names)
+            )
             for r in outcome.checks:
                 if r.function == function.name:
                     r.passed, r.points = False, 0.0

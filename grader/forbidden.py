@@ -17,6 +17,8 @@ import ast
 import fnmatch
 from collections.abc import Iterable
 
+from grader.i18n import _
+
 
 def matches(name: str, patterns: Iterable[str]) -> list[str]:
     """The patterns that forbid ``name``: fnmatch patterns, and module names that cover it."""
@@ -105,7 +107,9 @@ def scan(source: str, patterns: dict[str, tuple[str, ...]]) -> dict[str, set[str
                 for k in sub.keywords
             ):
                 callee = local.dotted(sub.func) if isinstance(sub.func, (ast.Name, ast.Attribute)) else None
-                uses[name].add(f"{callee or 'a call'}(requires_grad=True)")
+                # NOTE: what calls with requires_grad=True where it is not a library name
+                caller = callee or _("a call")
+                uses[name].add(f"{caller}(requires_grad=True)")
             if isinstance(sub, ast.ImportFrom) and sub.module and not sub.level:
                 uses[name].add(sub.module)  # importing from a forbidden module is a use
             if isinstance(sub, ast.Import):

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grader.i18n import _
+
 EPS = 1e-6
 ATOL = 1e-5
 RTOL = 1e-3
@@ -77,14 +79,21 @@ class GradientMismatch:
     def describe(self, reveal: bool = True) -> str:
         where = f"d{self.argument}{list(self.index)}"
         if not np.isfinite(self.analytic):
-            return f"{where} is {self.analytic}"
+            return _("{where} is {value}").format(where=where, value=self.analytic)
         if reveal:
-            return (
-                f"{where}: analytic {self.analytic:.6g}, numerical {self.numerical:.6g} "
-                f"(relative error {self.relative_error:.2e}; "
-                f"allowed atol {self.atol:.2g} + rtol {RTOL:g} · |numerical|)"
+            # NOTE: {where} is the gradient's entry, "dW[0, 1]"; "|numerical|" is the numerical derivative's size
+            return _(
+                "{where}: analytic {analytic:.6g}, numerical {numerical:.6g} (relative error {error:.2e}; "
+                "allowed atol {atol:.2g} + rtol {rtol:g} · |numerical|)"
+            ).format(
+                where=where,
+                analytic=self.analytic,
+                numerical=self.numerical,
+                error=self.relative_error,
+                atol=self.atol,
+                rtol=RTOL,
             )
-        return f"{where} is off (relative error {self.relative_error:.2e})"
+        return _("{where} is off (relative error {error:.2e})").format(where=where, error=self.relative_error)
 
 
 def worst_gradient_mismatch(

@@ -10,11 +10,14 @@ raises :class:`ContractViolation` with a message that says what was expected and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+
+from grader.i18n import _
 
 # "bool": a mask (True/False), compared exactly; a student's 0/1 integers or floats are refused,
 # since SPEC asks for a bool mask and torch indexes with a 0/1 integer tensor differently.
@@ -34,7 +37,7 @@ class Scalar:
     label: str = "value"
 
     def describe(self, args: Sequence[Any]) -> str:
-        return f"a {'float' if self.kind == 'float' else 'int'}"
+        return _("a float") if self.kind == "float" else _("a int")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ class Array:
     lists: bool = False
 
     def describe(self, args: Sequence[Any]) -> str:
-        return f"a {self.kind} tensor of shape {tuple(self.shape(*args))}"
+        # NOTE: {kind} is float, int or bool
+        return _("a {kind} tensor of shape {shape}").format(kind=self.kind, shape=tuple(self.shape(*args)))
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Opaque:
     label: str = "cache"
 
     def describe(self, args: Sequence[Any]) -> str:
-        return "anything"
+        return _("anything")
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class Vector:
     label: str = "value"
 
     def describe(self, args: Sequence[Any]) -> str:
-        return f"a 1-D {self.kind} tensor or a list of {self.kind}s"
+        return _("a 1-D {kind} tensor or a list of {kind}s").format(kind=self.kind)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class List:
     label: str = "value"
 
     def describe(self, args: Sequence[Any]) -> str:
-        return f"a list of {self.item.describe(args)} values"
+        return _("a list of {item} values").format(item=self.item.describe(args))
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ class NoneOr:
     label: str = "value"
 
     def describe(self, args: Sequence[Any]) -> str:
-        return f"None or {self.item.describe(args)}"
+        return _("None or {item}").format(item=self.item.describe(args))
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ class Tuple:
     label: str = "value"
 
     def describe(self, args: Sequence[Any]) -> str:
-        return f"a tuple of {len(self.items)}"
+        return _("a tuple of {count}").format(count=len(self.items))
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ class Dict:
     extra_keys: Literal["refused", "ignored"] = "refused"
 
     def describe(self, args: Sequence[Any]) -> str:
-        return f"a dict with the keys {', '.join(repr(k) for k in self.items)}"
+        return _("a dict with the keys {keys}").format(keys=", ".join(repr(k) for k in self.items))
 
 
 Returns = Scalar | Array | Vector | List | NoneOr | Opaque | Tuple | Dict
@@ -135,64 +139,95 @@ def opaque_items(spec: Returns) -> list[int]:
     return [i for i, item in enumerate(spec.items) if isinstance(item, Opaque)] if isinstance(spec, Tuple) else []
 
 
-def conform(value: Any, spec: Returns, args: Sequence[Any], where: str = "the result") -> Any:
-    """Check ``value`` against ``spec`` and return its canonical form (see module doc)."""
+def conform(value: Any, spec: Returns, args: Sequence[Any], where: str | None = None) -> Any:
+    """Check ``value`` against ``spec`` and return its canonical form (see module doc).
+    ``where`` names the value in a failure's message (default: "the result")."""
+    where = _("the result") if where is None else where
     if isinstance(spec, Opaque):
         return None
     if isinstance(spec, NoneOr):
         return None if value is None else conform(value, spec.item, args, where)
     if isinstance(spec, List):
         if not isinstance(value, (list, tuple)):
-            raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
+            raise ContractViolation(_should_be(where, spec.describe(args), _describe(value)))
         return [conform(v, spec.item, args, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(spec, Vector):
         if isinstance(value, (list, tuple)) and all(_is_number(v) for v in value):
             value = np.array(value, dtype=np.int64 if all(isinstance(v, int) for v in value) else np.float64)
         elif not isinstance(value, np.ndarray) or value.ndim != 1:
-            raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
+            raise ContractViolation(_should_be(where, spec.describe(args), _describe(value)))
     if isinstance(spec, Tuple):
         if not isinstance(value, (tuple, list)) or len(value) != len(spec.items):
-            got = f"a {type(value).__name__} of {len(value)}" if isinstance(value, (tuple, list)) else _describe(value)
-            raise ContractViolation(f"{where} should be a tuple of {len(spec.items)} values, got {got}")
+            if isinstance(value, (tuple, list)):
+                # NOTE: {type} is a Python type name (list, tuple)
+                got = _("a {type} of {count}").format(type=type(value).__name__, count=len(value))
+            else:
+                got = _describe(value)
+            raise ContractViolation(
+                _("{where} should be a tuple of {count} values, got {got}").format(
+                    where=where, count=len(spec.items), got=got
+                )
+            )
         return tuple(
-            conform(v, s, args, f"{where}[{i}] ({s.label})" if s.label != "value" else f"{where}[{i}]")
+            conform(v, s, args, f"{where}[{i}] ({_(s.label)})" if s.label != "value" else f"{where}[{i}]")
             for i, (v, s) in enumerate(zip(value, spec.items, strict=True))
         )
     if isinstance(spec, Dict):
         if not isinstance(value, dict):
-            raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
+            raise ContractViolation(_should_be(where, spec.describe(args), _describe(value)))
         missing = [k for k in spec.items if k not in value]
         extra = [repr(k) for k in value if k not in spec.items] if spec.extra_keys == "refused" else []
         if missing or extra:
-            wrong = [f"no key {k!r}" for k in missing] + ([f"the extra keys {', '.join(extra)}"] if extra else [])
-            raise ContractViolation(f"{where} should be {spec.describe(args)}; it has {' and '.join(wrong)}")
+            wrong = [_("no key {key}").format(key=repr(k)) for k in missing]
+            if extra:
+                wrong.append(_("the extra keys {keys}").format(keys=", ".join(extra)))
+            has = functools.reduce(_and, wrong)
+            raise ContractViolation(
+                _("{where} should be {expected}; it has {problems}").format(
+                    where=where, expected=spec.describe(args), problems=has
+                )
+            )
         return tuple(conform(value[k], s, args, f"{where}[{k!r}]") for k, s in spec.items.items())
     if isinstance(spec, Array) and spec.lists and isinstance(value, list):
         value = _list_array(value, where)
     if isinstance(value, bool) or value is None or isinstance(value, (str, tuple, list, dict)):
-        raise ContractViolation(f"{where} should be {spec.describe(args)}, got {_describe(value)}")
+        raise ContractViolation(_should_be(where, spec.describe(args), _describe(value)))
     array = np.asarray(value)
     if spec.kind == "float":
         if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-            raise ContractViolation(f"{where} should hold floats, got dtype {array.dtype}")
+            raise ContractViolation(
+                _("{where} should hold floats, got dtype {dtype}").format(where=where, dtype=array.dtype)
+            )
         canonical = array.astype(np.float64)
     elif spec.kind == "bool":
         if array.dtype != np.bool_:
-            raise ContractViolation(f"{where} should hold booleans (True/False), got dtype {array.dtype}")
+            raise ContractViolation(
+                _("{where} should hold booleans (True/False), got dtype {dtype}").format(where=where, dtype=array.dtype)
+            )
         canonical = array.copy()
     else:
         if not np.issubdtype(array.dtype, np.integer):
-            raise ContractViolation(f"{where} should hold integers, got dtype {array.dtype}")
+            raise ContractViolation(
+                _("{where} should hold integers, got dtype {dtype}").format(where=where, dtype=array.dtype)
+            )
         canonical = array.astype(np.int64)
     if isinstance(spec, Vector):
         return canonical
     if isinstance(spec, Scalar):
         if canonical.size != 1 or canonical.ndim > 1:
-            raise ContractViolation(f"{where} should be a single number, got an array of shape {array.shape}")
+            raise ContractViolation(
+                _("{where} should be a single number, got an array of shape {shape}").format(
+                    where=where, shape=array.shape
+                )
+            )
         return canonical.reshape(())
     expected = tuple(spec.shape(*args))
     if canonical.shape != expected:
-        raise ContractViolation(f"{where} should have shape {expected}, got shape {tuple(array.shape)}")
+        raise ContractViolation(
+            _("{where} should have shape {expected}, got shape {got}").format(
+                where=where, expected=expected, got=tuple(array.shape)
+            )
+        )
     return canonical
 
 
@@ -226,14 +261,27 @@ def _list_array(value: list[Any], where: str) -> np.ndarray:
     """A list of numbers (or of one-element arrays, as tensors arrive) as an array; anything
     else in it (a string, None, a ragged nesting) is a contract violation."""
     if any(isinstance(v, (bool, str, dict)) or v is None for v in value):
-        raise ContractViolation(f"{where} should be a list of numbers, got {_describe(value)}")
+        raise ContractViolation(
+            _("{where} should be a list of numbers, got {got}").format(where=where, got=_describe(value))
+        )
     try:
         return np.array(value)
     except ValueError:
-        raise ContractViolation(f"{where} should be a list of numbers, got {_describe(value)}") from None
+        raise ContractViolation(
+            _("{where} should be a list of numbers, got {got}").format(where=where, got=_describe(value))
+        ) from None
+
+
+def _and(first: str, second: str) -> str:
+    return _("{first} and {second}").format(first=first, second=second)
+
+
+def _should_be(where: str, expected: str, got: str) -> str:
+    # NOTE: {expected} and {got} describe values: "a float tensor of shape (3,)", "an array of shape (3, 1)"
+    return _("{where} should be {expected}, got {got}").format(where=where, expected=expected, got=got)
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
+        return _("an array of shape {shape}").format(shape=value.shape)
     return f"{type(value).__name__} {value!r}"[:200]

@@ -21,7 +21,8 @@ choose.
 
 Built for an assignment of a course file, the zip carries the course file (``mlgrade.toml`` at
 its root, so /autograder/source/mlgrade.toml) and ``run_autograder`` grades that assignment's
-exercises at its points.
+exercises at its points. It grades in the language the zip was built in, which its course file
+says (``grader.channels.language``): every title, message and output of results.json is in it.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from grader import course, isolation
+from grader import course, i18n, isolation
+from grader.channels import language
 from grader.errors import UsageProblem
+from grader.i18n import _
 from grader.results import SubmissionResult
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -68,7 +71,7 @@ def results(result: SubmissionResult, hidden_visibility: str = "after_published"
         for j, check in enumerate(exercise.checks, start=1):
             tests.append(
                 {
-                    "name": f"{exercise.name}: {check.name}",
+                    "name": f"{exercise.name}: {i18n.title(check.name)}",
                     "number": f"{i}.{j}",
                     "score": round(check.points, 6),
                     "max_score": round(check.max_points, 6),
@@ -81,7 +84,7 @@ def results(result: SubmissionResult, hidden_visibility: str = "after_published"
     summary = [f"{e.name}: {e.score:g} / {e.max_score:g}" for e in result.exercises]
     if result.error:
         summary.insert(0, result.error)
-    summary.append(f"Graded by mlgrade, isolation: {result.isolation}.")
+    summary.append(_("Graded by mlgrade, isolation: {isolation}.").format(isolation=result.isolation))
     return {
         "score": round(result.score, 6),
         "output": "\n".join(summary),
@@ -189,11 +192,12 @@ python3 -m venv /autograder/venv
 """
 
 
-def run_autograder(hidden_visibility: str, selection: course.Selection | None = None) -> str:
-    """run_autograder, grading ``selection``'s assignment with the course file the zip carries."""
+def run_autograder(hidden_visibility: str, assignment_name: str | None = None) -> str:
+    """run_autograder, grading the assignment ``assignment_name`` with the course file the zip
+    carries (None: it carries none)."""
     assignment = ""
-    if selection is not None and selection.course.path is not None:
-        assignment = f' --course "$ROOT/source/{course.FILE}" --assignment {shlex.quote(selection.assignment.name)}'
+    if assignment_name is not None:
+        assignment = f' --course "$ROOT/source/{course.FILE}" --assignment {shlex.quote(assignment_name)}'
     return f"""#!/usr/bin/env bash
 # Gradescope runs this for each submission: grade $ROOT/submission into $ROOT/results/results.json.
 # MLGRADE_AUTOGRADER_ROOT and MLGRADE_PYTHON change where (for trying it outside Gradescope).
@@ -217,9 +221,14 @@ def build(
         raise GradescopeError(f"{out}: the autograder must be a .zip file")
     root = _package_dir("grader").parent
     project = _project(root)
+    course_file = None
+    if selection is not None:
+        course_file = language.course_file(selection, GradescopeError, "this Gradescope autograder")
     scripts = {
         "setup.sh": setup_sh(minimum_python(project)),
-        "run_autograder": run_autograder(hidden_visibility, selection),
+        "run_autograder": run_autograder(
+            hidden_visibility, selection.assignment.name if selection is not None and course_file else None
+        ),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -228,8 +237,8 @@ def build(
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             archive.writestr(info, text)
         archive.writestr(CONSTRAINTS, constraints_txt(pins(project)))
-        if selection is not None and selection.course.path is not None:
-            archive.write(selection.course.path, course.FILE)
+        if course_file is not None:
+            archive.writestr(course.FILE, course_file)
         for package in SOURCE_PACKAGES:
             folder = _package_dir(package)
             for path in sorted(folder.rglob("*.py")):

@@ -8,6 +8,12 @@ Students run ``pip install .`` in it, then ``mlgrade check``.
 Released for an assignment of a course file (``--assignment week3``), the bundle holds that
 assignment's stubs and a copy of the course file, byte for byte, at its root: the student's
 ``mlgrade check --assignment week3`` finds it there and gives each exercise its points.
+
+The bundle speaks the language in use when it is released: its README (``readme_zh`` in
+Chinese), the docstrings of its stubs (``grader.stub_docs``), and what ``mlgrade check`` says
+there, which reads the language from the course file the bundle carries (``language``: the
+course file itself, or, released without one in another language than English, one written
+for it).
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ import importlib.metadata
 import shutil
 from pathlib import Path
 
-from grader import bank, course, isolation
+from grader import bank, course, i18n, isolation, stub_docs
+from grader.channels import language, readme_zh
 from grader.errors import UsageProblem
+from grader.i18n import _
 
 # What the bundle installs: the grader without its hidden checks, and the stubs (the grader
 # reads their signatures).
@@ -47,12 +55,18 @@ def build(out: Path, selection: course.Selection | None = None) -> list[Path]:
     selection = selection or whole_course()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReleaseError(f"{out} already exists and is not an empty folder; choose a new one")
+    course_file = language.course_file(selection, ReleaseError, "this student bundle")
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(_package_dir("grader"), out / "grader", ignore=shutil.ignore_patterns(*LEFT_OUT))
     others = [f"{n}.py" for n in bank.NAMES if n not in selection.names]  # stubs of other assignments
     shutil.copytree(_package_dir("exercises"), out / "exercises", ignore=shutil.ignore_patterns(*LEFT_OUT, *others))
-    if selection.course.path is not None:
-        shutil.copyfile(selection.course.path, out / course.FILE)
+    for stub in sorted((out / "exercises").glob("*.py")):  # the docstrings in the bundle's language
+        source = stub.read_text(encoding="utf-8")
+        translated = stub_docs.localized(source)
+        if translated != source:
+            stub.write_text(translated, encoding="utf-8")
+    if course_file is not None:
+        (out / course.FILE).write_bytes(course_file)
     (out / "pyproject.toml").write_text(pyproject(), encoding="utf-8")
     (out / "README.md").write_text(readme(selection), encoding="utf-8")
     leaked = leaks(out)
@@ -97,6 +111,9 @@ mlgrade = "grader.cli:main"
 
 [tool.setuptools]
 packages = {list(PACKAGES)!r}
+
+[tool.setuptools.package-data]
+grader = ["locale/*/LC_MESSAGES/*.mo"]  # the compiled catalogs: mlgrade check speaks the bundle's language
 """
 
 
@@ -110,15 +127,20 @@ def readme(selection: course.Selection | None = None) -> str:
     """The students' README: setup, the exercises, the rules, how to check and submit."""
     selection = selection or whole_course()
     exercises = selection.load(hidden=False)
+    chinese = i18n.language() == "zh"
     rows = []
     for exercise in exercises:
         functions = ", ".join(f"`{f.name}`" for f in exercise.functions)
-        rows.append(f"| `exercises/{exercise.name}.py` | {exercise.title} | {functions} | {exercise.worth:g} |")
+        topic = _(exercise.title)
+        rows.append(f"| `exercises/{exercise.name}.py` | {topic} | {functions} | {exercise.worth:g} |")
     assignment = selection.assignment
-    heading = "Machine-learning exercises"
+    heading = readme_zh.HEADING if chinese else "Machine-learning exercises"
     if assignment.name != course.ALL:
         heading = f"{assignment.title or assignment.name} ({assignment.name})"
-    due = f"\n\nDue: **{course.show_due(assignment.due)}**." if assignment.due is not None else ""
+    due = ""
+    if assignment.due is not None:
+        when = course.show_due(assignment.due)
+        due = readme_zh.due(when) if chinese else f"\n\nDue: **{when}**."
     command = check_command(selection)
     validate = command.replace("mlgrade check", "mlgrade validate", 1)
     forbidden = []
@@ -130,6 +152,8 @@ def readme(selection: course.Selection | None = None) -> str:
             forbidden.append(f"- **{exercise.name}**: " + ", ".join(f"`{n}`" for n in names))
     table = "\n".join(rows)
     rules = "\n".join(forbidden)
+    if chinese:
+        return readme_zh.text(heading, due, command, validate, exercises[0].name, table, rules)
     return f"""# {heading}
 
 Each file in `exercises/` is a stub: the functions are declared, with docstrings that give

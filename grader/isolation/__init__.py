@@ -21,6 +21,7 @@ guarantees; the modules:
 from grader.isolation.inprocess import InProcess
 from grader.isolation.installed import SECRET, package_dir, secret_dirs
 from grader.isolation.limits import Limits
+from grader.isolation.messages import Message
 from grader.isolation.sandbox import (
     PORTABLE,
     PROCESS,
@@ -44,6 +45,7 @@ __all__ = [
     "InProcess",
     "Kept",
     "Limits",
+    "Message",
     "SandboxUnavailable",
     "Supervisor",
     "WireError",

@@ -18,6 +18,7 @@ from typing import Any
 from grader.isolation import wire
 from grader.isolation.config import WorkerConfig
 from grader.isolation.limits import Limits
+from grader.isolation.messages import N_, Message
 from grader.isolation.worker import Worker
 
 
@@ -34,7 +35,8 @@ class _NamespaceWorker(Worker):
     def call(self, request: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:
         name = request["function"]
         if not callable(self.namespace.get(name)):
-            missing = NameError(f"{name} is not defined in this notebook: run the cell with your code first")
+            text = N_("{function} is not defined in this notebook: run the cell with your code first")
+            missing = NameError(Message(text, function=name))
             return self.error("missing", missing), []
         return super().call(request, blobs)
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.isolation import installed
+from grader.isolation.messages import N_, Message
 
 SANDBOX = "sandbox"
 PROCESS = "process"
@@ -64,13 +65,22 @@ def choose(mode: str, portable: bool = False) -> str:
     reason = portable_reason()
     if reason is not None:
         if not portable:  # no level of isolation grades here, the sandbox's or any other
-            what = "unset MLGRADE_PORTABLE to grade" if reason == PORTABLE_ASKED else "grade on Linux (or WSL 2)"
+            if reason == PORTABLE_ASKED:
+                what = Message(N_("unset MLGRADE_PORTABLE to grade"))
+            else:
+                what = Message(N_("grade on Linux (or WSL 2)"))
             raise CannotIsolate(
-                f"student code cannot be isolated for grading here: {reason}. Grading needs Linux's "
-                f"resource limits, /proc and fork server; {what}. mlgrade check and mlgrade validate work here."
+                Message(
+                    N_(
+                        "student code cannot be isolated for grading here: {reason}. Grading needs Linux's "
+                        "resource limits, /proc and fork server; {what}. mlgrade check and mlgrade validate work here."
+                    ),
+                    reason=reason,
+                    what=what,
+                )
             )
         if mode == "require":
-            raise SandboxUnavailable(f"{reason}; the sandbox needs Linux")
+            raise SandboxUnavailable(Message(N_("{reason}; the sandbox needs Linux"), reason=reason))
         return PORTABLE
     if mode == "off":
         return PROCESS
@@ -82,7 +92,7 @@ def choose(mode: str, portable: bool = False) -> str:
     return PROCESS
 
 
-PORTABLE_ASKED = "MLGRADE_PORTABLE is set"
+PORTABLE_ASKED = Message(N_("MLGRADE_PORTABLE is set"))
 
 
 def portable_reason() -> str | None:
@@ -94,13 +104,13 @@ def portable_reason() -> str | None:
         return PORTABLE_ASKED
     if not sys.platform.startswith("linux"):
         system = {"win32": "Windows", "darwin": "macOS"}.get(sys.platform, sys.platform)
-        return f"this system is {system}, not Linux"
+        return Message(N_("this system is {system}, not Linux"), system=system)
     try:
         import resource  # noqa: F401 - Linux only: imported here, never where a portable worker runs
     except ImportError:
-        return "Python has no resource module here"
+        return Message(N_("Python has no resource module here"))
     if not os.path.isdir("/proc/self"):
-        return "this system has no /proc"
+        return Message(N_("this system has no /proc"))
     return None
 
 
@@ -122,7 +132,7 @@ def worker_uid() -> int | None:
 def sandbox_problem() -> str | None:
     """None when bubblewrap can sandbox a worker here, else why not (cached per process)."""
     if shutil.which("bwrap") is None:
-        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+        return Message(N_("bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"))
     probe = [python(), "-I", "-B", "-c", "import grader"]  # python runs, the grader is there
     try:
         done = subprocess.run(
@@ -132,10 +142,10 @@ def sandbox_problem() -> str | None:
             stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap could not be started: {exc}"
+        return Message(N_("bubblewrap could not be started: {error}"), error=str(exc))
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or [f"exit status {done.returncode}"]
-        return f"bubblewrap is installed but cannot sandbox here ({lines[-1]})"
+        return Message(N_("bubblewrap is installed but cannot sandbox here ({error})"), error=lines[-1])
     return None
 
 
@@ -169,9 +179,9 @@ def plan_copy(submission: Path, max_bytes: int = SUBMISSION_BYTES, max_files: in
     budget = max_bytes
     for rel, size in modules + [f for f in found if f[0].suffix != ".py"]:
         if len(copied) >= max_files:
-            left_out.append((rel, size, f"{max_files} files"))
+            left_out.append((rel, size, Message(N_("{count} files"), count=max_files)))
         elif size > budget:
-            left_out.append((rel, size, f"{max_bytes // 2**20} MiB"))
+            left_out.append((rel, size, Message(N_("{mib} MiB"), mib=max_bytes // 2**20)))
         else:
             copied.append(rel)
             budget -= size
@@ -188,15 +198,27 @@ def left_out(submission: Path) -> list[str]:
     the student reads in their result (and in ``mlgrade validate``). Past LEFT_OUT_NAMED files
     (a handed-in .git folder, a dataset as thousands of images), one sentence counts the rest."""
     missing = plan_copy(submission).left_out
-    notes = [
-        f"{rel.as_posix()} ({_size(size)}) was not copied: submissions are limited to {limit}"
+    notes: list[str] = [
+        Message(
+            N_("{file} ({size}) was not copied: submissions are limited to {limit}"),
+            file=rel.as_posix(),
+            size=_size(size),
+            limit=limit,
+        )
         for rel, size, limit in missing[:LEFT_OUT_NAMED]
     ]
     rest = missing[LEFT_OUT_NAMED:]
     if rest:
-        limits = " and ".join(sorted({limit for _, _, limit in rest}))
-        size = _size(sum(size for _, size, _ in rest))
-        notes.append(f"{len(rest)} more files ({size}) were not copied: submissions are limited to {limits}")
+        first, *others = sorted({limit for _, _, limit in rest})
+        limits = Message(N_("{first} and {second}"), first=first, second=others[0]) if others else first
+        notes.append(
+            Message(
+                N_("{count} more files ({size}) were not copied: submissions are limited to {limit}"),
+                count=len(rest),
+                size=_size(sum(size for _, size, _ in rest)),
+                limit=limits,
+            )
+        )
     return notes
 
 
@@ -205,7 +227,7 @@ def _size(size: int) -> str:
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if size >= scale:
             return f"{size / scale:.0f} {unit}"
-    return f"{size} bytes"
+    return Message(N_("{count} bytes"), count=size)
 
 
 def prepare_home(home: Path, submission: Path) -> Path:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from grader.isolation.config import Folders, WorkerConfig
+from grader.isolation.messages import N_, Message
 
 W = TypeVar("W")
 
@@ -149,6 +150,7 @@ _WRITE_EVENTS = frozenset(
         "shutil.rmtree",
     }
 )
+NO_PROCESSES = Message(N_("starting processes is not allowed while grading"))
 _PROCESS_EVENTS = frozenset(
     {
         "os.fork",
@@ -198,24 +200,27 @@ def _install_audit_hook(protected: list[str], writable: list[str], blocked_impor
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event in _READ_EVENTS and any(under(p, protected) for p in paths(args)):
             path = os.fsdecode(paths(args)[0])
-            raise PermissionError(f"{path}: the reference solutions cannot be read while grading")
+            text = N_("{path}: the reference solutions cannot be read while grading")
+            raise PermissionError(Message(text, path=path))
         if event in _READ_EVENTS and any(other_process(p) for p in paths(args)):
             path = os.fsdecode(paths(args)[0])
-            raise PermissionError(f"{path}: other processes cannot be inspected while grading")
+            raise PermissionError(Message(N_("{path}: other processes cannot be inspected while grading"), path=path))
         if (event in _WRITE_EVENTS or event == "open") and writes(event, args):
             targets = paths(args)[-1:] if event in ("os.symlink", "os.link", "shutil.copyfile") else paths(args)
             if any(not under(p, writable) for p in targets):
-                raise PermissionError(f"{os.fsdecode(targets[0])}: only the submission's own folder can be written to")
+                path = os.fsdecode(targets[0])
+                text = N_("{path}: only the submission's own folder can be written to")
+                raise PermissionError(Message(text, path=path))
         elif event in _PROCESS_EVENTS:
-            raise PermissionError("starting processes is not allowed while grading")
+            raise PermissionError(NO_PROCESSES)
         elif event in _SIGNAL_EVENTS and not (event == "os.kill" and args[0] == me):
-            raise PermissionError("signalling other processes is not allowed while grading")
+            raise PermissionError(Message(N_("signalling other processes is not allowed while grading")))
         elif event.startswith("ctypes."):
-            raise PermissionError("ctypes is not allowed while grading")
+            raise PermissionError(Message(N_("ctypes is not allowed while grading")))
         elif event.startswith("socket."):
-            raise PermissionError("network access is not allowed while grading")
+            raise PermissionError(Message(N_("network access is not allowed while grading")))
         elif event == "import" and str(args[0]).partition(".")[0] in blocked_imports:
-            raise ImportError(f"'{args[0]}' cannot be imported by a submission")
+            raise ImportError(Message(N_("'{module}' cannot be imported by a submission"), module=args[0]))
 
     sys.addaudithook(hook)
 
@@ -230,6 +235,6 @@ def _disable_unaudited_fork() -> None:
         return
 
     def refuse(*args: Any, **kwargs: Any) -> None:
-        raise PermissionError("starting processes is not allowed while grading")
+        raise PermissionError(NO_PROCESSES)
 
     _posixsubprocess.fork_exec = refuse  # type: ignore[assignment]

@@ -35,11 +35,14 @@ from typing import Any
 from grader.isolation import sandbox, templates, wire
 from grader.isolation.config import Folders, WorkerConfig
 from grader.isolation.limits import Limits, worker_env
+from grader.isolation.messages import N_, Message
 
 # What of a request's printed output comes back with its answer: enough to debug with, one screen.
 PRINTED_LINES = 20
 PRINTED_CHARS = 2000
 PRINTED_LINE_CHARS = 200
+# What the worker was doing when it was lost, as a reason says it ("timed out after 2 s starting")
+STARTING = Message(N_("starting"))
 
 
 # The worker's private copy of the submission, as a path prints (a warning's file name): removed
@@ -190,9 +193,9 @@ class Supervisor:
 
     def _wait_ready(self) -> None:
         self.deadline = self.start_deadline
-        header, _ = self._receive("starting")
+        header, _ = self._receive(STARTING)
         if not header.get("ready"):
-            raise self._lost("starting", broken="no ready message")
+            raise self._lost(STARTING, broken="no ready message")
         self.ready = True
 
     def stop(self) -> None:
@@ -236,7 +239,7 @@ class Supervisor:
             self._wait_ready()
         request, blobs = wire.call_request(module, function, args, kwargs, keep, opaque)
         seconds = min(self.limits.call_seconds, timeout or self.limits.call_seconds)
-        return self._ask(request, blobs, f"calling {function}", seconds)
+        return self._ask(request, blobs, Message(N_("calling {function}"), function=function), seconds)
 
     def imports(self, module: str) -> dict[str, Any]:
         """Import ``module`` in the worker without calling anything: the answer says which
@@ -247,7 +250,8 @@ class Supervisor:
             self.start()
         if not self.ready:
             self._wait_ready()
-        return self._ask({"op": "import", "module": module}, [], f"importing {module}", self.limits.call_seconds)[0]
+        doing = Message(N_("importing {module}"), module=module)
+        return self._ask({"op": "import", "module": module}, [], doing, self.limits.call_seconds)[0]
 
     def _ask(
         self, request: dict[str, Any], blobs: list[bytes], doing: str, seconds: float
@@ -295,9 +299,14 @@ class Supervisor:
         assert self.process is not None
         printed = self._printed()
         if timed_out:
-            reason = f"timed out after {self.limits.call_seconds:g} s {doing} (an endless loop?)"
-            if doing == "starting":
-                reason = f"the worker did not start within {self.limits.start_seconds:g} s"
+            reason: str = Message(
+                # NOTE: {doing} is what the worker was doing: "calling fit", "importing least_squares", "starting"
+                N_("timed out after {seconds:g} s {doing} (an endless loop?)"),
+                seconds=self.limits.call_seconds,
+                doing=doing,
+            )
+            if doing is STARTING:
+                reason = Message(N_("the worker did not start within {seconds:g} s"), seconds=self.limits.start_seconds)
         elif flooded:
             reason = _flood(self.limits, doing)
         else:
@@ -324,7 +333,7 @@ class Supervisor:
         text = "\n".join(x if len(x) <= long else x[:long] + " [...]" for x in lines[:PRINTED_LINES])
         if len(text) > PRINTED_CHARS:
             text, cut = text[:PRINTED_CHARS], True
-        return text + ("\n[... more was printed]" if cut else "")
+        return Message(N_("{printed}\n[... more was printed]"), printed=text) if cut else text
 
     def _output_size(self) -> int:
         try:
@@ -347,7 +356,11 @@ def _read_at(output: Any, n: int, offset: int) -> bytes:
 
 
 def _flood(limits: Limits, doing: str) -> str:
-    return f"the code printed or wrote more than {limits.output_bytes // 2**20} MiB {doing}; it was stopped"
+    return Message(
+        N_("the code printed or wrote more than {mib} MiB {doing}; it was stopped"),
+        mib=limits.output_bytes // 2**20,
+        doing=doing,
+    )
 
 
 def _signal_name(code: int) -> str | None:
@@ -363,23 +376,29 @@ def _signal_name(code: int) -> str | None:
 
 def _describe_exit(code: int | None, doing: str, broken: str, printed: int, limits: Limits) -> str:
     if code is None:
-        return f"the worker broke the protocol {doing} ({broken})"
+        return Message(N_("the worker broke the protocol {doing} ({problem})"), doing=doing, problem=broken)
     signalled = _signal_name(code)
     if signalled == "SIGXFSZ" or printed >= limits.output_bytes:
         return _flood(limits, doing)
     if signalled == "SIGXCPU":
-        return f"the code used more than {limits.cpu_seconds} s of CPU time {doing}"
+        return Message(
+            N_("the code used more than {seconds} s of CPU time {doing}"), seconds=limits.cpu_seconds, doing=doing
+        )
     if signalled == "SIGKILL":
-        return f"the worker was killed {doing} (out of memory?)"
+        return Message(N_("the worker was killed {doing} (out of memory?)"), doing=doing)
     if signalled is not None:
-        return f"the worker crashed {doing} (signal {signalled})"
+        return Message(N_("the worker crashed {doing} (signal {signal})"), doing=doing, signal=signalled)
     if code in (137, 139) or code >= 0xC0000000:  # the last: a Windows exception (0xC0000005, access violation)
-        return f"the worker crashed {doing} (exit status {code})"
+        return Message(N_("the worker crashed {doing} (exit status {code})"), doing=doing, code=code)
     if broken.startswith("message larger"):
-        return f"the value returned {doing} is too large ({broken})"
-    return (
-        f"the code exited the process {doing} (exit status {code}: sys.exit, exit() or os._exit, "
-        "or it broke Python itself, e.g. by replacing builtins)"
+        return Message(N_("the value returned {doing} is too large ({problem})"), doing=doing, problem=broken)
+    return Message(
+        N_(
+            "the code exited the process {doing} (exit status {code}: sys.exit, exit() or os._exit, "
+            "or it broke Python itself, e.g. by replacing builtins)"
+        ),
+        doing=doing,
+        code=code,
     )
 
 

@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.isolation.messages import N_, Message
+
 # dtypes allowed on the wire; anything else is refused with a message.
 DTYPES = frozenset({"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"})
 _HEAD = struct.Struct("<II")
@@ -65,7 +67,7 @@ def encode(value: Any, to_numpy: Callable[[Any], np.ndarray | None] | None = Non
 
     def enc(v: Any, depth: int) -> Any:
         if depth > 32:
-            raise WireError("value is nested more than 32 levels deep")
+            raise WireError(Message(N_("value is nested more than 32 levels deep")))
         if v is None or isinstance(v, (bool, str)):
             return v
         if isinstance(v, int):
@@ -82,17 +84,17 @@ def encode(value: Any, to_numpy: Callable[[Any], np.ndarray | None] | None = Non
             return {"list": [enc(x, depth + 1) for x in v]}
         if isinstance(v, dict):
             if not all(isinstance(k, str) for k in v):
-                raise WireError("dict keys must be strings")
+                raise WireError(Message(N_("dict keys must be strings")))
             return {"dict": {str(k): enc(x, depth + 1) for k, x in v.items()}}
         if to_numpy is not None:
             arr = to_numpy(v)
             if arr is not None:
                 return enc_array(arr)
-        raise WireError(f"cannot send an object of type {type(v).__name__}")
+        raise WireError(Message(N_("cannot send an object of type {type}"), type=type(v).__name__))
 
     def enc_array(a: np.ndarray) -> dict[str, Any]:
         if a.dtype.name not in DTYPES:
-            raise WireError(f"arrays of dtype {a.dtype.name} are not supported")
+            raise WireError(Message(N_("arrays of dtype {dtype} are not supported"), dtype=a.dtype.name))
         blobs.append(np.ascontiguousarray(a).tobytes())
         return {"array": len(blobs) - 1, "dtype": a.dtype.name, "shape": list(a.shape)}
 

@@ -44,6 +44,7 @@ import numpy as np
 
 from grader.isolation import installed, wire
 from grader.isolation.config import WorkerConfig
+from grader.isolation.messages import N_, Message
 from grader.isolation.seal import seal
 
 
@@ -60,7 +61,7 @@ class _ImportGuard(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         top = fullname.partition(".")[0]
         if top in self.blocked:
-            raise ImportError(f"'{fullname}' cannot be imported by a submission")
+            raise ImportError(Message(N_("'{module}' cannot be imported by a submission"), module=fullname))
         if self.worker.recording:
             for name in self.forbidden_modules:
                 if fullname == name or fullname.startswith(name + "."):
@@ -196,7 +197,7 @@ class Worker:
             try:
                 spec = importlib.util.spec_from_file_location(name, path)
                 if spec is None or spec.loader is None or not os.path.isfile(path):
-                    raise FileNotFoundError(f"{name}.py is not in the submission")
+                    raise FileNotFoundError(Message(N_("{exercise}.py is not in the submission"), exercise=name))
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
@@ -207,16 +208,17 @@ class Worker:
         return self.modules[name]
 
     def error(self, kind: str, exc: BaseException) -> dict[str, Any]:
-        return {
-            "ok": False,
-            "error": {
-                "kind": kind,
-                "type": type(exc).__name__,
-                "message": self.relative(str(exc))[:2000],
-                "traceback": self.student_traceback(exc),
-            },
-            "used": sorted(self.used),
+        error: dict[str, Any] = {
+            "kind": kind,
+            "type": type(exc).__name__,
+            "message": self.relative(str(exc))[:2000],
+            "traceback": self.student_traceback(exc),
         }
+        said = exc.args[0] if len(exc.args) == 1 else None
+        if isinstance(said, Message):  # the worker's own words: the grader may translate them
+            values = {k: self.relative(v) if isinstance(v, str) else v for k, v in said.values.items()}
+            error["said"] = Message(said.msgid, **values).to_json()
+        return {"ok": False, "error": error, "used": sorted(self.used)}
 
     def relative(self, text: str) -> str:
         """``text`` with the paths of the worker's copy made relative to the submission
@@ -254,7 +256,13 @@ class Worker:
             return self.error("import", module), []
         function = getattr(module, request["function"], None)
         if not callable(function):
-            missing = AttributeError(f"{request['module']}.py defines no function {request['function']}")
+            missing = AttributeError(
+                Message(
+                    N_("{module}.py defines no function {function}"),
+                    module=request["module"],
+                    function=request["function"],
+                )
+            )
             return self.error("missing", missing), []
         self.received = []
         try:
@@ -288,10 +296,12 @@ class Worker:
         except wire.WireError as exc:
             return self.error("unsendable", exc), []
         except MemoryError:
-            return self.error("unsendable", MemoryError("the result is too large to copy for sending")), []
+            unsendable = MemoryError(Message(N_("the result is too large to copy for sending")))
+            return self.error("unsendable", unsendable), []
         size = sum(len(b) for b in out_blobs)
         if size > self.answer_bytes:
-            too_large = ValueError(f"{size / 2**20:.0f} MiB of arrays, more than an answer may hold")
+            text = N_("{mib:.0f} MiB of arrays, more than an answer may hold")
+            too_large = ValueError(Message(text, mib=size / 2**20))
             return self.error("unsendable", too_large), []
         answer = {
             "ok": True,

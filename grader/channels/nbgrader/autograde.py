@@ -26,6 +26,7 @@ from grader.channels.nbgrader.build import HIDDEN_TESTS, NbgraderError, grade_ce
 from grader.channels.nbgrader.cells import graded_source
 from grader.channels.nbgrader.notebook import report
 from grader.exercise import Exercise
+from grader.i18n import _
 from grader.results import ExerciseResult, SubmissionResult
 
 
@@ -96,15 +97,19 @@ def _extract(
     for name in names:
         path = folder / f"{name}.ipynb"
         if not path.is_file():
-            problems[name] = f"{name}.ipynb is not in the submission"
+            problems[name] = _("{notebook} is not in the submission").format(notebook=f"{name}.ipynb")
             continue
         try:
             nb = nbformat.read(str(path), as_version=4)
         except Exception as exc:  # whatever a broken file raises: not JSON, not a notebook
-            problems[name] = f"{name}.ipynb cannot be read as a notebook ({type(exc).__name__}: {exc})"
+            problems[name] = _("{notebook} cannot be read as a notebook ({type}: {error})").format(
+                notebook=f"{name}.ipynb", type=type(exc).__name__, error=exc
+            )
             continue
         if not isinstance(nb.get("cells"), list):
-            problems[name] = f"{name}.ipynb cannot be read as a notebook (it has no list of cells)"
+            problems[name] = _("{notebook} cannot be read as a notebook (it has no list of cells)").format(
+                notebook=f"{name}.ipynb"
+            )
             continue
         notebooks[name] = nb
         # no solution cell is needed: code the student moved to a cell of their own is graded,
@@ -139,7 +144,7 @@ def _record(
         gradebook.update_or_create_student(student)
         gradebook.update_or_create_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
         for exercise, results in cells.items():
-            for cell_id, (score, _) in results.items():
+            for cell_id, (score, _text) in results.items():
                 grade = gradebook.find_grade(cell_id, exercise, assignment, student)
                 grade.auto_score = score
                 grade.needs_manual_grade = False
@@ -155,10 +160,10 @@ def _placeholder(released: Path, reason: str) -> Any:
         nb = nbformat.read(str(released), as_version=4)
     except Exception:  # no release folder (an LMS course), or one edited by hand: the reason alone
         nb = nbformat.v4.new_notebook()
-    text = (
-        f"**This notebook was not graded: {reason}.** None of its checks could run, so it earns "
+    text = _(
+        "**This notebook was not graded: {reason}.** None of its checks could run, so it earns "
         "0 points. The checks below show what they would have tested."
-    )
+    ).format(reason=reason)
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(text))
     return nb
 

@@ -3,7 +3,8 @@
 ``build`` writes ``nbgrader_config.py`` and one source notebook per exercise into a course
 folder (nbgrader's layout: ``source/<assignment>/<exercise>.ipynb``). A notebook holds
 
-- the exercise's explanation (``grader/explanations/<exercise>.md``), locked;
+- the exercise's explanation (``grader/explanations/<exercise>.md``; in another language,
+  ``grader/explanations/<language>/<exercise>.md``), locked;
 - one code cell, the solution cell ``grade_id=<exercise>``: the stub with the reference between
   ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (``solution_cell``);
 - per function, a locked grade cell ``<exercise>__<function>__public`` whose points are those
@@ -24,11 +25,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grader import bank
+from grader import bank, i18n
 from grader.channels.nbgrader import solution_cell
 from grader.errors import UsageProblem
 from grader.exercise import Exercise
+from grader.i18n import _, ngettext
 
+# The explanations: <exercise>.md in English, <language>/<exercise>.md in another language
+EXPLANATIONS = importlib.resources.files("grader") / "explanations"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
 CONFIG = """\
@@ -96,17 +100,30 @@ def _nbgrader_metadata(
 
 
 def explanation(name: str) -> str:
-    return (importlib.resources.files("grader") / "explanations" / f"{name}.md").read_text(encoding="utf-8").strip()
+    """The explanation of exercise ``name`` in the language in use; one that is missing is the
+    build's error, never English in its place."""
+    language = i18n.language()
+    resource = EXPLANATIONS / f"{name}.md" if language == i18n.ENGLISH else EXPLANATIONS / language / f"{name}.md"
+    try:
+        return resource.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise NbgraderError(
+            _("the explanation of {exercise} in {language} is missing ({path})").format(
+                exercise=name, language=language, path=resource
+            )
+        ) from None
 
 
 def _points_text(points: float) -> str:
-    return f"{points:g} point" + ("" if points == 1 else "s")
+    return ngettext("{points:g} point", "{points:g} points", 1 if points == 1 else 2).format(points=points)
 
 
 def _task(exercise: Exercise) -> str:
     public = sum(c.points for c in exercise.checks if c.visibility == "public")
     hidden = exercise.max_score - public
-    return f"""## Your task
+    # NOTE: Markdown, the heading of the notebook's task and what it says about grading
+    return _(
+        """## Your task
 
 Write the functions in the next cell: replace each `raise NotImplementedError()` with your code,
 and keep every function's name and arguments. What is graded is every code cell you can edit,
@@ -119,18 +136,22 @@ say so if it differs from what you ran). Each runs the public checks of one func
 which pass and what is wrong with those that fail (with the smallest input that shows it), and
 ends with the points you earned.
 
-This notebook is worth {exercise.max_score:g} points: {public:g} from the public checks below, and
+This notebook is worth {total:g} points: {public:g} from the public checks below, and
 {hidden:g} from hidden checks that compare your functions with a reference solution when your
 work is graded."""
+    ).format(total=exercise.max_score, public=public, hidden=hidden)
 
 
 def notebook(exercise: Exercise) -> Any:
     """The source notebook of one exercise (nbformat 4)."""
     nbformat = nbformat_module()
     v4 = nbformat.v4
-    intro = f"# {exercise.title}\n\n{explanation(exercise.name)}\n\n{_task(exercise)}\n"
+    intro = f"# {_(exercise.title)}\n\n{explanation(exercise.name)}\n\n{_task(exercise)}\n"
     # the cells grade at the bank's points unless the assignment gives the exercise others
     worth = "" if exercise.worth == bank_worth(exercise.name) else f", worth={exercise.worth!r}"
+    # and report in English unless the notebook is in another language (nbgrader's kernel reads it here)
+    if i18n.language() != i18n.ENGLISH:
+        worth += f", lang={i18n.language()!r}"
     cells = [
         v4.new_markdown_cell(intro, metadata=_nbgrader_metadata(f"{exercise.name}__explanation", locked=True)),
         v4.new_code_cell(solution_cell.source(exercise), metadata=_nbgrader_metadata(exercise.name, solution=True)),
@@ -138,16 +159,22 @@ def notebook(exercise: Exercise) -> Any:
     for f in exercise.functions:
         public, hidden = _points(exercise, f.name, "public"), _points(exercise, f.name, "hidden")
         if public:
+            comment = _("Public checks of {function} ({points}). Run the cell with your code first.").format(
+                function=f.name, points=_points_text(public)
+            )
             source = (
-                f"# Public checks of {f.name} ({_points_text(public)}). Run the cell with your code first.\n"
+                f"# {comment}\n"
                 "from grader.channels.nbgrader.notebook import check\n\n"
                 f'check("{exercise.name}", "{f.name}"{worth})'
             )
             meta = _nbgrader_metadata(grade_id(exercise.name, f.name, "public"), grade=True, locked=True, points=public)
             cells.append(v4.new_code_cell(source, metadata=meta))
         if hidden:
+            comment = _("Hidden checks of {function} ({points}): they run when your work is graded.").format(
+                function=f.name, points=_points_text(hidden)
+            )
             source = (
-                f"# Hidden checks of {f.name} ({_points_text(hidden)}): they run when your work is graded.\n"
+                f"# {comment}\n"
                 "### BEGIN HIDDEN TESTS\n"
                 "from grader.channels.nbgrader.notebook import check\n\n"
                 f'check("{exercise.name}", "{f.name}", hidden=True{worth})\n'

@@ -33,9 +33,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from grader import bank, engine, isolation
+from grader import bank, engine, i18n, isolation
 from grader.channels.nbgrader.cells import graded_source, nbgrader_meta
 from grader.exercise import Exercise
+from grader.i18n import _
 from grader.results import CheckResult
 
 DEVICE = "cpu"
@@ -135,26 +136,40 @@ def _differs(saved: Mapping[str, Any], kernel: Mapping[str, Any], filename: str)
 
 def report(function: str, results: list[CheckResult], score: float, max_score: float, hidden: bool) -> str:
     """What a grade cell prints: its points, then each check with what failed."""
-    kind = "hidden" if hidden else "public"
-    lines = [f"{function}, {kind} checks: {score:g} of {max_score:g} points"]
+    if hidden:
+        head = _("{function}, hidden checks: {score:g} of {max_score:g} points")
+    else:
+        head = _("{function}, public checks: {score:g} of {max_score:g} points")
+    lines = [head.format(function=function, score=score, max_score=max_score)]
     for r in results:
-        mark = "PASS" if r.passed else "FAIL"
-        lines.append(f"  {mark}  {r.name} ({r.points:g} of {r.max_points:g})")
+        # NOTE: the mark of a check in a notebook's check cell, as wide as its translation allows
+        mark = _("PASS") if r.passed else _("FAIL")
+        lines.append(
+            _("  {mark}  {check} ({points:g} of {max_points:g})").format(
+                mark=mark, check=i18n.title(r.name), points=r.points, max_points=r.max_points
+            )
+        )
         if r.message:
             lines.extend("        " + line for line in r.message.splitlines())
     return "\n".join(lines)
 
 
-def check(exercise: str, function: str, hidden: bool = False, worth: float | None = None) -> float:
+def check(
+    exercise: str, function: str, hidden: bool = False, worth: float | None = None, lang: str | None = None
+) -> float:
     """Run the public (or hidden) checks of ``exercise.function`` on what will be graded: the
     saved notebook's graded module (``cells``), else the calling kernel's function, with a note;
     print what passed and what failed; return the points earned. With ``worth`` (an
-    assignment's points for the exercise), the checks are scaled to it."""
+    assignment's points for the exercise), the checks are scaled to it. With ``lang``, the
+    notebook's language (``build`` writes it into the cells of a notebook not in English), the
+    kernel speaks it from now on."""
     namespace = sys._getframe(1).f_globals
+    if lang is not None:
+        i18n.use(lang)
     if exercise not in bank.NAMES:
         raise ValueError(f"unknown exercise {exercise!r}; the exercises are: {', '.join(bank.NAMES)}")
     if hidden and not bank.hidden_checks_installed():
-        raise RuntimeError("the hidden checks are not installed here: they run when your work is graded")
+        raise RuntimeError(_("the hidden checks are not installed here: they run when your work is graded"))
     # With the hidden checks wherever installed: a public check may require one (Check.evidence)
     points = {exercise: worth} if worth is not None else None
     (ex,) = bank.load([exercise], hidden=hidden or bank.hidden_checks_installed(), points=points)
@@ -174,9 +189,11 @@ def check(exercise: str, function: str, hidden: bool = False, worth: float | Non
             source, files = _cell_sources(ex, namespace)
             worker.use(namespace, root=os.path.dirname(files[0]) if files else os.getcwd())
             notes.append(
-                f"Note: {exercise}.ipynb was not found in {os.getcwd()}, so these checks ran on the functions "
-                "your kernel defines now. When your work is graded, every code cell you can edit in the saved "
-                "notebook runs, top to bottom, as one module."
+                _(
+                    "Note: {notebook} was not found in {folder}, so these checks ran on the functions "
+                    "your kernel defines now. When your work is graded, every code cell you can edit in the saved "
+                    "notebook runs, top to bottom, as one module."
+                ).format(notebook=f"{exercise}.ipynb", folder=os.getcwd())
             )
         else:
             path, source = saved
@@ -189,8 +206,10 @@ def check(exercise: str, function: str, hidden: bool = False, worth: float | Non
                 stale = _differs(module, namespace, os.path.join(root, f"{exercise}.py"))
                 if stale:
                     notes.append(
-                        f"Note: {', '.join(stale)} in the saved {path.name} differ from what you ran. These checks, "
-                        "like grading, use the saved notebook: save it (Ctrl+S) and run this cell again."
+                        _(
+                            "Note: {functions} in the saved {notebook} differ from what you ran. These checks, "
+                            "like grading, use the saved notebook: save it (Ctrl+S) and run this cell again."
+                        ).format(functions=", ".join(stale), notebook=path.name)
                     )
         outcome = engine.grade_exercise(source, ex, channel, DEVICE, only=lambda c: c in checks)
     score, max_score = round(outcome.score, 6), round(outcome.max_score, 6)

@@ -18,6 +18,7 @@ import ast
 import importlib.util
 from pathlib import Path
 
+from grader import stub_docs
 from grader.exercise import Exercise
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -66,7 +67,8 @@ def _statement_lines(lines: list[str], statement: ast.stmt) -> list[str]:
 def source(exercise: Exercise) -> str:
     """The stub module of ``exercise`` with every function's body replaced by the reference's,
     between the solution markers."""
-    stub, reference = _source(f"exercises.{exercise.name}"), _source(f"solutions.{exercise.name}")
+    # the stub's docstrings in the language in use: they are the student's specification
+    stub, reference = stub_docs.localized(_source(f"exercises.{exercise.name}")), _source(f"solutions.{exercise.name}")
     stub_lines, ref_lines = stub.splitlines(), reference.splitlines()
     stub_tree, ref_tree = ast.parse(stub), ast.parse(reference)
     functions = {f.name for f in exercise.functions}
