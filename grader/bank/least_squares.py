@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, KnownAnswers, Property, Student
 from grader.exercise import Exercise, Function
+from grader.i18n import N_, _
 from grader.outputs import Array, Scalar, Tuple
 
 FORBIDDEN = (
@@ -31,7 +32,7 @@ def weights_shape(X: np.ndarray, *_: Any) -> tuple[int, ...]:
 
 
 FUNCTIONS = (
-    Function("fit_line", Tuple((Scalar(label="slope a"), Scalar(label="intercept b"))), FORBIDDEN),
+    Function("fit_line", Tuple((Scalar(label=N_("slope a")), Scalar(label=N_("intercept b")))), FORBIDDEN),
     Function("fit", Array(weights_shape), FORBIDDEN),
     Function("predict", Array(lambda X, w: (X.shape[0],)), FORBIDDEN),
     Function("ridge_fit", Array(weights_shape), FORBIDDEN),
@@ -61,12 +62,12 @@ def _design(X: np.ndarray) -> np.ndarray:
 
 
 def _stationary(
-    A: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, dtype: np.dtype, names: tuple[str, str] | None = None
+    A: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float, dtype: np.dtype, line: bool = False
 ) -> str | None:
     """Does w solve (AᵀA + lam·P) w = Aᵀy (P the identity without the intercept)? The residual
     of the equations is measured relative to the size of their terms: a w off by a relative δ
     leaves a residual of about δ, so the dtype's rtol is the same bar as a reference comparison.
-    ``names`` speaks of a line's (intercept, slope) instead of w's components."""
+    ``line`` speaks of a line's (intercept b, slope a) instead of w's components."""
     penalty = lam * np.concatenate([[0.0], w[1:]])
     residual = A.T @ (y - A @ w) - penalty
     scale = np.abs(A.T) @ (np.abs(y) + np.abs(A) @ np.abs(w)) + np.abs(penalty)
@@ -74,22 +75,27 @@ def _stationary(
     worst = int(np.argmax(ratio))
     if ratio[worst] <= tolerance.for_dtype(dtype).rtol:
         return None
-    if names is not None:
-        return (
-            f"the loss is not at its minimum at the returned (a, b): its derivative with respect to the "
-            f"{names[worst]} is {residual[worst]:.4g} (relative {ratio[worst]:.2g}), not zero"
-        )
-    return (
-        f"the gradient of the loss is not zero at the returned w: its component {worst} is "
-        f"{residual[worst]:.4g} (relative {ratio[worst]:.2g}); the normal equations are not satisfied"
-    )
+    values = {"value": residual[worst], "ratio": ratio[worst]}
+    if line and worst == 0:  # w = [b, a]: the design's column of ones comes first
+        return _(
+            "the loss is not at its minimum at the returned (a, b): its derivative with respect to the "
+            "intercept b is {value:.4g} (relative {ratio:.2g}), not zero"
+        ).format(**values)
+    if line:
+        return _(
+            "the loss is not at its minimum at the returned (a, b): its derivative with respect to the "
+            "slope a is {value:.4g} (relative {ratio:.2g}), not zero"
+        ).format(**values)
+    return _(
+        "the gradient of the loss is not zero at the returned w: its component {worst} is "
+        "{value:.4g} (relative {ratio:.2g}); the normal equations are not satisfied"
+    ).format(worst=worst, **values)
 
 
 def line_is_stationary(student: Student, call: Call, out: Any) -> str | None:
     x, y = call.args
     a, b = float(out[0]), float(out[1])
-    names = ("intercept b", "slope a")  # w = [b, a]: the design's column of ones comes first
-    return _stationary(_design(x[:, None]), y.astype(np.float64), np.array([b, a]), 0.0, x.dtype, names)
+    return _stationary(_design(x[:, None]), y.astype(np.float64), np.array([b, a]), 0.0, x.dtype, line=True)
 
 
 def fit_is_stationary(student: Student, call: Call, out: Any) -> str | None:
@@ -103,29 +109,33 @@ def ridge_is_stationary(student: Student, call: Call, out: Any) -> str | None:
 
 
 def huge_penalty_gives_mean(student: Student, call: Call, out: Any) -> str | None:
-    _, y, lam = call.args
+    _X, y, lam = call.args
     mean = float(np.mean(y.astype(np.float64)))
     tol = tolerance.for_dtype(y.dtype)
     coefficient_size = float(np.max(np.abs(out[1:])))
     # "not <=", so that a nan fails as every comparison with it is False
     if not coefficient_size <= 1e-3:
-        return f"with lam = {lam:g} the coefficients w[1:] should be nearly 0, but max |w[1:]| = {coefficient_size:.4g}"
-    if not abs(out[0] - mean) <= 1e-3 + tol.rtol * abs(mean):
-        return (
-            f"with lam = {lam:g} the intercept w[0] should be close to mean(y) = {mean:.6g} (the intercept "
-            f"is not penalised), but w[0] = {float(out[0]):.6g}"
+        return _("with lam = {lam:g} the coefficients w[1:] should be nearly 0, but max |w[1:]| = {size:.4g}").format(
+            lam=lam, size=coefficient_size
         )
+    if not abs(out[0] - mean) <= 1e-3 + tol.rtol * abs(mean):
+        return _(
+            "with lam = {lam:g} the intercept w[0] should be close to mean(y) = {mean:.6g} (the intercept "
+            "is not penalised), but w[0] = {got:.6g}"
+        ).format(lam=lam, mean=mean, got=float(out[0]))
     return None
 
 
 def ridge_zero_is_least_squares(student: Student, call: Call, out: Any) -> str | None:
     # Judged on its own, not against the student's fit: a bug in fit (or a fit not written
     # yet) must not cost ridge_fit points.
-    X, y, _ = call.args
+    X, y, _lam = call.args
     problem = _stationary(_design(X), y.astype(np.float64), out, 0.0, X.dtype)
     if problem is None:
         return None
-    return f"with lam = 0, ridge_fit is plain least squares (what fit computes), but {problem}"
+    return _("with lam = 0, ridge_fit is plain least squares (what fit computes), but {problem}").format(
+        problem=problem
+    )
 
 
 def exact_data_recovered(student: Student, call: Call, out: Any) -> str | None:
@@ -134,10 +144,10 @@ def exact_data_recovered(student: Student, call: Call, out: Any) -> str | None:
     worst = tolerance.worst_mismatch(fitted, y, tolerance.for_dtype(X.dtype))
     if worst is None:
         return None
-    return (
-        f"y is exactly linear in X, so the fitted values w[0] + X @ w[1:] should reproduce y; "
-        f"at row {worst.index[0]} they are off by a relative {worst.relative:.3g}"
-    )
+    return _(
+        "y is exactly linear in X, so the fitted values w[0] + X @ w[1:] should reproduce y; "
+        "at row {row} they are off by a relative {relative:.3g}"
+    ).format(row=worst.index[0], relative=worst.relative)
 
 
 CHECKS = (
@@ -222,4 +232,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("least_squares", "Least squares and ridge regression", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("least_squares", N_("Least squares and ridge regression"), FUNCTIONS, CHECKS)

@@ -17,6 +17,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, Gradient, KnownAnswers, Objective, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _
 from grader.outputs import Array, Scalar, Tuple
 
 FORBIDDEN = (
@@ -157,7 +158,9 @@ def probabilities_in_range(student: Student, call: Call, out: Any) -> str | None
     bad = np.flatnonzero(~np.isfinite(out) | (out < 0) | (out > 1))
     if bad.size:
         i = int(bad[0])
-        return f"row {i}: the logit is {z[i]:g} and the probability {out[i]}: it must be finite and in [0, 1]"
+        return _("row {i}: the logit is {z:g} and the probability {p}: it must be finite and in [0, 1]").format(
+            i=i, z=z[i], p=out[i]
+        )
     return None
 
 
@@ -170,10 +173,10 @@ def symmetric(student: Student, call: Call, out: Any) -> str | None:
     if worst is None:
         return None
     i = worst.index[0]
-    return (
-        f"row {i}: predict_proba(w, b, X) + predict_proba(-w, -b, X) is {total[i]:.6g}, "
-        f"not 1 (sigmoid(-z) = 1 - sigmoid(z), z = {_logits(call)[i]:g})"
-    )
+    return _(
+        "row {i}: predict_proba(w, b, X) + predict_proba(-w, -b, X) is {total:.6g}, "
+        "not 1 (sigmoid(-z) = 1 - sigmoid(z), z = {z:g})"
+    ).format(i=i, total=total[i], z=_logits(call)[i])
 
 
 def _bce_definition(z: np.ndarray, y: np.ndarray) -> float:
@@ -187,7 +190,9 @@ def matches_the_definition(student: Student, call: Call, out: Any) -> str | None
     expected = _bce_definition(z, y)
     if tolerance.worst_mismatch(np.array(out), np.array(expected), tolerance.for_dtype(z.dtype)) is None:
         return None
-    return f"the loss is {float(out):.6g}, but mean(-(y log σ(z) + (1 - y) log(1 - σ(z)))) is {expected:.6g}"
+    return _("the loss is {got:.6g}, but mean(-(y log σ(z) + (1 - y) log(1 - σ(z)))) is {expected:.6g}").format(
+        got=float(out), expected=expected
+    )
 
 
 def costs_the_margin(student: Student, call: Call, out: Any) -> str | None:
@@ -198,13 +203,15 @@ def costs_the_margin(student: Student, call: Call, out: Any) -> str | None:
     low, high = float(np.mean(wrong)), float(np.mean(wrong)) + np.log(2.0)
     slack = tolerance.for_dtype(z.dtype).rtol * (abs(high) + 1.0)
     if not np.isfinite(out):
-        return f"the loss is {float(out)} for logits up to {float(np.abs(z).max()):g}: compute it from z stably"
+        return _("the loss is {got} for logits up to {largest:g}: compute it from z stably").format(
+            got=float(out), largest=float(np.abs(z).max())
+        )
     if low - slack <= float(out) <= high + slack:
         return None
-    return (
-        f"the loss is {float(out):.6g}; a confidently wrong logit z costs about |z| and a right one about 0, "
-        f"so the mean must lie in [{low:.6g}, {high:.6g}] (the wrong ones' mean |z|, plus at most log 2)"
-    )
+    return _(
+        "the loss is {got:.6g}; a confidently wrong logit z costs about |z| and a right one about 0, "
+        "so the mean must lie in [{low:.6g}, {high:.6g}] (the wrong ones' mean |z|, plus at most log 2)"
+    ).format(got=float(out), low=low, high=high)
 
 
 def loss_agrees_with_bce(student: Student, call: Call, out: Any) -> str | None:
@@ -213,10 +220,9 @@ def loss_agrees_with_bce(student: Student, call: Call, out: Any) -> str | None:
     expected = float(student("bce_with_logits", Call((z, y)))) + reg * float(np.sum(w.astype(np.float64) ** 2))
     if tolerance.worst_mismatch(np.array(out[0]), np.array(expected), tolerance.for_dtype(X.dtype)) is None:
         return None
-    return (
-        f"loss = {float(out[0]):.6g}, but bce_with_logits(X @ w + b, y) + reg·Σw² "
-        f"with your bce_with_logits is {expected:.6g}"
-    )
+    return _(
+        "loss = {got:.6g}, but bce_with_logits(X @ w + b, y) + reg·Σw² with your bce_with_logits is {expected:.6g}"
+    ).format(got=float(out[0]), expected=expected)
 
 
 def predicts_the_side(student: Student, call: Call, out: Any) -> str | None:
@@ -226,8 +232,12 @@ def predicts_the_side(student: Student, call: Call, out: Any) -> str | None:
     if not wrong.size:
         return None
     i = int(wrong[0])
-    tie = " (z = 0 exactly gives 1)" if z[i] == 0 else ""
-    return f"row {i}: the logit z is {z[i]:g}, so the class is {expected[i]}, got {out[i]}{tie}"
+    values = {"i": i, "z": z[i], "expected": expected[i], "got": out[i]}
+    if z[i] == 0:
+        return _("row {i}: the logit z is {z:g}, so the class is {expected}, got {got} (z = 0 exactly gives 1)").format(
+            **values
+        )
+    return _("row {i}: the logit z is {z:g}, so the class is {expected}, got {got}").format(**values)
 
 
 def fits_the_blobs(student: Student, call: Call, out: Any) -> str | None:
@@ -236,24 +246,24 @@ def fits_the_blobs(student: Student, call: Call, out: Any) -> str | None:
     accuracy = float(np.mean(((X.astype(np.float64) @ w + b) >= 0) == (y == 1)))
     if accuracy >= 0.9:
         return None
-    return (
-        f"training accuracy {accuracy:.0%} on two well-separated clusters ({call.kwargs}); "
+    return _(
+        "training accuracy {accuracy:.0%} on two well-separated clusters ({kwargs}); "
         "gradient descent should reach at least 90%"
-    )
+    ).format(accuracy=accuracy, kwargs=call.kwargs)
 
 
 def no_epochs_no_change(student: Student, call: Call, out: Any) -> str | None:
     w, b = out
     if np.all(w == 0) and float(b) == 0:
         return None
-    return "with epochs = 0, train should return the zeros it starts from"
+    return _("with epochs = 0, train should return the zeros it starts from")
 
 
 LOSS = Objective("loss_and_grad", forward=lambda call: call, reduce=lambda out, call: out[0])
 
 
 def analytic_gradients(student: Student, call: Call) -> dict[str, Any]:
-    _, dw, db = student("loss_and_grad", call)
+    _loss, dw, db = student("loss_and_grad", call)
     return {"w": dw, "b": db}
 
 
@@ -401,4 +411,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("logistic_regression", "Logistic regression", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("logistic_regression", N_("Logistic regression"), FUNCTIONS, CHECKS)

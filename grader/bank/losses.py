@@ -24,6 +24,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, Gradient, KnownAnswers, Objective, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _
 from grader.outputs import Array, Scalar
 
 LOSSES = ("zero_one", "squared", "absolute", "log")
@@ -214,13 +215,17 @@ def zero_one_is_exact(student: Student, call: Call, out: Any) -> str | None:
     if np.array_equal(out, expected):
         return None
     i = int(np.flatnonzero(out != expected)[0])
+    shown = {"i": i, "loss": out[i], "true": y_true[i].item(), "pred": y_pred[i].item()}
     if y_true[i] == y_pred[i]:
-        why = "they are equal, so the loss is 0.0"
-    else:
-        gap = abs(float(y_true[i]) - float(y_pred[i]))
-        why = f"they differ (by {gap:.3g}), so the loss is 1.0: the comparison is exact, with no tolerance"
-    shown = f"y_true[{i}] = {y_true[i].item()!r} and y_pred[{i}] = {y_pred[i].item()!r}"
-    return f"loss[{i}] = {out[i]:.6g} for {shown}: {why}"
+        return _(
+            "loss[{i}] = {loss:.6g} for y_true[{i}] = {true!r} and y_pred[{i}] = {pred!r}: "
+            "they are equal, so the loss is 0.0"
+        ).format(**shown)
+    gap = abs(float(y_true[i]) - float(y_pred[i]))
+    return _(
+        "loss[{i}] = {loss:.6g} for y_true[{i}] = {true!r} and y_pred[{i}] = {pred!r}: they differ (by {gap:.3g}), "
+        "so the loss is 1.0: the comparison is exact, with no tolerance"
+    ).format(gap=gap, **shown)
 
 
 def squared_scales_by_four(student: Student, call: Call, out: Any) -> str | None:
@@ -236,18 +241,20 @@ def _scales(student: Student, function: str, call: Call, out: Any, factor: float
     y_true, y_pred = call.args
     if np.any(out < 0):
         i = int(np.flatnonzero(out < 0)[0])
-        return f"loss[{i}] = {out[i]:.6g} is negative; a loss is never below 0"
+        return _("loss[{i}] = {loss:.6g} is negative; a loss is never below 0").format(i=i, loss=out[i])
     swapped = student(function, Call((y_pred, y_true)))
     if not _close(swapped, out, y_true.dtype):
-        return f"{function}(y_pred, y_true) = {swapped} should equal {function}(y_true, y_pred) = {out}"
+        return _("{function}(y_pred, y_true) = {swapped} should equal {function}(y_true, y_pred) = {out}").format(
+            function=function, swapped=swapped, out=out
+        )
     doubled = (2.0 * y_pred.astype(np.float64) - y_true).astype(y_true.dtype)  # y + 2(ŷ − y)
     far = student(function, Call((y_true, doubled)))
     if _close(far, factor * out, y_true.dtype):
         return None
-    return (
-        f"with the errors y_pred − y_true doubled (y_pred = {doubled}), the loss should be {factor:g} times as "
-        f"large, {factor * out}, but it is {far}"
-    )
+    return _(
+        "with the errors y_pred − y_true doubled (y_pred = {doubled}), the loss should be {factor:g} times as "
+        "large, {expected}, but it is {got}"
+    ).format(doubled=doubled, factor=factor, expected=factor * out, got=far)
 
 
 def log_loss_infinite_where_zero(student: Student, call: Call, out: Any) -> str | None:
@@ -255,20 +262,20 @@ def log_loss_infinite_where_zero(student: Student, call: Call, out: Any) -> str 
     p = probs[np.arange(len(y)), y].astype(np.float64)
     for i in range(len(y)):
         if p[i] == 0 and out[i] != np.inf:
-            return (
-                f"loss[{i}] = {float(out[i])}, but the true class {y[i]} has probability exactly 0 in row {i}: "
+            return _(
+                "loss[{i}] = {loss}, but the true class {label} has probability exactly 0 in row {i}: "
                 "−log 0 = +inf (no clipping, no epsilon)"
-            )
+            ).format(i=i, loss=float(out[i]), label=y[i])
         if p[i] > 0 and not np.isfinite(out[i]):
-            return (
-                f"loss[{i}] = {float(out[i])}, but the true class {y[i]} has probability {p[i]:.3g} > 0 in row {i}: "
+            return _(
+                "loss[{i}] = {loss}, but the true class {label} has probability {p:.3g} > 0 in row {i}: "
                 "only the true class's probability counts (0 · log 0 of another class is nan)"
-            )
+            ).format(i=i, loss=float(out[i]), label=y[i], p=p[i])
         if p[i] > 0 and not _close(out[i], -math.log(p[i]), probs.dtype) and p[i] < 1e-5:
-            return (
-                f"loss[{i}] = {out[i]:.6g}, but the true class {y[i]} has probability {p[i]:.3g} in row {i}, "
-                f"and −log {p[i]:.3g} = {-math.log(p[i]):.6g}: no clipping, no epsilon"
-            )
+            return _(
+                "loss[{i}] = {loss:.6g}, but the true class {label} has probability {p:.3g} in row {i}, "
+                "and −log {p:.3g} = {expected:.6g}: no clipping, no epsilon"
+            ).format(i=i, loss=out[i], label=y[i], p=p[i], expected=-math.log(p[i]))
     return None
 
 
@@ -279,27 +286,31 @@ def risk_is_a_mean(student: Student, call: Call, out: Any) -> str | None:
     again = student("empirical_risk", twice)
     if _close(again, out, y_pred.dtype):
         return None
-    return (
-        f"empirical_risk = {float(out):.6g}, but {float(again):.6g} on the same samples twice over "
-        f"(loss={loss!r}): the risk is the mean loss over the samples, not their sum"
-    )
+    return _(
+        "empirical_risk = {got:.6g}, but {again:.6g} on the same samples twice over "
+        "(loss={loss!r}): the risk is the mean loss over the samples, not their sum"
+    ).format(got=float(out), again=float(again), loss=loss)
 
 
 def norm_scales(student: Student, function: str, call: Call, out: Any) -> str | None:
     (w,) = call.args
     value = float(out)
     if value < 0:
-        return f"{function}(w) = {value:.6g} is negative; a norm is never below 0"
+        return _("{function}(w) = {value:.6g} is negative; a norm is never below 0").format(
+            function=function, value=value
+        )
     flipped = float(student(function, Call((-w,))))
     if not _close(flipped, value, w.dtype):
-        return f"{function}(-w) = {flipped:.6g} should equal {function}(w) = {value:.6g}: signs do not count"
+        return _("{function}(-w) = {flipped:.6g} should equal {function}(w) = {value:.6g}: signs do not count").format(
+            function=function, flipped=flipped, value=value
+        )
     doubled = float(student(function, Call(((2.0 * w).astype(w.dtype),))))
     if _close(doubled, 2.0 * value, w.dtype):
         return None
-    return (
-        f"{function}(2·w) = {doubled:.6g} should be twice {function}(w) = {value:.6g}: a norm is "
+    return _(
+        "{function}(2·w) = {doubled:.6g} should be twice {function}(w) = {value:.6g}: a norm is "
         "homogeneous, ||2w|| = 2·||w||"
-    )
+    ).format(function=function, doubled=doubled, value=value)
 
 
 def l1_scales(student: Student, call: Call, out: Any) -> str | None:
@@ -317,19 +328,19 @@ def linear_in_lam(student: Student, call: Call, out: Any) -> str | None:
     at = {x: float(student("structural_risk", Call((y_true, y_pred, w, x), call.kwargs))) for x in (0.0, 2 * lam)}
     added, added_twice = float(out) - at[0.0], at[2 * lam] - at[0.0]
     if not _close(added_twice, 2 * added, y_pred.dtype):
-        return (
-            f"structural_risk is {at[0.0]:.6g} with lam = 0, {float(out):.6g} with lam = {lam:g} and "
-            f"{at[2 * lam]:.6g} with lam = {2 * lam:g}: doubling lam should double what it adds, lam · J(w); "
+        return _(
+            "structural_risk is {at_zero:.6g} with lam = 0, {got:.6g} with lam = {lam:g} and "
+            "{at_twice:.6g} with lam = {twice:g}: doubling lam should double what it adds, lam · J(w); "
             "lam multiplies the penalty only"
-        )
+        ).format(at_zero=at[0.0], got=float(out), lam=lam, at_twice=at[2 * lam], twice=2 * lam)
     other = "l1" if call.kwargs["penalty"] != "l1" else "l2"
     base = float(student("structural_risk", Call((y_true, y_pred, w, 0.0), {**call.kwargs, "penalty": other})))
     if _close(base, at[0.0], y_pred.dtype):
         return None
-    return (
-        f"with lam = 0 the penalty should not count, but penalty={call.kwargs['penalty']!r} gives {at[0.0]:.6g} "
-        f"and penalty={other!r} gives {base:.6g}"
-    )
+    return _(
+        "with lam = 0 the penalty should not count, but penalty={penalty!r} gives {got:.6g} "
+        "and penalty={other!r} gives {base:.6g}"
+    ).format(penalty=call.kwargs["penalty"], got=at[0.0], other=other, base=base)
 
 
 # -- gradient: penalty_grad against central differences of structural_risk's penalty -----------
@@ -617,4 +628,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("losses", "Losses, risks and penalties", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("losses", N_("Losses, risks and penalties"), FUNCTIONS, CHECKS)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, KnownAnswers, Property, Student
 from grader.exercise import Exercise, Function
+from grader.i18n import N_, _, ngettext
 from grader.outputs import Array, Scalar, Tuple
 
 # Module names: each covers its submodules ("sklearn" covers sklearn.metrics) in the static
@@ -99,7 +100,9 @@ def _close(got: float, expected: float) -> bool:
 def _outside_unit_interval(function: str, value: float) -> str | None:
     if 0.0 <= value <= 1.0:
         return None
-    return f"{function} = {value:.6g}, but a fraction must lie in [0, 1] (0/0 counts as 0.0, never nan)"
+    return _("{function} = {value:.6g}, but a fraction must lie in [0, 1] (0/0 counts as 0.0, never nan)").format(
+        function=function, value=value
+    )
 
 
 def _counts(student: Student, y_true: np.ndarray, y_pred: np.ndarray) -> tuple[int, int, int, int]:
@@ -111,11 +114,19 @@ def counts_add_up(student: Student, call: Call, out: Any) -> str | None:
     y_true, y_pred = call.args
     tp, fp, tn, fn = (int(v) for v in out)
     if tp + fp + tn + fn != len(y_true):
-        return f"tp + fp + tn + fn = {tp + fp + tn + fn}, but there are n = {len(y_true)} samples"
+        return ngettext(
+            "tp + fp + tn + fn = {total}, but there is n = {n} sample",
+            "tp + fp + tn + fn = {total}, but there are n = {n} samples",
+            len(y_true),
+        ).format(total=tp + fp + tn + fn, n=len(y_true))
     if tp + fn != int(y_true.sum()):
-        return f"tp + fn = {tp + fn} should be the number of positives in y_true, {int(y_true.sum())}"
+        return _("tp + fn = {got} should be the number of positives in y_true, {expected}").format(
+            got=tp + fn, expected=int(y_true.sum())
+        )
     if tp + fp != int(y_pred.sum()):
-        return f"tp + fp = {tp + fp} should be the number of positives in y_pred, {int(y_pred.sum())}"
+        return _("tp + fp = {got} should be the number of positives in y_pred, {expected}").format(
+            got=tp + fp, expected=int(y_pred.sum())
+        )
     return None
 
 
@@ -125,7 +136,9 @@ def accuracy_from_counts(student: Student, call: Call, out: Any) -> str | None:
     if _close(float(out), expected):
         return None
     counts = (tp, fp, tn, fn)
-    return f"accuracy = {float(out):.6g}, but (tp + tn) / n with your confusion_counts {counts} is {expected:.6g}"
+    return _("accuracy = {got:.6g}, but (tp + tn) / n with your confusion_counts {counts} is {expected:.6g}").format(
+        got=float(out), counts=counts, expected=expected
+    )
 
 
 def error_rate_complements_accuracy(student: Student, call: Call, out: Any) -> str | None:
@@ -136,7 +149,9 @@ def error_rate_complements_accuracy(student: Student, call: Call, out: Any) -> s
     if _close(float(out) + right, 1.0):
         return None
     total = float(out) + right
-    return f"error_rate = {float(out):.6g} and your accuracy = {right:.6g} should add up to 1, not {total:.6g}"
+    return _("error_rate = {got:.6g} and your accuracy = {accuracy:.6g} should add up to 1, not {total:.6g}").format(
+        got=float(out), accuracy=right, total=total
+    )
 
 
 def precision_ignores_predicted_negatives(student: Student, call: Call, out: Any) -> str | None:
@@ -149,10 +164,10 @@ def precision_ignores_predicted_negatives(student: Student, call: Call, out: Any
     again = float(student("precision", more))
     if _close(again, float(out)):
         return None
-    return (
-        f"precision = {float(out):.6g}, but {again:.6g} on these samples followed by a copy of them with "
-        f"every prediction 0 (true labels {y_true.tolist()}): only the samples predicted positive count"
-    )
+    return _(
+        "precision = {got:.6g}, but {again:.6g} on these samples followed by a copy of them with "
+        "every prediction 0 (true labels {labels}): only the samples predicted positive count"
+    ).format(got=float(out), again=again, labels=y_true.tolist())
 
 
 def recall_ignores_negatives(student: Student, call: Call, out: Any) -> str | None:
@@ -165,10 +180,10 @@ def recall_ignores_negatives(student: Student, call: Call, out: Any) -> str | No
     again = float(student("recall", more))
     if _close(again, float(out)):
         return None
-    return (
-        f"recall = {float(out):.6g}, but {again:.6g} on these samples followed by a copy of them with "
-        f"every true label 0 (predictions {y_pred.tolist()}): only the samples that are positive count"
-    )
+    return _(
+        "recall = {got:.6g}, but {again:.6g} on these samples followed by a copy of them with "
+        "every true label 0 (predictions {predictions}): only the samples that are positive count"
+    ).format(got=float(out), again=again, predictions=y_pred.tolist())
 
 
 def swapping_swaps_precision_and_recall(student: Student, call: Call, out: Any) -> str | None:
@@ -179,10 +194,10 @@ def swapping_swaps_precision_and_recall(student: Student, call: Call, out: Any) 
     swapped = float(student("recall", Call((y_pred, y_true))))
     if _close(float(out), swapped):
         return None
-    return (
-        f"precision(y_true, y_pred) = {float(out):.6g} should equal recall(y_pred, y_true) = {swapped:.6g}: "
+    return _(
+        "precision(y_true, y_pred) = {got:.6g} should equal recall(y_pred, y_true) = {swapped:.6g}: "
         "swapping the roles of truth and prediction swaps precision and recall"
-    )
+    ).format(got=float(out), swapped=swapped)
 
 
 def f1_is_harmonic_mean(student: Student, call: Call, out: Any) -> str | None:
@@ -190,79 +205,93 @@ def f1_is_harmonic_mean(student: Student, call: Call, out: Any) -> str | None:
     expected = 2 * p * r / (p + r) if p + r > 0 else 0.0
     if _close(float(out), expected):
         return None
-    return (
-        f"f1_score = {float(out):.6g}, but the harmonic mean of your precision {p:.6g} and recall {r:.6g} "
-        f"is {expected:.6g} (0.0 when both are 0)"
-    )
+    return _(
+        "f1_score = {got:.6g}, but the harmonic mean of your precision {precision:.6g} and recall {recall:.6g} "
+        "is {expected:.6g} (0.0 when both are 0)"
+    ).format(got=float(out), precision=p, recall=r, expected=expected)
 
 
 def matrix_counts_classes(student: Student, call: Call, out: Any) -> str | None:
     y_true, y_pred, k = call.args
     if int(out.sum()) != len(y_true):
-        return f"the entries sum to {int(out.sum())}, but there are n = {len(y_true)} samples"
+        return ngettext(
+            "the entries sum to {total}, but there is n = {n} sample",
+            "the entries sum to {total}, but there are n = {n} samples",
+            len(y_true),
+        ).format(total=int(out.sum()), n=len(y_true))
     rows, cols = out.sum(axis=1), out.sum(axis=0)
     true_counts, pred_counts = np.bincount(y_true, minlength=k), np.bincount(y_pred, minlength=k)
     if not np.array_equal(rows, true_counts):
-        return f"row sums {rows.tolist()} should count each true class, {true_counts.tolist()} (rows are true classes)"
+        return _("row sums {got} should count each true class, {expected} (rows are true classes)").format(
+            got=rows.tolist(), expected=true_counts.tolist()
+        )
     if not np.array_equal(cols, pred_counts):
-        return f"column sums {cols.tolist()} should count each predicted class, {pred_counts.tolist()}"
+        return _("column sums {got} should count each predicted class, {expected}").format(
+            got=cols.tolist(), expected=pred_counts.tolist()
+        )
     right = int((y_true == y_pred).sum())
     if int(np.trace(out)) != right:
-        return f"the diagonal sums to {int(np.trace(out))}, but {right} predictions are right"
+        return ngettext(
+            "the diagonal sums to {got}, but {right} prediction is right",
+            "the diagonal sums to {got}, but {right} predictions are right",
+            right,
+        ).format(got=int(np.trace(out)), right=right)
     return None
 
 
 def binary_matrix_matches_counts(student: Student, call: Call, out: Any) -> str | None:
-    y_true, y_pred, _ = call.args
+    y_true, y_pred, _k = call.args
     tp, fp, tn, fn = _counts(student, y_true, y_pred)
     expected = [[tn, fp], [fn, tp]]
     if out.tolist() == expected:
         return None
-    return f"for two classes the matrix should be [[tn, fp], [fn, tp]] = {expected} by your confusion_counts"
+    return _("for two classes the matrix should be [[tn, fp], [fn, tp]] = {expected} by your confusion_counts").format(
+        expected=expected
+    )
 
 
 def _as_binary(call: Call) -> Call:
-    y_true, y_pred, _ = call.args
+    y_true, y_pred, _k = call.args
     return Call((y_true % 2, y_pred % 2, 2))
 
 
 def micro_is_agreement(student: Student, call: Call, out: Any) -> str | None:
-    y_true, y_pred, _ = call.args
+    y_true, y_pred, _k = call.args
     agreement = float((y_true == y_pred).mean())
     if _close(float(out), agreement):
         return None
-    return (
-        f"micro F1 = {float(out):.6g}; with one label per sample it equals the fraction of "
-        f"agreement between y_true and y_pred, {agreement:.6g}"
-    )
+    return _(
+        "micro F1 = {got:.6g}; with one label per sample it equals the fraction of "
+        "agreement between y_true and y_pred, {agreement:.6g}"
+    ).format(got=float(out), agreement=agreement)
 
 
 def perfect_predictions(student: Student, call: Call, out: Any) -> str | None:
-    y_true, _, k = call.args
+    y_true, _y_pred, k = call.args
     present = len(np.unique(y_true))
     expected = {"micro": 1.0, "weighted": 1.0, "macro": present / k}
     for average, value in expected.items():
         got = float(student("multiclass_f1", Call((y_true, y_true.copy(), k), {"average": average})))
         if not _close(got, value):
-            return (
-                f"when y_pred equals y_true, average={average!r} gives {got:.6g}, expected {value:.6g} "
-                f"({present} of the {k} classes occur; every class that occurs has F1 1, an absent one 0)"
-            )
+            return _(
+                "when y_pred equals y_true, average={average!r} gives {got:.6g}, expected {expected:.6g} "
+                "({present} of the {k} classes occur; every class that occurs has F1 1, an absent one 0)"
+            ).format(average=average, got=got, expected=value, present=present, k=k)
     return None
 
 
 def weighted_with_one_true_class(student: Student, call: Call, out: Any) -> str | None:
     """Every sample of one true class c: only c has support, so weighted F1 is F1 of c."""
-    y_true, y_pred, _ = call.args
+    y_true, y_pred, _k = call.args
     c, n = int(y_true[0]), len(y_true)
     hits = int((y_pred == c).sum())
     expected = 2 * hits / (n + hits)  # tp = hits, fp = 0, fn = n - hits
     if _close(float(out), expected):
         return None
-    return (
-        f"every sample's true class is {c}, so only class {c} has support and the weighted F1 is the F1 of "
-        f"class {c} alone, {expected:.6g} ({hits} of {n} predicted right); got {float(out):.6g}"
-    )
+    return _(
+        "every sample's true class is {c}, so only class {c} has support and the weighted F1 is the F1 of "
+        "class {c} alone, {expected:.6g} ({hits} of {n} predicted right); got {got:.6g}"
+    ).format(c=c, expected=expected, hits=hits, n=n, got=float(out))
 
 
 def _one_true_class(call: Call) -> Call:
@@ -280,16 +309,20 @@ def absent_class_counts(student: Student, call: Call, out: Any) -> str | None:
             return problem
         after = float(student("multiclass_f1", Call((y_true, y_pred, k + 1), {"average": average})))
         expected = before * k / (k + 1) if average == "macro" else before
-        if not _close(after, expected):
-            why = (
+        if _close(after, expected):
+            continue
+        values = {"k": k, "average": average, "before": before, "more": k + 1, "expected": expected, "after": after}
+        if average == "macro":
+            return _(
+                "with num_classes = {k}, average={average!r} gives {before:.6g}; with num_classes = {more} "
+                "(class {k} occurs nowhere) it should give {expected:.6g}, got {after:.6g}: "
                 "the macro mean runs over all classes, an absent one with F1 0"
-                if average == "macro"
-                else "a class that occurs nowhere has no support and no counts"
-            )
-            return (
-                f"with num_classes = {k}, average={average!r} gives {before:.6g}; with num_classes = {k + 1} "
-                f"(class {k} occurs nowhere) it should give {expected:.6g}, got {after:.6g}: {why}"
-            )
+            ).format(**values)
+        return _(
+            "with num_classes = {k}, average={average!r} gives {before:.6g}; with num_classes = {more} "
+            "(class {k} occurs nowhere) it should give {expected:.6g}, got {after:.6g}: "
+            "a class that occurs nowhere has no support and no counts"
+        ).format(**values)
     return None
 
 
@@ -470,4 +503,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("metrics", "Classification metrics", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("metrics", N_("Classification metrics"), FUNCTIONS, CHECKS)

@@ -18,6 +18,7 @@ from grader import strategies
 from grader.checks import Call, Case, Contract, KnownAnswers, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _, ngettext
 from grader.outputs import Array, Scalar, Tuple
 
 FORBIDDEN = ("sklearn", *AUTOGRAD)
@@ -115,7 +116,7 @@ def training_data(draw: st.DrawFn, separable: bool = True, max_n: int = 12) -> t
     bound (R/γ)² with R <= 7, γ >= 1/√13); else the labels are drawn at random."""
     n, d = draw(st.integers(2, max_n)), draw(st.integers(1, 3))
     g = strategies.rng(draw(strategies.seeds))
-    for _ in range(1000):
+    for _attempt in range(1000):
         X = g.integers(-4, 5, size=(n, d)).astype(np.float64)
         if separable:
             w_star, b_star = g.integers(-2, 3, size=d), int(g.integers(-2, 3))
@@ -171,12 +172,21 @@ def fires_at_the_threshold(student: Student, call: Call, out: Any) -> str | None
     if not wrong.size:
         return None
     i = int(wrong[0])
-    relation = "reaches" if sums[i] >= threshold else "is below"
-    tie = " (reaching the threshold fires)" if sums[i] == threshold else ""
-    return (
-        f"row {i}: the weighted sum {sums[i]:g} {relation} the threshold {threshold:g}, so the neuron "
-        f"should output {expected[i]}, got {out[i]}{tie}"
-    )
+    values = {"i": i, "sum": sums[i], "threshold": threshold, "expected": expected[i], "got": out[i]}
+    if sums[i] == threshold:
+        return _(
+            "row {i}: the weighted sum {sum:g} reaches the threshold {threshold:g}, so the neuron "
+            "should output {expected}, got {got} (reaching the threshold fires)"
+        ).format(**values)
+    if sums[i] >= threshold:
+        return _(
+            "row {i}: the weighted sum {sum:g} reaches the threshold {threshold:g}, so the neuron "
+            "should output {expected}, got {got}"
+        ).format(**values)
+    return _(
+        "row {i}: the weighted sum {sum:g} is below the threshold {threshold:g}, so the neuron "
+        "should output {expected}, got {got}"
+    ).format(**values)
 
 
 def signs_of_the_scores(student: Student, call: Call, out: Any) -> str | None:
@@ -187,8 +197,13 @@ def signs_of_the_scores(student: Student, call: Call, out: Any) -> str | None:
     if not wrong.size:
         return None
     i = int(wrong[0])
-    tie = " (a score of exactly 0 gives +1)" if scores[i] == 0 else ""
-    return f"row {i}: the score w·x + b is {scores[i]:g}, so the label is {expected[i]:+d}, got {out[i]}{tie}"
+    values = {"i": i, "score": scores[i], "expected": expected[i], "got": out[i]}
+    if scores[i] == 0:
+        return _(
+            "row {i}: the score w·x + b is {score:g}, so the label is {expected:+d}, got {got} "
+            "(a score of exactly 0 gives +1)"
+        ).format(**values)
+    return _("row {i}: the score w·x + b is {score:g}, so the label is {expected:+d}, got {got}").format(**values)
 
 
 def separates_the_data(student: Student, call: Call, out: Any) -> str | None:
@@ -196,18 +211,21 @@ def separates_the_data(student: Student, call: Call, out: Any) -> str | None:
     w, b, epochs_run = out
     epochs = call.kwargs["epochs"]
     if not 1 <= int(epochs_run) < epochs:
-        return (
-            f"epochs_run is {int(epochs_run)}; on linearly separable data the perceptron converges, "
-            f"so training should end before the limit of {epochs} epochs (and run at least 1)"
-        )
+        return _(
+            "epochs_run is {epochs_run}; on linearly separable data the perceptron converges, "
+            "so training should end before the limit of {epochs} epochs (and run at least 1)"
+        ).format(epochs_run=int(epochs_run), epochs=epochs)
     margins = y * (X.astype(np.float64) @ w + float(b))
     bad = np.flatnonzero(margins <= 0)
     if bad.size:
         i = int(bad[0])
-        return (
-            f"training ended after {int(epochs_run)} epochs, but example {i} is still a mistake: "
-            f"y·(w·x + b) = {margins[i]:g} (a mistake is <= 0); the last epoch must have had no mistakes"
-        )
+        return ngettext(
+            "training ended after {epochs_run} epoch, but example {i} is still a mistake: "
+            "y·(w·x + b) = {margin:g} (a mistake is <= 0); the last epoch must have had no mistakes",
+            "training ended after {epochs_run} epochs, but example {i} is still a mistake: "
+            "y·(w·x + b) = {margin:g} (a mistake is <= 0); the last epoch must have had no mistakes",
+            int(epochs_run),
+        ).format(epochs_run=int(epochs_run), i=i, margin=margins[i])
     return None
 
 
@@ -218,15 +236,23 @@ def order_is_permuted_data(student: Student, call: Call, out: Any) -> str | None
     g = strategies.rng(len(y) * 7919 + int(np.abs(X).sum()))
     p = g.permutation(len(y))
     permuted = student("perceptron_train", Call((X[p], y[p]), call.kwargs))
-    for form, order in (("a list", [int(i) for i in p]), ("an int64 tensor", p.astype(np.int64))):
+    for as_list, order in ((True, [int(i) for i in p]), (False, p.astype(np.int64))):
         ordered = student("perceptron_train", Call(call.args, {**call.kwargs, "order": order}))
         for name, a, b in zip(("w", "b", "epochs_run"), ordered, permuted, strict=True):
-            if not np.array_equal(a, b):
-                return (
-                    f"with order = {[int(i) for i in p]} given as {form}, training should visit X[order[0]], "
-                    f"X[order[1]], …: the same as training on X[order], y[order] with order None. "
-                    f"{name} differs: {_show(a)} with the order, {_show(b)} on the permuted data"
-                )
+            if np.array_equal(a, b):
+                continue
+            values = {"order": [int(i) for i in p], "name": name, "ordered": _show(a), "permuted": _show(b)}
+            if as_list:
+                return _(
+                    "with order = {order} given as a list, training should visit X[order[0]], "
+                    "X[order[1]], …: the same as training on X[order], y[order] with order None. "
+                    "{name} differs: {ordered} with the order, {permuted} on the permuted data"
+                ).format(**values)
+            return _(
+                "with order = {order} given as an int64 tensor, training should visit X[order[0]], "
+                "X[order[1]], …: the same as training on X[order], y[order] with order None. "
+                "{name} differs: {ordered} with the order, {permuted} on the permuted data"
+            ).format(**values)
     return None
 
 
@@ -237,10 +263,10 @@ def realises_the_gate(student: Student, call: Call, out: Any) -> str | None:
     fired = (sums >= 0).astype(int)
     for x, s, got, want in zip(GATE_INPUTS.astype(int), sums, fired, GATES[gate], strict=True):
         if got != want:
-            return (
-                f"{gate}({x[0]}, {x[1]}) is {want}, but w·x + b = {s:g} with w = {_show(w)}, b = {float(b):g} "
-                f"gives {got} (the neuron fires when w·x + b >= 0)"
-            )
+            return _(
+                "{gate}({x0}, {x1}) is {want}, but w·x + b = {s:g} with w = {w}, b = {b:g} "
+                "gives {got} (the neuron fires when w·x + b >= 0)"
+            ).format(gate=gate, x0=x[0], x1=x[1], want=want, s=s, w=_show(w), b=float(b), got=got)
     return None
 
 
@@ -388,4 +414,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("perceptron", "Neurons and the perceptron", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("perceptron", N_("Neurons and the perceptron"), FUNCTIONS, CHECKS)

@@ -11,6 +11,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, Gradient, KnownAnswers, Objective, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _
 from grader.outputs import Array, Scalar, Tuple
 
 FORBIDDEN = (
@@ -84,14 +85,16 @@ def _t(*rows: Any, dtype: Any = np.float64) -> np.ndarray:
 
 def rows_are_distributions(student: Student, call: Call, out: Any) -> str | None:
     if not np.all(np.isfinite(out)):
-        return "the result holds nan or inf"
+        return _("the result holds nan or inf")
     if np.any(out < 0):
-        return f"a probability is negative: {float(out.min()):.4g}"
+        return _("a probability is negative: {value:.4g}").format(value=float(out.min()))
     sums = out.sum(axis=-1)
     worst = tolerance.worst_mismatch(sums, np.ones_like(sums), tolerance.for_dtype(call.args[0].dtype))
     if worst is not None:
         total = float(sums[worst.index])
-        return f"the probabilities along the last axis sum to {total:.6g}, not 1, at {list(worst.index)}"
+        return _("the probabilities along the last axis sum to {total:.6g}, not 1, at {index}").format(
+            total=total, index=list(worst.index)
+        )
     return None
 
 
@@ -102,25 +105,24 @@ def shift_invariant(student: Student, call: Call, out: Any) -> str | None:
     worst = tolerance.worst_mismatch(shifted, out, tolerance.for_dtype(z.dtype))
     if worst is None:
         return None
-    return (
-        f"adding a constant to each row changed the softmax at {list(worst.index)}: "
-        "it must not (softmax(z + c) = softmax(z))"
-    )
+    return _(
+        "adding a constant to each row changed the softmax at {index}: it must not (softmax(z + c) = softmax(z))"
+    ).format(index=list(worst.index))
 
 
 def finite_for_large_logits(student: Student, call: Call, out: Any) -> str | None:
     if np.all(np.isfinite(out)):
         return None
-    return (
-        f"nan or inf for logits as large as {float(np.abs(call.args[0]).max()):g}: subtract each row's max before exp"
+    return _("nan or inf for logits as large as {largest:g}: subtract each row's max before exp").format(
+        largest=float(np.abs(call.args[0]).max())
     )
 
 
 def loss_is_non_negative(student: Student, call: Call, out: Any) -> str | None:
     if not np.isfinite(out):
-        return f"the loss is {float(out)}: compute log-sum-exp stably (subtract the max)"
+        return _("the loss is {got}: compute log-sum-exp stably (subtract the max)").format(got=float(out))
     if float(out) < -1e-6:
-        return f"the loss is {float(out):.6g}; a cross-entropy is never negative"
+        return _("the loss is {got:.6g}; a cross-entropy is never negative").format(got=float(out))
     return None
 
 
@@ -131,13 +133,17 @@ def uniform_logits_give_log_k(student: Student, call: Call, out: Any) -> str | N
     k = logits.shape[1]
     if abs(loss - np.log(k)) <= 1e-5 * np.log(k) + 1e-6:
         return None
-    return f"with every logit of a row equal, the loss should be log k = log {k} = {np.log(k):.6g}, got {loss:.6g}"
+    return _(
+        "with every logit of a row equal, the loss should be log k = log {k} = {expected:.6g}, got {got:.6g}"
+    ).format(k=k, expected=np.log(k), got=loss)
 
 
 def huge_logits_stay_finite(student: Student, call: Call, out: Any) -> str | None:
     logits = call.args[0]
     if not np.isfinite(out):
-        return f"the loss is {float(out)} for logits up to {float(np.abs(logits).max()):.4g}: use log-sum-exp"
+        return _("the loss is {got} for logits up to {largest:.4g}: use log-sum-exp").format(
+            got=float(out), largest=float(np.abs(logits).max())
+        )
     return None
 
 
@@ -148,10 +154,9 @@ def loss_agrees_with_cross_entropy(student: Student, call: Call, out: Any) -> st
     worst = tolerance.worst_mismatch(np.array(out[0]), np.array(expected), tolerance.for_dtype(X.dtype))
     if worst is None:
         return None
-    return (
-        f"loss = {float(out[0]):.6g}, but cross_entropy(X @ W + b, y) + reg·ΣW² "
-        f"with your cross_entropy is {expected:.6g}"
-    )
+    return _(
+        "loss = {got:.6g}, but cross_entropy(X @ W + b, y) + reg·ΣW² with your cross_entropy is {expected:.6g}"
+    ).format(got=float(out[0]), expected=expected)
 
 
 def _scores(call: Call) -> np.ndarray:
@@ -166,7 +171,9 @@ def predicts_the_arg_max(student: Student, call: Call, out: Any) -> str | None:
     wrong = np.flatnonzero((out < 0) | (out >= scores.shape[1]) | (chosen < best))
     if wrong.size:
         i = int(wrong[0])
-        return f"row {i}: predicted class {int(out[i])} but class {int(np.argmax(scores[i]))} has the highest score"
+        return _("row {i}: predicted class {got} but class {best} has the highest score").format(
+            i=i, got=int(out[i]), best=int(np.argmax(scores[i]))
+        )
     return None
 
 
@@ -177,24 +184,24 @@ def fits_the_blobs(student: Student, call: Call, out: Any) -> str | None:
     accuracy = float(np.mean(predicted == y))
     if accuracy >= 0.95:
         return None
-    return (
-        f"training accuracy {accuracy:.0%} on {k} well-separated clusters ({call.kwargs}); "
+    return _(
+        "training accuracy {accuracy:.0%} on {k} well-separated clusters ({kwargs}); "
         "gradient descent should reach at least 95%"
-    )
+    ).format(accuracy=accuracy, k=k, kwargs=call.kwargs)
 
 
 def no_epochs_no_change(student: Student, call: Call, out: Any) -> str | None:
     W, b = out
     if np.all(W == 0) and np.all(b == 0):
         return None
-    return "with epochs = 0, train should return the zero weights it starts from"
+    return _("with epochs = 0, train should return the zero weights it starts from")
 
 
 LOSS = Objective("loss_and_grad", forward=lambda call: call, reduce=lambda out, call: out[0])
 
 
 def analytic_gradients(student: Student, call: Call) -> dict[str, Any]:
-    _, dW, db = student("loss_and_grad", call)
+    _loss, dW, db = student("loss_and_grad", call)
     return {"W": dW, "b": db}
 
 
@@ -333,4 +340,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("softmax_regression", "Softmax regression", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("softmax_regression", N_("Softmax regression"), FUNCTIONS, CHECKS)
