@@ -20,6 +20,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, Gradient, KnownAnswers, Objective, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _, ngettext
 from grader.outputs import Array, Scalar, Tuple
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -67,7 +68,11 @@ def _same_shape(x: np.ndarray, *_: Any) -> tuple[int, ...]:
 ELEMENTWISE = ("sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad")
 FUNCTIONS = (
     *(Function(name, Array(_same_shape), FORBIDDEN) for name in ELEMENTWISE),
-    Function("chain_gradient", Tuple((Scalar(label="output a_L"), Scalar(label="gradient da_L/da_0"))), FORBIDDEN),
+    Function(
+        "chain_gradient",
+        Tuple((Scalar(label=N_("output a_L")), Scalar(label=N_("gradient da_L/da_0")))),
+        FORBIDDEN,
+    ),
 )
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -119,7 +124,7 @@ def chains(draw: st.DrawFn, activations: tuple[str, ...] = ACTIVATIONS, dtypes: 
     activation = draw(st.sampled_from(activations))
     L = draw(st.sampled_from(CHAIN_DEPTHS))
     g = strategies.rng(draw(strategies.seeds))
-    for _ in range(1000):
+    for _attempt in range(1000):
         a0 = np.round(g.normal(0.0, 1.0), 2)
         w = np.round(g.choice([-1.0, 1.0], size=L) * g.uniform(0.5, 3.0, size=L), 2)
         b = np.round(g.normal(0.0, 1.0, size=L), 2)
@@ -235,28 +240,28 @@ def _x(x: np.ndarray, i: tuple[int, ...]) -> str:
 def _bounded(function: str, x: np.ndarray, out: np.ndarray, low: float, high: float) -> str | None:
     if not np.all(np.isfinite(out)):
         i = _first(~np.isfinite(out))
-        return (
-            f"{function}(x){_where(i)} is {float(out[i])} for x = {_x(x, i)}: exp overflows for large |x| "
+        return _(
+            "{function}(x){where} is {value} for x = {x}: exp overflows for large |x| "
             "(exp(1e4) is inf, and inf / inf is nan); evaluate exp only of numbers <= 0"
-        )
+        ).format(function=function, where=_where(i), value=float(out[i]), x=_x(x, i))
     outside = (out < low) | (out > high)
     if np.any(outside):
         i = _first(outside)
-        return f"{function}(x){_where(i)} = {float(out[i]):.6g} for x = {_x(x, i)}, outside [{low:g}, {high:g}]"
+        return _("{function}(x){where} = {value:.6g} for x = {x}, outside [{low:g}, {high:g}]").format(
+            function=function, where=_where(i), value=float(out[i]), x=_x(x, i), low=low, high=high
+        )
     return None
 
 
-def _mirrored(student: Student, function: str, x: np.ndarray, out: np.ndarray, sign: float, what: str) -> str | None:
-    """f(−x) = sign · f(x), within 1e-6 absolute (saturated values round differently)."""
+def _mirrored(student: Student, function: str, x: np.ndarray, out: np.ndarray, sign: float, message: str) -> str | None:
+    """f(−x) = sign · f(x), within 1e-6 absolute (saturated values round differently); else
+    ``message`` (translated) with {x}, {mirrored} (f(−x)) and {value} (f(x))."""
     mirrored = student(function, Call((_negated(x),)))
     off = ~(np.abs(mirrored - sign * out) <= 1e-6 + tolerance.for_dtype(x.dtype).rtol * np.abs(out))
     if not np.any(off):
         return None
     i = _first(off)
-    return (
-        f"{function}(−x) should be {what}: for x = {_x(x, i)}, {function}(−x) = {float(mirrored[i]):.6g} "
-        f"but {function}(x) = {float(out[i]):.6g}"
-    )
+    return message.format(x=_x(x, i), mirrored=float(mirrored[i]), value=float(out[i]))
 
 
 SATURATED = 20.0  # from here σ is within 2.1e-9 of 0 or 1, tanh within 1e-17 of ±1
@@ -267,8 +272,9 @@ def _saturates(function: str, x: np.ndarray, out: np.ndarray, limit: np.ndarray)
     if not np.any(far):
         return None
     i = _first(far)
-    near = f"within 1e-6 of {float(limit[i]):g}"
-    return f"{function}(x){_where(i)} = {float(out[i]):.6g} for x = {_x(x, i)}; it should be {near}"
+    return _("{function}(x){where} = {value:.6g} for x = {x}; it should be within 1e-6 of {limit:g}").format(
+        function=function, where=_where(i), value=float(out[i]), x=_x(x, i), limit=float(limit[i])
+    )
 
 
 def sigmoid_stays_finite(student: Student, call: Call, out: Any) -> str | None:
@@ -287,10 +293,10 @@ def _complement(student: Student, x: np.ndarray, out: np.ndarray) -> str | None:
     if not np.any(off):
         return None
     i = _first(off)
-    return (
-        f"sigmoid(−x) should equal 1 − sigmoid(x): for x = {_x(x, i)}, sigmoid(−x) = {float(mirrored[i]):.6g} "
-        f"but 1 − sigmoid(x) = {1.0 - float(out[i]):.6g}"
-    )
+    return _(
+        "sigmoid(−x) should equal 1 − sigmoid(x): for x = {x}, sigmoid(−x) = {mirrored:.6g} "
+        "but 1 − sigmoid(x) = {complement:.6g}"
+    ).format(x=_x(x, i), mirrored=float(mirrored[i]), complement=1.0 - float(out[i]))
 
 
 def sigmoid_grad_stays_finite(student: Student, call: Call, out: Any) -> str | None:
@@ -298,7 +304,17 @@ def sigmoid_grad_stays_finite(student: Student, call: Call, out: Any) -> str | N
     return (
         _bounded("sigmoid_grad", x, out, 0.0, 0.25)
         or _saturates("sigmoid_grad", x, out, np.zeros_like(out))
-        or _mirrored(student, "sigmoid_grad", x, out, 1.0, "sigmoid_grad(x) (σ' is even)")
+        or _mirrored(
+            student,
+            "sigmoid_grad",
+            x,
+            out,
+            1.0,
+            _(
+                "sigmoid_grad(−x) should be sigmoid_grad(x) (σ' is even): for x = {x}, "
+                "sigmoid_grad(−x) = {mirrored:.6g} but sigmoid_grad(x) = {value:.6g}"
+            ),
+        )
     )
 
 
@@ -307,7 +323,17 @@ def tanh_stays_finite(student: Student, call: Call, out: Any) -> str | None:
     return (
         _bounded("tanh", x, out, -1.0, 1.0)
         or _saturates("tanh", x, out, np.sign(x).astype(np.float64))
-        or _mirrored(student, "tanh", x, out, -1.0, "−tanh(x) (tanh is odd)")
+        or _mirrored(
+            student,
+            "tanh",
+            x,
+            out,
+            -1.0,
+            _(
+                "tanh(−x) should be −tanh(x) (tanh is odd): for x = {x}, tanh(−x) = {mirrored:.6g} "
+                "but tanh(x) = {value:.6g}"
+            ),
+        )
     )
 
 
@@ -316,7 +342,17 @@ def tanh_grad_stays_finite(student: Student, call: Call, out: Any) -> str | None
     return (
         _bounded("tanh_grad", x, out, 0.0, 1.0)
         or _saturates("tanh_grad", x, out, np.zeros_like(out))
-        or _mirrored(student, "tanh_grad", x, out, 1.0, "tanh_grad(x) (tanh' is even)")
+        or _mirrored(
+            student,
+            "tanh_grad",
+            x,
+            out,
+            1.0,
+            _(
+                "tanh_grad(−x) should be tanh_grad(x) (tanh' is even): for x = {x}, "
+                "tanh_grad(−x) = {mirrored:.6g} but tanh_grad(x) = {value:.6g}"
+            ),
+        )
     )
 
 
@@ -329,17 +365,19 @@ def _odd_part(student: Student, function: str, call: Call, out: Any, slope: floa
     if bad is None:
         return None
     i = bad.index
-    return (
-        f"{function}(x) − {function}(−x) should be {slope:g}·x: for x = {_x(x, i)}, {function}(x) = "
-        f"{float(out[i]):.6g} and {function}(−x) = {float(mirrored[i]):.6g}"
-    )
+    return _(
+        "{function}(x) − {function}(−x) should be {slope:g}·x: for x = {x}, {function}(x) = "
+        "{value:.6g} and {function}(−x) = {mirrored:.6g}"
+    ).format(function=function, slope=slope, x=_x(x, i), value=float(out[i]), mirrored=float(mirrored[i]))
 
 
 def relu_odd_part(student: Student, call: Call, out: Any) -> str | None:
     (x,) = call.args
     if np.any(out < 0):
         i = _first(out < 0)
-        return f"relu(x){_where(i)} = {float(out[i]):.6g} for x = {_x(x, i)} is negative; relu is never below 0"
+        return _("relu(x){where} = {value:.6g} for x = {x} is negative; relu is never below 0").format(
+            where=_where(i), value=float(out[i]), x=_x(x, i)
+        )
     return _odd_part(student, "relu", call, out, 1.0)
 
 
@@ -356,10 +394,12 @@ def _step(function: str, x: np.ndarray, out: np.ndarray, low: float) -> str | No
         return None
     i = _first(off)
     if x[i] == 0:
-        why = f"at x = 0 it may be {low:g} or 1, nothing else"
-    else:
-        why = f"for x = {_x(x, i)} it is {float(expected[i]):g}"
-    return f"{function}(x){_where(i)} = {float(out[i]):.6g}, but {why}"
+        return _("{function}(x){where} = {value:.6g}, but at x = 0 it may be {low:g} or 1, nothing else").format(
+            function=function, where=_where(i), value=float(out[i]), low=low
+        )
+    return _("{function}(x){where} = {value:.6g}, but for x = {x} it is {expected:g}").format(
+        function=function, where=_where(i), value=float(out[i]), x=_x(x, i), expected=float(expected[i])
+    )
 
 
 def relu_grad_is_a_step(student: Student, call: Call, out: Any) -> str | None:
@@ -374,17 +414,20 @@ def leaky_grad_is_a_step(student: Student, call: Call, out: Any) -> str | None:
 
 def sigmoid_chain_vanishes(student: Student, call: Call, out: Any) -> str | None:
     """With the sigmoid: a_L in [0, 1] and |grad| <= Π|w_l| / 4^L."""
-    _, w, _ = call.args
+    _a0, w, _b = call.args
     a_L, grad = float(out[0]), float(out[1])
     if not 0.0 <= a_L <= 1.0:
-        return f"a_L = {a_L:.6g}, but a sigmoid's output lies in [0, 1]"
+        return _("a_L = {a_L:.6g}, but a sigmoid's output lies in [0, 1]").format(a_L=a_L)
     bound = float(np.prod(np.abs(w.astype(np.float64)))) / 4.0 ** len(w)
     if abs(grad) <= bound * (1 + tolerance.for_dtype(w.dtype).rtol) + 1e-12:
         return None
-    return (
-        f"|da_L/da_0| = {abs(grad):.6g}, but with the sigmoid (σ' <= 1/4) it is at most "
-        f"Π|w_l| / 4^L = {bound:.6g} for these {len(w)} layers"
-    )
+    return ngettext(
+        "|da_L/da_0| = {grad:.6g}, but with the sigmoid (σ' <= 1/4) it is at most "
+        "Π|w_l| / 4^L = {bound:.6g} for this {layers} layer",
+        "|da_L/da_0| = {grad:.6g}, but with the sigmoid (σ' <= 1/4) it is at most "
+        "Π|w_l| / 4^L = {bound:.6g} for these {layers} layers",
+        len(w),
+    ).format(grad=abs(grad), bound=bound, layers=len(w))
 
 
 # -- hand-computed answers -------------------------------------------------------------------
@@ -610,4 +653,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("activations", "Activation functions and vanishing gradients", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("activations", N_("Activation functions and vanishing gradients"), FUNCTIONS, CHECKS)

@@ -18,6 +18,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, Gradient, KnownAnswers, Objective, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _
 from grader.outputs import Array, Dict, Scalar, Tuple
 
 PARAMS = ("W1", "b1", "W2", "b2")  # the keys of the network's parameters and of its gradients
@@ -130,7 +131,7 @@ def sigmoid_analytic(student: Student, call: Call) -> dict[str, Any]:
 
 
 def mlp_analytic(student: Student, call: Call) -> dict[str, Any]:
-    _, grads = student("mlp_loss_and_grads", mlp_from_flat(call))
+    _loss, grads = student("mlp_loss_and_grads", mlp_from_flat(call))
     return dict(zip(PARAMS, grads, strict=True))
 
 
@@ -157,21 +158,25 @@ def db_sums_rows(student: Student, call: Call, out: Any) -> str | None:
     bad = _mismatch(out[2], sums, dout.dtype)
     if bad is None:
         return None
-    return (
-        f"db{list(bad)} = {out[2][bad]:.6g}, but column {bad[0]} of dout sums to {sums[bad]:.6g}: b is added to "
+    return _(
+        "db{index} = {db:.6g}, but column {column} of dout sums to {sum:.6g}: b is added to "
         "every row of the output, so db sums dout over the rows (the samples), giving shape (h,)"
-    )
+    ).format(index=list(bad), db=out[2][bad], column=bad[0], sum=sums[bad])
 
 
 def relu_is_max_with_zero(student: Student, call: Call, out: Any) -> str | None:
     (x,) = call.args
     if np.any(out < 0):
         i = tuple(int(v) for v in np.argwhere(out < 0)[0])
-        return f"out{list(i)} = {out[i]:.6g} is negative; relu's output is never below 0"
+        return _("out{index} = {value:.6g} is negative; relu's output is never below 0").format(
+            index=list(i), value=out[i]
+        )
     bad = _mismatch(out, np.maximum(x.astype(np.float64), 0.0), x.dtype)
     if bad is None:
         return None
-    return f"out{list(bad)} = {out[bad]:.6g} where x = {x[bad]:.6g}; it should be x where x > 0 and 0 elsewhere"
+    return _("out{index} = {value:.6g} where x = {x:.6g}; it should be x where x > 0 and 0 elsewhere").format(
+        index=list(bad), value=out[bad], x=x[bad]
+    )
 
 
 def relu_zero_either_convention(student: Student, call: Call, out: Any) -> str | None:
@@ -183,27 +188,29 @@ def relu_zero_either_convention(student: Student, call: Call, out: Any) -> str |
     if bad is None:
         return None
     if x[bad] == 0:
-        why = f"x = 0 there, where dx may be 0 (ReLU'(0) = 0) or dout = {dout[bad]:.6g} (ReLU'(0) = 1)"
-    else:
-        why = f"x = {x[bad]:.6g} and dout = {dout[bad]:.6g} there, so dx = {accepted[bad]:.6g}"
-    return f"dx{list(bad)} = {out[bad]:.6g}, but {why}"
+        return _(
+            "dx{index} = {value:.6g}, but x = 0 there, where dx may be 0 (ReLU'(0) = 0) or dout = {dout:.6g} "
+            "(ReLU'(0) = 1)"
+        ).format(index=list(bad), value=out[bad], dout=dout[bad])
+    return _("dx{index} = {value:.6g}, but x = {x:.6g} and dout = {dout:.6g} there, so dx = {expected:.6g}").format(
+        index=list(bad), value=out[bad], x=x[bad], dout=dout[bad], expected=accepted[bad]
+    )
 
 
 def sigmoid_range_and_symmetry(student: Student, call: Call, out: Any) -> str | None:
     (x,) = call.args
     if not np.all((out > 0) & (out < 1)):
         i = tuple(int(v) for v in np.argwhere(~((out > 0) & (out < 1)))[0])
-        return (
-            f"σ(x){list(i)} = {out[i]:.6g} for x = {x[i]:.6g}; for |x| <= {SIGMOID_RANGE:g} it lies strictly in (0, 1)"
+        return _("σ(x){index} = {value:.6g} for x = {x:.6g}; for |x| <= {high:g} it lies strictly in (0, 1)").format(
+            index=list(i), value=out[i], x=x[i], high=SIGMOID_RANGE
         )
     mirrored = student("sigmoid_forward", Call((-x,)))
     bad = _mismatch(mirrored, 1.0 - out, x.dtype)
     if bad is None:
         return None
-    return (
-        f"σ(−x) should equal 1 − σ(x): for x = {x[bad]:.6g}, σ(−x) = {mirrored[bad]:.6g} but "
-        f"1 − σ(x) = {1.0 - out[bad]:.6g}"
-    )
+    return _(
+        "σ(−x) should equal 1 − σ(x): for x = {x:.6g}, σ(−x) = {mirrored:.6g} but 1 − σ(x) = {complement:.6g}"
+    ).format(x=x[bad], mirrored=mirrored[bad], complement=1.0 - out[bad])
 
 
 SATURATED = 20.0  # |x| from here: σ(x) is within 2.1e-9 of 0 or 1
@@ -213,32 +220,32 @@ def sigmoid_saturates(student: Student, call: Call, out: Any) -> str | None:
     (x,) = call.args
     if not np.all(np.isfinite(out)):
         i = tuple(int(v) for v in np.argwhere(~np.isfinite(out))[0])
-        return (
-            f"σ(x){list(i)} is {out[i]} for x = {x[i]:.6g}: exp overflows for large |x| (exp(1000) is inf, and "
+        return _(
+            "σ(x){index} is {value} for x = {x:.6g}: exp overflows for large |x| (exp(1000) is inf, and "
             "inf / inf is nan); evaluate exp only of numbers <= 0"
-        )
+        ).format(index=list(i), value=out[i], x=x[i])
     limit = (x > 0).astype(np.float64)
     far = np.abs(x) >= SATURATED
     off = far & ~(np.abs(out - limit) <= 1e-6)
     if np.any(off) or np.any((out < 0) | (out > 1)):
         i = tuple(int(v) for v in np.argwhere(off | (out < 0) | (out > 1))[0])
-        return (
-            f"σ(x){list(i)} = {out[i]:.6g} for x = {x[i]:.6g}; it should lie in [0, 1], and be within 1e-6 of "
-            f"{limit[i]:g} for |x| >= {SATURATED:g}"
-        )
+        return _(
+            "σ(x){index} = {value:.6g} for x = {x:.6g}; it should lie in [0, 1], and be within 1e-6 of "
+            "{limit:g} for |x| >= {saturated:g}"
+        ).format(index=list(i), value=out[i], x=x[i], limit=limit[i], saturated=SATURATED)
     return None
 
 
 def zero_weights_give_log_k(student: Student, call: Call, out: Any) -> str | None:
-    params, X, _ = call.args
+    params, X, _y = call.args
     k = params["b2"].shape[0]
     loss = float(out[0])
     if _mismatch(np.array(loss), np.array(math.log(k)), X.dtype) is None:
         return None
-    return (
-        f"with all parameters zero every score is 0, so each class has p = 1/{k} and the loss is "
-        f"ln {k} = {math.log(k):.6g} (the penalty is 0 too); got {loss:.6g}"
-    )
+    return _(
+        "with all parameters zero every score is 0, so each class has p = 1/{k} and the loss is "
+        "ln {k} = {log_k:.6g} (the penalty is 0 too); got {loss:.6g}"
+    ).format(k=k, log_k=math.log(k), loss=loss)
 
 
 # -- hand-computed answers of mlp_loss_and_grads ---------------------------------------------------
@@ -505,4 +512,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("backprop", "Backpropagation: layers and a two-layer network", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("backprop", N_("Backpropagation: layers and a two-layer network"), FUNCTIONS, CHECKS)

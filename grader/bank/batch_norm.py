@@ -21,6 +21,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Chain, Contract, Gradient, Item, KnownAnswers, Objective, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _, ngettext
 from grader.outputs import Array, Opaque, Tuple
 
 FORBIDDEN = (
@@ -134,23 +135,23 @@ def output_statistics(student: Student, call: Call, out: Any) -> str | None:
     """Each column j of out has mean beta[j] and biased standard deviation
     |gamma[j]| · sqrt(var[j] / (var[j] + eps)), var[j] the biased variance of x's column j."""
     x, gamma, beta = (a.astype(np.float64) for a in call.args[:3])
-    out_mean, out_var, _ = _batch_statistics(out[0])
-    _, var, _ = _batch_statistics(x)
+    out_mean, out_var, _out_unbiased = _batch_statistics(out[0])
+    _mean, var, _unbiased = _batch_statistics(x)
     eps = _eps(call)
     std = np.abs(gamma) * np.sqrt(var / (var + eps))
     bad = _per_feature_miss(out_mean, beta, np.abs(beta) + np.abs(gamma), call.args[0].dtype)
     if bad is not None:
-        return (
-            f"column {bad} of out has mean {out_mean[bad]:.6g}, but batch normalisation makes it beta[{bad}] = "
-            f"{beta[bad]:.6g} (normalise each column over the batch, axis 0)"
-        )
+        return _(
+            "column {column} of out has mean {mean:.6g}, but batch normalisation makes it beta[{column}] = "
+            "{beta:.6g} (normalise each column over the batch, axis 0)"
+        ).format(column=bad, mean=out_mean[bad], beta=beta[bad])
     bad = _per_feature_miss(np.sqrt(out_var), std, np.abs(gamma), call.args[0].dtype)
     if bad is not None:
-        return (
-            f"column {bad} of out has standard deviation {np.sqrt(out_var[bad]):.6g} (dividing by n), but with the "
-            f"biased variance var = {var[bad]:.6g} of x's column and eps = {eps:g} it should be |gamma| · sqrt(var / "
-            f"(var + eps)) = {std[bad]:.6g} (biased variance, eps inside the square root)"
-        )
+        return _(
+            "column {column} of out has standard deviation {std:.6g} (dividing by n), but with the "
+            "biased variance var = {var:.6g} of x's column and eps = {eps:g} it should be |gamma| · sqrt(var / "
+            "(var + eps)) = {expected:.6g} (biased variance, eps inside the square root)"
+        ).format(column=bad, std=np.sqrt(out_var[bad]), var=var[bad], eps=eps, expected=std[bad])
     return None
 
 
@@ -164,19 +165,22 @@ def _shift(x: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return c, (a * x.astype(np.float64) + c).astype(x.dtype)
 
 
-def _invariance_problem(student: Student, call: Call, out: Any, x2: np.ndarray, eps2: float, what: str) -> str | None:
+def _invariance_problem(
+    student: Student, call: Call, out: Any, x2: np.ndarray, eps2: float, message: str, values: dict[str, Any]
+) -> str | None:
+    """None when the forward on ``x2`` with ``eps2`` gives ``out`` again; else ``message`` (translated)
+    formatted with ``values``, the entry {i}, {j} that changes most and its value {before} and {after}."""
     if not np.all(np.isfinite(out[0])):
         i, j = (int(k) for k in np.argwhere(~np.isfinite(out[0]))[0])
-        return f"out[{i}, {j}] is {out[0][i, j]}, but no column of x is constant: the variances are not 0"
+        return _("out[{i}, {j}] is {value}, but no column of x is constant: the variances are not 0").format(
+            i=i, j=j, value=out[0][i, j]
+        )
     out2 = student(FORWARD, Call((x2, *call.args[1:3]), {**call.kwargs, "eps": eps2}))[0]
     worst = _differs(out2, out[0], call.args[0].dtype)
     if worst is None:
         return None
     i, j = worst.index
-    return (
-        f"{what}, but out[{i}, {j}] changes from {out[0][i, j]:.6g} to {out2[i, j]:.6g}; "
-        f"the normalised values must not depend on the location and scale of each column"
-    )
+    return message.format(i=i, j=j, before=out[0][i, j], after=out2[i, j], **values)
 
 
 def scale_and_shift_invariance(student: Student, call: Call, out: Any) -> str | None:
@@ -184,11 +188,13 @@ def scale_and_shift_invariance(student: Student, call: Call, out: Any) -> str | 
     x, eps = call.args[0], _eps(call)
     a = np.full(x.shape[1], SHIFT_SCALE)
     c, x2 = _shift(x, a)
-    what = (
-        f"batchnorm_forward(a · x + c, eps = a² · eps) should equal batchnorm_forward(x, eps) for a = {SHIFT_SCALE:g}, "
-        f"c = {np.array2string(c, precision=4)} (then x̂ is unchanged)"
+    message = _(
+        "batchnorm_forward(a · x + c, eps = a² · eps) should equal batchnorm_forward(x, eps) for a = {a:g}, "
+        "c = {c} (then x̂ is unchanged), but out[{i}, {j}] changes from {before:.6g} to {after:.6g}; "
+        "the normalised values must not depend on the location and scale of each column"
     )
-    return _invariance_problem(student, call, out, x2, SHIFT_SCALE**2 * eps, what)
+    values = {"a": SHIFT_SCALE, "c": np.array2string(c, precision=4)}
+    return _invariance_problem(student, call, out, x2, SHIFT_SCALE**2 * eps, message, values)
 
 
 def per_feature_invariance(student: Student, call: Call, out: Any) -> str | None:
@@ -196,11 +202,13 @@ def per_feature_invariance(student: Student, call: Call, out: Any) -> str | None
     x = call.args[0]
     a = np.array([0.5, 2.0, 8.0])[np.arange(x.shape[1]) % 3]
     c, x2 = _shift(x, a)
-    what = (
-        f"with eps = 0, batchnorm_forward(a · x + c) should equal batchnorm_forward(x) for the per-column "
-        f"a = {np.array2string(a)}, c = {np.array2string(c, precision=4)}"
+    message = _(
+        "with eps = 0, batchnorm_forward(a · x + c) should equal batchnorm_forward(x) for the per-column "
+        "a = {a}, c = {c}, but out[{i}, {j}] changes from {before:.6g} to {after:.6g}; "
+        "the normalised values must not depend on the location and scale of each column"
     )
-    return _invariance_problem(student, call, out, x2, 0.0, what)
+    values = {"a": np.array2string(a), "c": np.array2string(c, precision=4)}
+    return _invariance_problem(student, call, out, x2, 0.0, message, values)
 
 
 def train_step_out_is_forward(student: Student, call: Call, out: Any) -> str | None:
@@ -209,28 +217,28 @@ def train_step_out_is_forward(student: Student, call: Call, out: Any) -> str | N
     if worst is None:
         return None
     i, j = worst.index
-    return (
-        f"out[{i}, {j}] = {out[0][i, j]:.6g}, but your batchnorm_forward with the same x, gamma, beta and eps "
-        f"gives {forward[i, j]:.6g}; a training step's out is the forward's (one of the two is wrong)"
-    )
+    return _(
+        "out[{i}, {j}] = {value:.6g}, but your batchnorm_forward with the same x, gamma, beta and eps "
+        "gives {forward:.6g}; a training step's out is the forward's (one of the two is wrong)"
+    ).format(i=i, j=j, value=out[0][i, j], forward=forward[i, j])
 
 
 def momentum_one_takes_batch_statistics(student: Student, call: Call, out: Any) -> str | None:
     x = call.args[0]
-    mean, _, unbiased = _batch_statistics(x)
+    mean, _biased, unbiased = _batch_statistics(x)
     column_size = np.abs(x.astype(np.float64)).max(axis=0)
     bad = _per_feature_miss(out[1], mean, column_size, x.dtype)
     if bad is not None:
-        return (
-            f"with momentum = 1, new_running_mean[{bad}] = {out[1][bad]:.6g} should be the batch mean of column "
-            f"{bad}, {mean[bad]:.6g} (new = (1 - momentum) · running + momentum · batch)"
-        )
+        return _(
+            "with momentum = 1, new_running_mean[{column}] = {value:.6g} should be the batch mean of column "
+            "{column}, {mean:.6g} (new = (1 - momentum) · running + momentum · batch)"
+        ).format(column=bad, value=out[1][bad], mean=mean[bad])
     bad = _per_feature_miss(out[2], unbiased, unbiased, x.dtype)
     if bad is not None:
-        return (
-            f"with momentum = 1, new_running_var[{bad}] = {out[2][bad]:.6g} should be the unbiased batch variance "
-            f"of column {bad} (dividing by n - 1), {unbiased[bad]:.6g}"
-        )
+        return _(
+            "with momentum = 1, new_running_var[{column}] = {value:.6g} should be the unbiased batch variance "
+            "of column {column} (dividing by n - 1), {var:.6g}"
+        ).format(column=bad, value=out[2][bad], var=unbiased[bad])
     return None
 
 
@@ -241,10 +249,10 @@ def momentum_zero_keeps_running_statistics(student: Student, call: Call, out: An
         worst = _differs(out[k], running, dtype)
         if worst is not None:
             (j,) = worst.index
-            return (
-                f"with momentum = 0, new_{name}[{j}] = {out[k][j]:.6g} should stay {name}[{j}] = {running[j]:.6g} "
-                f"(new = (1 - momentum) · running + momentum · batch)"
-            )
+            return _(
+                "with momentum = 0, new_{name}[{j}] = {value:.6g} should stay {name}[{j}] = {running:.6g} "
+                "(new = (1 - momentum) · running + momentum · batch)"
+            ).format(name=name, j=j, value=out[k][j], running=running[j])
     return None
 
 
@@ -255,11 +263,11 @@ def inference_with_batch_statistics_is_forward(student: Student, call: Call, out
     if worst is None:
         return None
     i, j = worst.index
-    return (
-        f"with running_mean and running_var set to the batch mean and biased batch variance of x, inference "
-        f"should give your batchnorm_forward's out, but out[{i}, {j}] is {out[i, j]:.6g} instead of "
-        f"{forward[i, j]:.6g} (one of the two is wrong)"
-    )
+    return _(
+        "with running_mean and running_var set to the batch mean and biased batch variance of x, inference "
+        "should give your batchnorm_forward's out, but out[{i}, {j}] is {value:.6g} instead of "
+        "{forward:.6g} (one of the two is wrong)"
+    ).format(i=i, j=j, value=out[i, j], forward=forward[i, j])
 
 
 def inference_rows_are_independent(student: Student, call: Call, out: Any) -> str | None:
@@ -270,15 +278,18 @@ def inference_rows_are_independent(student: Student, call: Call, out: Any) -> st
     if worst is None:
         return None
     i, j = worst.index
-    return (
-        f"inference on the first {k} rows of x gives out[{i}, {j}] = {head[i, j]:.6g}, but on all {x.shape[0]} rows "
-        f"{out[i, j]:.6g}: at inference each row is normalised by the running statistics alone, never by the batch's"
-    )
+    return ngettext(
+        "inference on the first {k} row of x gives out[{i}, {j}] = {head:.6g}, but on all {n} rows "
+        "{whole:.6g}: at inference each row is normalised by the running statistics alone, never by the batch's",
+        "inference on the first {k} rows of x gives out[{i}, {j}] = {head:.6g}, but on all {n} rows "
+        "{whole:.6g}: at inference each row is normalised by the running statistics alone, never by the batch's",
+        k,
+    ).format(k=k, i=i, j=j, head=head[i, j], n=x.shape[0], whole=out[i, j])
 
 
 def _with_batch_statistics(call: Call) -> Call:
     x = call.args[0]
-    mean, var, _ = _batch_statistics(x)
+    mean, var, _unbiased = _batch_statistics(x)
     return Call((*call.args[:3], mean.astype(x.dtype), var.astype(x.dtype)), call.kwargs)
 
 
@@ -485,4 +496,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("batch_norm", "Batch normalisation: forward, backward, running statistics", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("batch_norm", N_("Batch normalisation: forward, backward, running statistics"), FUNCTIONS, CHECKS)

@@ -22,6 +22,7 @@ from grader.checks import (
     Student,
 )
 from grader.exercise import Exercise, Function
+from grader.i18n import N_, _
 from grader.outputs import Array, Scalar, Tuple
 from grader.strategies import pair
 
@@ -109,18 +110,18 @@ def same_padding_keeps_size(student: Student, call: Call, out: Any) -> str | Non
     kernel_size, dilation = call.args
     padding = int(out)
     if padding < 0:
-        return f"a padding of {padding} is negative"
+        return _("a padding of {padding} is negative").format(padding=padding)
     span = dilation * (kernel_size - 1) + 1
     if 2 * padding == span - 1:
         return None
     for size in (span, span + 1, span + 4):
         kept = int(student("conv_output_size", Call((size, kernel_size, 1, padding, dilation))))
         if kept != size:
-            return (
-                f"with padding {padding}, conv_output_size({size}, {kernel_size}, 1, {padding}, {dilation}) "
-                f"is {kept} (by your conv_output_size): the size is not kept; 2 * padding must equal the "
-                f"effective kernel {span} minus 1"
-            )
+            return _(
+                "with padding {padding}, conv_output_size({size}, {kernel_size}, 1, {padding}, {dilation}) "
+                "is {kept} (by your conv_output_size): the size is not kept; 2 * padding must equal the "
+                "effective kernel {span} minus 1"
+            ).format(padding=padding, size=size, kernel_size=kernel_size, dilation=dilation, kept=kept, span=span)
     return None
 
 
@@ -137,7 +138,9 @@ def shape_agrees_with_forward(student: Student, call: Call, out: Any) -> str | N
     predicted = tuple(int(v) for v in out)
     if predicted == tuple(result.shape):
         return None
-    return f"your conv2d_forward returns shape {tuple(result.shape)} for these arguments, not {predicted}"
+    return _("your conv2d_forward returns shape {got} for these arguments, not {predicted}").format(
+        got=tuple(result.shape), predicted=predicted
+    )
 
 
 def one_by_one_ones_is_identity(student: Student, call: Call, out: Any) -> str | None:
@@ -145,11 +148,13 @@ def one_by_one_ones_is_identity(student: Student, call: Call, out: Any) -> str |
     worst = tolerance.worst_mismatch(out, x, tolerance.for_dtype(x.dtype))
     if worst is None:
         return None
-    return f"a 1×1 kernel of ones on one channel must return x unchanged; it differs at {list(worst.index)}"
+    return _("a 1×1 kernel of ones on one channel must return x unchanged; it differs at {index}").format(
+        index=list(worst.index)
+    )
 
 
 def linear_in_the_weight(student: Student, call: Call, out: Any) -> str | None:
-    x, weight, _, *rest = call.args
+    x, weight, _bias, *rest = call.args
     other = np.round(np.cos(np.arange(weight.size)).reshape(weight.shape), 2).astype(weight.dtype)
     a, b = 0.5, -2.0
     mixed = (a * weight.astype(np.float64) + b * other).astype(weight.dtype)
@@ -159,10 +164,10 @@ def linear_in_the_weight(student: Student, call: Call, out: Any) -> str | None:
     worst = tolerance.worst_mismatch(combined, a * first + b * second, tolerance.for_dtype(x.dtype))
     if worst is None:
         return None
-    return (
-        f"conv2d_forward(x, {a}·W1 + {b}·W2, None) differs from {a}·conv2d_forward(x, W1, None) + "
-        f"{b}·conv2d_forward(x, W2, None) at {list(worst.index)}: without a bias it must be linear in the weight"
-    )
+    return _(
+        "conv2d_forward(x, {a}·W1 + {b}·W2, None) differs from {a}·conv2d_forward(x, W1, None) + "
+        "{b}·conv2d_forward(x, W2, None) at {index}: without a bias it must be linear in the weight"
+    ).format(a=a, b=b, index=list(worst.index))
 
 
 # -- known answers -----------------------------------------------------------------------------
@@ -309,4 +314,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("conv", "Convolution: output sizes and a conv2d forward pass", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("conv", N_("Convolution: output sizes and a conv2d forward pass"), FUNCTIONS, CHECKS)

@@ -18,6 +18,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, KnownAnswers, Property, Steps, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _, ngettext
 from grader.outputs import Array, Dict, List, NoneOr, Scalar, Tuple, Vector
 
 OPTIM = ("torch.optim", "torch.optim.*")
@@ -66,8 +67,8 @@ FUNCTIONS = (
 
 # Each step's new_param and state become the next step's param and state; the gradients are
 # the check's per-step argument.
-SGD_STEPS = Steps("sgd_momentum_step", feed={0: 0, 1: 2}, fed="new_param becomes param, new_buf becomes buf")
-ADAM_STEPS = Steps("adam_step", feed={0: 0, 1: 2}, fed="new_param becomes param, new_state becomes state")
+SGD_STEPS = Steps("sgd_momentum_step", feed={0: 0, 1: 2}, fed=N_("new_param becomes param, new_buf becomes buf"))
+ADAM_STEPS = Steps("adam_step", feed={0: 0, 1: 2}, fed=N_("new_param becomes param, new_state becomes state"))
 
 # -- inputs ------------------------------------------------------------------------------------
 
@@ -126,7 +127,7 @@ def descent_problem(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 def _orders(draw: st.DrawFn, n: int, most: int = 3) -> Any:
     g = strategies.rng(draw(strategies.seeds))
-    rows = [g.permutation(n) for _ in range(draw(st.integers(0, most)))]
+    rows = [g.permutation(n) for _row in range(draw(st.integers(0, most)))]
     if draw(st.booleans()):
         return np.array(rows, dtype=np.int64).reshape(len(rows), n)
     return [[int(i) for i in row] for row in rows]
@@ -157,7 +158,7 @@ def parameter_and_grads(draw: st.DrawFn, most_steps: int = 5) -> tuple[np.ndarra
     dtype = draw(strategies.dtypes)
     g = strategies.rng(draw(strategies.seeds))
     param = np.round(g.normal(0, 1, size=shape), 2).astype(dtype)
-    grads = [np.round(g.normal(0, 1, size=shape), 2).astype(dtype) for _ in range(draw(st.integers(1, most_steps)))]
+    grads = [np.round(g.normal(0, 1, size=shape), 2).astype(dtype) for _step in range(draw(st.integers(1, most_steps)))]
     return param, grads
 
 
@@ -201,53 +202,55 @@ def batches_cover_the_order(student: Student, call: Call, out: Any) -> str | Non
     order, batch_size = [int(i) for i in call.args[0]], call.args[1]
     joined = [int(i) for batch in out for i in batch]
     if joined != order:
-        return f"the batches joined together are {joined}, not the order {order} (nothing dropped, nothing moved)"
+        return _(
+            "the batches joined together are {joined}, not the order {order} (nothing dropped, nothing moved)"
+        ).format(joined=joined, order=order)
     sizes = [len(batch) for batch in out]
     if any(s != batch_size for s in sizes[:-1]) or not 0 < sizes[-1] <= batch_size:
-        return f"the batches have sizes {sizes}: every batch but the last should hold batch_size = {batch_size}"
+        return _(
+            "the batches have sizes {sizes}: every batch but the last should hold batch_size = {batch_size}"
+        ).format(sizes=sizes, batch_size=batch_size)
     return None
 
 
 def squared_central_difference_is_exact(student: Student, call: Call, out: Any) -> str | None:
     """R is quadratic for the squared loss, so its central difference is its gradient for
     every h: (2/n)·Xᵀ(Xw − y). A one-sided difference is off by h·(1/n)·Σ x_ij²."""
-    w, X, y, _, h = (np.asarray(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in call.args)
+    w, X, y, _loss, h = (np.asarray(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in call.args)
     gradient = 2.0 / X.shape[0] * X.T @ (X @ w - y)
     worst = tolerance.worst_mismatch(out, gradient, tolerance.for_dtype(call.args[0].dtype))
     if worst is None:
         return None
-    return (
-        f"for the squared loss R is quadratic, so the central difference equals the gradient "
-        f"(2/n)·Xᵀ(Xw − y) for every h (here h = {h:g}); entry {worst.index[0]} is off by a "
-        f"relative {worst.relative:.3g}: a one-sided difference, or a divisor other than 2h?"
-    )
+    return _(
+        "for the squared loss R is quadratic, so the central difference equals the gradient "
+        "(2/n)·Xᵀ(Xw − y) for every h (here h = {h:g}); entry {index} is off by a "
+        "relative {relative:.3g}: a one-sided difference, or a divisor other than 2h?"
+    ).format(h=h, index=worst.index[0], relative=worst.relative)
 
 
-def _same_as(student: Student, function: str, first: Call, then: Any, out: Any, what: str) -> str | None:
-    """``out`` equals ``function`` run on ``first``, then on ``then(result)``."""
+def _same_as(student: Student, function: str, first: Call, then: Any, out: Any) -> tolerance.Mismatch | None:
+    """None when ``out`` equals ``function`` run on ``first``, then on ``then(result)``; else
+    where they differ most."""
     middle = student(function, first)
     second = then(middle.astype(first.args[2].dtype))
     split = student(function, second)
-    worst = tolerance.worst_mismatch(out, split, tolerance.for_dtype(first.args[0].dtype))
-    if worst is None:
-        return None
-    return (
-        f"{what}, but they differ at w[{worst.index[0]}] (relative {worst.relative:.3g}): is w0 used where w is meant?"
-    )
+    return tolerance.worst_mismatch(out, split, tolerance.for_dtype(first.args[0].dtype))
 
 
 def epochs_compose(student: Student, call: Call, out: Any) -> str | None:
     X, y, w0, lr, epochs = call.args
     if epochs < 2:
         return None
-    return _same_as(
-        student,
-        "batch_gd",
-        Call((X, y, w0, lr, epochs - 1)),
-        lambda w: Call((X, y, w, lr, 1)),
-        out,
-        f"{epochs} epochs should be {epochs - 1} epochs and then one more from where they end",
-    )
+    worst = _same_as(student, "batch_gd", Call((X, y, w0, lr, epochs - 1)), lambda w: Call((X, y, w, lr, 1)), out)
+    if worst is None:
+        return None
+    return ngettext(
+        "{epochs} epochs should be {earlier} epoch and then one more from where they end, but they differ at "
+        "w[{index}] (relative {relative:.3g}): is w0 used where w is meant?",
+        "{epochs} epochs should be {earlier} epochs and then one more from where they end, but they differ at "
+        "w[{index}] (relative {relative:.3g}): is w0 used where w is meant?",
+        epochs - 1,
+    ).format(epochs=epochs, earlier=epochs - 1, index=worst.index[0], relative=worst.relative)
 
 
 def _rows(orders: Any) -> list[Any]:
@@ -265,45 +268,52 @@ def orders_compose(student: Student, call: Call, out: Any) -> str | None:
         return np.array(chosen, dtype=np.int64) if isinstance(orders, np.ndarray) else chosen
 
     function = "sgd" if not rest else "minibatch_gd"
-    return _same_as(
+    worst = _same_as(
         student,
         function,
         Call((X, y, w0, lr, part(rows[:1]), *rest)),
         lambda w: Call((X, y, w, lr, part(rows[1:]), *rest)),
         out,
-        f"{len(rows)} epochs should be the first epoch and then the other {len(rows) - 1} from where it ended",
     )
+    if worst is None:
+        return None
+    return _(
+        "{epochs} epochs should be the first epoch and then the other {others} from where it ended, but they "
+        "differ at w[{index}] (relative {relative:.3g}): is w0 used where w is meant?"
+    ).format(epochs=len(rows), others=len(rows) - 1, index=worst.index[0], relative=worst.relative)
 
 
 def momentum_zero_is_plain_sgd(student: Student, call: Call, out: Any) -> str | None:
-    param, grad, _, lr = call.args
+    param, grad, _buf, lr = call.args
     decay = call.kwargs.get("weight_decay", 0.0)
     expected = param.astype(np.float64) - lr * (grad.astype(np.float64) + decay * param.astype(np.float64))
     worst = tolerance.worst_mismatch(out[0], expected, tolerance.for_dtype(param.dtype))
     if worst is None:
         return None
-    return (
-        f"with momentum 0 a step is plain SGD, param − lr·(grad + weight_decay·param); new_param"
-        f"{list(worst.index)} is off by a relative {worst.relative:.3g}"
-    )
+    return _(
+        "with momentum 0 a step is plain SGD, param − lr·(grad + weight_decay·param); new_param"
+        "{index} is off by a relative {relative:.3g}"
+    ).format(index=list(worst.index), relative=worst.relative)
 
 
 def adam_first_step_size(student: Student, call: Call, out: Any) -> str | None:
     """Adam's first step: m̂ = g, v̂ = g², so each entry moves by lr·|g|/(|g| + eps) against g."""
-    param, grads, _ = call.args
+    param, grads, _state = call.args
     lr, eps = call.kwargs["lr"], call.kwargs["eps"]
     g = grads[0].astype(np.float64)
     expected = param.astype(np.float64) - lr * g / (np.abs(g) + eps)
     worst = tolerance.worst_mismatch(out[0][0], expected, tolerance.for_dtype(param.dtype))
     if worst is not None:
-        return (
-            f"on the first step the bias corrections make m̂ = g and v̂ = g², so each entry moves by "
-            f"lr·|g|/(|g| + eps) against g; new_param{list(worst.index)} is off by a relative "
-            f"{worst.relative:.3g} (is the bias correction, or eps outside the square root, right?)"
-        )
-    steps = [int(state[0]) for _, state in out]
+        return _(
+            "on the first step the bias corrections make m̂ = g and v̂ = g², so each entry moves by "
+            "lr·|g|/(|g| + eps) against g; new_param{index} is off by a relative "
+            "{relative:.3g} (is the bias correction, or eps outside the square root, right?)"
+        ).format(index=list(worst.index), relative=worst.relative)
+    steps = [int(state[0]) for _param, state in out]
     if steps != list(range(1, len(out) + 1)):
-        return f"new_state['step'] over the steps is {steps}, expected {list(range(1, len(out) + 1))}"
+        return _("new_state['step'] over the steps is {steps}, expected {expected}").format(
+            steps=steps, expected=list(range(1, len(out) + 1))
+        )
     return None
 
 
@@ -556,4 +566,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("optimization", "Gradient descent, SGD with momentum and Adam", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("optimization", N_("Gradient descent, SGD with momentum and Adam"), FUNCTIONS, CHECKS)

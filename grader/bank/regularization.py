@@ -18,6 +18,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, Gradient, KnownAnswers, Objective, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _
 from grader.outputs import Array
 
 EVERYWHERE = ("torch.optim", "torch.optim.*", *AUTOGRAD)
@@ -82,7 +83,7 @@ def dropout_calls(
 
 @st.composite
 def bad_probability_calls(draw: st.DrawFn) -> Call:
-    x, _, u, _ = draw(dropout_calls()).args
+    x, _p, u, _training = draw(dropout_calls()).args
     return Call((x, draw(st.sampled_from((-0.5, -0.01, 1.01, 2.0))), u, True))
 
 
@@ -102,7 +103,7 @@ def step_calls(draw: st.DrawFn, penalties: tuple[str, ...] = PENALTIES) -> Call:
 @st.composite
 def proximal_calls(draw: st.DrawFn) -> Call:
     """(w, grad, lr, lam), with entries of |w − lr·grad| below, at and above lr·lam."""
-    w, grad, lr, lam, _ = draw(step_calls()).args
+    w, grad, lr, lam, _penalty = draw(step_calls()).args
     g = strategies.rng(draw(strategies.seeds))
     at_threshold = g.uniform(size=w.shape) < 0.2  # |v| = lr·lam exactly: grad 0, w = ±lr·lam
     w = np.where(at_threshold, np.sign(g.normal(size=w.shape)) * lr * lam, w).astype(w.dtype)
@@ -148,23 +149,25 @@ def dropout_gradient_calls(draw: st.DrawFn) -> Call:
 def kept_scaled_dropped_zero(student: Student, call: Call, out: Any) -> str | None:
     """Each entry is either dropped (0) or kept and scaled by 1/(1 − p), and which one is
     decided by u < 1 − p; p = 1 keeps nothing."""
-    x, p, u, _ = call.args
+    x, p, u, _training = call.args
     keep = (u.astype(np.float64) < 1 - p) if p < 1 else np.zeros(u.shape, dtype=bool)
     expected = np.where(keep, x.astype(np.float64) / (1 - p if p < 1 else 1.0), 0.0)
     if not np.all(np.isfinite(out)):
-        return f"the output holds nan or inf (p = {p:g}); with p = 1 every entry is dropped: return zeros"
+        return _("the output holds nan or inf (p = {p:g}); with p = 1 every entry is dropped: return zeros").format(p=p)
     dropped_but_not_zero = ~keep & (out != 0)
     if np.any(dropped_but_not_zero):
         j = tuple(int(i) for i in np.argwhere(dropped_but_not_zero)[0])
-        return f"entry {list(j)} has u = {float(u[j]):.4g} >= 1 - p = {1 - p:g}, so it is dropped and must be 0"
+        return _("entry {index} has u = {u:.4g} >= 1 - p = {keep:g}, so it is dropped and must be 0").format(
+            index=list(j), u=float(u[j]), keep=1 - p
+        )
     worst = tolerance.worst_mismatch(out, expected, tolerance.for_dtype(x.dtype))
     if worst is None:
         return None
     j = worst.index
-    return (
-        f"entry {list(j)} has u = {float(u[j]):.4g} < 1 - p = {1 - p:g}, so it is kept and scaled: x / (1 - p) = "
-        f"{float(expected[j]):.6g}, but it is {float(out[j]):.6g} (p is the probability of dropping)"
-    )
+    return _(
+        "entry {index} has u = {u:.4g} < 1 - p = {keep:g}, so it is kept and scaled: x / (1 - p) = "
+        "{expected:.6g}, but it is {value:.6g} (p is the probability of dropping)"
+    ).format(index=list(j), u=float(u[j]), keep=1 - p, expected=float(expected[j]), value=float(out[j]))
 
 
 def identity_when_not_training(student: Student, call: Call, out: Any) -> str | None:
@@ -172,29 +175,33 @@ def identity_when_not_training(student: Student, call: Call, out: Any) -> str | 
     worst = tolerance.worst_mismatch(out, x, tolerance.for_dtype(x.dtype))
     if worst is None:
         return None
-    return f"with training False the result is the input itself, whatever p and u; entry {list(worst.index)} differs"
+    return _("with training False the result is the input itself, whatever p and u; entry {index} differs").format(
+        index=list(worst.index)
+    )
 
 
 def lam_zero_is_a_gradient_step(student: Student, call: Call, out: Any) -> str | None:
-    w, grad, lr, _, penalty = call.args
+    w, grad, lr, _lam, penalty = call.args
     expected = w.astype(np.float64) - lr * grad.astype(np.float64)
     worst = tolerance.worst_mismatch(out, expected, tolerance.for_dtype(w.dtype))
     if worst is None:
         return None
-    return f"with lam = 0 the penalty plays no part: w - lr * grad; entry {list(worst.index)} differs ({penalty})"
+    return _("with lam = 0 the penalty plays no part: w - lr * grad; entry {index} differs ({penalty})").format(
+        index=list(worst.index), penalty=penalty
+    )
 
 
 def l2_is_weight_decay(student: Student, call: Call, out: Any) -> str | None:
     """The step on Loss + lam·‖w‖² shrinks w by the factor (1 − 2·lr·lam) before the loss step."""
-    w, grad, lr, lam, _ = call.args
+    w, grad, lr, lam, _penalty = call.args
     expected = (1 - 2 * lr * lam) * w.astype(np.float64) - lr * grad.astype(np.float64)
     worst = tolerance.worst_mismatch(out, expected, tolerance.for_dtype(w.dtype))
     if worst is None:
         return None
-    return (
-        f"the l2_squared penalty's gradient is 2·lam·w, so the step is (1 - 2·lr·lam)·w - lr·grad (weight "
-        f"decay); entry {list(worst.index)} is off by a relative {worst.relative:.3g}"
-    )
+    return _(
+        "the l2_squared penalty's gradient is 2·lam·w, so the step is (1 - 2·lr·lam)·w - lr·grad (weight "
+        "decay); entry {index} is off by a relative {relative:.3g}"
+    ).format(index=list(worst.index), relative=worst.relative)
 
 
 def is_the_proximal_point(student: Student, call: Call, out: Any) -> str | None:
@@ -208,18 +215,18 @@ def is_the_proximal_point(student: Student, call: Call, out: Any) -> str | None:
     for j in np.ndindex(v.shape):
         z = float(out[j])
         if not np.isfinite(z):  # every comparison below is False for nan: it would pass
-            return f"entry {list(j)} is {z}, not a finite number"
+            return _("entry {index} is {value}, not a finite number").format(index=list(j), value=z)
         # exactly 0 inside the threshold; at it, within round-off (float32's lr·lam is not float64's)
         if abs(v[j]) <= t and abs(z) > (slack[j] if abs(v[j]) > t - slack[j] else 0.0):
-            return (
-                f"entry {list(j)}: |w - lr·grad| = {abs(v[j]):.6g} <= lr·lam = {t:.6g}, so the proximal step "
-                f"sets it to exactly 0, but it is {z:.6g}"
-            )
+            return _(
+                "entry {index}: |w - lr·grad| = {size:.6g} <= lr·lam = {threshold:.6g}, so the proximal step "
+                "sets it to exactly 0, but it is {value:.6g}"
+            ).format(index=list(j), size=abs(v[j]), threshold=t, value=z)
         if abs(v[j]) > t + slack[j] and abs(z - (v[j] - t * np.sign(v[j]))) > slack[j]:
-            return (
-                f"entry {list(j)}: w - lr·grad = {v[j]:.6g} lies beyond the threshold lr·lam = {t:.6g}, so it "
-                f"moves towards 0 by the threshold, to {v[j] - t * np.sign(v[j]):.6g}, but it is {z:.6g}"
-            )
+            return _(
+                "entry {index}: w - lr·grad = {step:.6g} lies beyond the threshold lr·lam = {threshold:.6g}, so it "
+                "moves towards 0 by the threshold, to {expected:.6g}, but it is {value:.6g}"
+            ).format(index=list(j), step=v[j], threshold=t, expected=v[j] - t * np.sign(v[j]), value=z)
     return None
 
 
@@ -358,4 +365,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("regularization", "Dropout and penalised updates", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("regularization", N_("Dropout and penalised updates"), FUNCTIONS, CHECKS)

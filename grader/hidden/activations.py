@@ -29,6 +29,7 @@ from grader.bank.activations import (
     zero_calls,
 )
 from grader.checks import Call, Gradient, ReferenceParity
+from grader.i18n import N_
 
 
 def _torch_of(call: Call) -> Any:
@@ -66,6 +67,13 @@ def torch_tanh_grad(call: Call) -> np.ndarray:
     return (2.0 * torch.sigmoid(-2.0 * x.abs()) * (1.0 + torch.tanh(x.abs()))).numpy()
 
 
+# what a failure names as the truth of a derivative (translated where it is shown)
+DERIVATIVE_OF = {
+    "torch.sigmoid": N_("the derivative of torch.sigmoid"),
+    "torch.tanh": N_("the derivative of torch.tanh"),
+}
+
+
 def torch_truth(
     function: str, points: float, inputs: st.SearchStrategy[Call], truth: Any, what: str = ""
 ) -> ReferenceParity:
@@ -77,7 +85,7 @@ def torch_truth(
         inputs=inputs,
         truth=truth,
         examples=EXAMPLES,
-        truth_name=library if function in ("sigmoid", "tanh") else f"the derivative of {library}",
+        truth_name=library if function in ("sigmoid", "tanh") else DERIVATIVE_OF[library],
     )
 
 
