@@ -9,6 +9,7 @@ import numpy as np
 from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, KnownAnswers, Property, Student
 from grader.exercise import Exercise, Function
+from grader.i18n import N_, _
 from grader.outputs import Array, Tuple
 
 FORBIDDEN = (
@@ -80,16 +81,15 @@ def _allowed(call: Call, weights: np.ndarray) -> np.ndarray:
 def weights_are_distributions(student: Student, call: Call, out: Any) -> str | None:
     weights = out[1]
     if not np.all(np.isfinite(weights)):
-        return "the weights hold nan or inf"
+        return _("the weights hold nan or inf")
     if np.any(weights < 0):
-        return f"a weight is negative: {float(weights.min()):.4g}"
+        return _("a weight is negative: {value:.4g}").format(value=float(weights.min()))
     sums = weights.sum(axis=-1)
     worst = tolerance.worst_mismatch(sums, np.ones_like(sums), tolerance.for_dtype(call.args[0].dtype))
     if worst is not None:
-        return (
-            f"the weights of query {list(worst.index)} sum to {float(sums[worst.index]):.6g}, not 1: "
-            "take the softmax over the keys (the last axis)"
-        )
+        return _(
+            "the weights of query {query} sum to {total:.6g}, not 1: take the softmax over the keys (the last axis)"
+        ).format(query=list(worst.index), total=float(sums[worst.index]))
     return None
 
 
@@ -100,10 +100,10 @@ def hidden_positions_get_zero(student: Student, call: Call, out: Any) -> str | N
     if leaked.max(initial=0.0) <= 1e-12:
         return None
     at = tuple(int(i) for i in np.unravel_index(np.argmax(leaked), leaked.shape))
-    return (
-        f"weights{list(at)} is {float(weights[at]):.4g}, but query {at[-2]} may not attend to key {at[-1]} "
+    return _(
+        "weights{at} is {value:.4g}, but query {query} may not attend to key {key} "
         "(mask False there, or a future key with causal=True): it must be exactly 0"
-    )
+    ).format(at=list(at), value=float(weights[at]), query=at[-2], key=at[-1])
 
 
 def future_keys_do_not_matter(student: Student, call: Call, out: Any) -> str | None:
@@ -113,15 +113,15 @@ def future_keys_do_not_matter(student: Student, call: Call, out: Any) -> str | N
         k2, v2 = k.copy(), v.copy()
         k2[..., t + 1 :, :] = k2[..., t + 1 :, :] * 2 + 1
         v2[..., t + 1 :, :] = v2[..., t + 1 :, :] + 3
-        changed, _ = student("scaled_dot_product_attention", Call((q, k2, v2), call.kwargs))
+        changed, _weights = student("scaled_dot_product_attention", Call((q, k2, v2), call.kwargs))
         worst = tolerance.worst_mismatch(
             changed[..., : t + 1, :], out[0][..., : t + 1, :], tolerance.for_dtype(q.dtype)
         )
         if worst is not None:
-            return (
-                f"with causal=True, changing keys and values {t + 1} … {S - 1} changed out{list(worst.index)}: "
-                f"queries 0 … {t} may only see keys 0 … {t}"
-            )
+            return _(
+                "with causal=True, changing keys and values {first} … {last} changed out{at}: "
+                "queries 0 … {t} may only see keys 0 … {t}"
+            ).format(first=t + 1, last=S - 1, at=list(worst.index), t=t)
     return None
 
 
@@ -129,10 +129,10 @@ def finite_for_large_scores(student: Student, call: Call, out: Any) -> str | Non
     if all(np.all(np.isfinite(o)) for o in out):
         return None
     size = float(np.abs(call.args[0]).max())
-    return (
-        f"nan or inf for queries as large as {size:g}: subtract each row's max score before exp "
+    return _(
+        "nan or inf for queries as large as {size:g}: subtract each row's max score before exp "
         "(and check that each query keeps at least one key it may attend to)"
-    )
+    ).format(size=size)
 
 
 def permutation_equivariant(student: Student, call: Call, out: Any) -> str | None:
@@ -142,10 +142,10 @@ def permutation_equivariant(student: Student, call: Call, out: Any) -> str | Non
     worst = tolerance.worst_mismatch(permuted, out[perm], tolerance.for_dtype(x.dtype))
     if worst is None:
         return None
-    return (
-        f"reversing the order of the tokens (rows of x) did not just reverse the output's rows "
-        f"(row {worst.index[0]} differs): self-attention without a mask treats tokens alike"
-    )
+    return _(
+        "reversing the order of the tokens (rows of x) did not just reverse the output's rows "
+        "(row {row} differs): self-attention without a mask treats tokens alike"
+    ).format(row=worst.index[0])
 
 
 def mha_future_tokens_do_not_matter(student: Student, call: Call, out: Any) -> str | None:
@@ -156,10 +156,10 @@ def mha_future_tokens_do_not_matter(student: Student, call: Call, out: Any) -> s
         changed = student("multi_head_attention", Call((x2, *call.args[1:]), call.kwargs))
         worst = tolerance.worst_mismatch(changed[:, : t + 1], out[:, : t + 1], tolerance.for_dtype(x.dtype))
         if worst is not None:
-            return (
-                f"with causal=True, changing tokens {t + 1} … {x.shape[1] - 1} of x changed "
-                f"the output at {list(worst.index)}: tokens 0 … {t} may only see tokens 0 … {t}"
-            )
+            return _(
+                "with causal=True, changing tokens {first} … {last} of x changed "
+                "the output at {at}: tokens 0 … {t} may only see tokens 0 … {t}"
+            ).format(first=t + 1, last=x.shape[1] - 1, at=list(worst.index), t=t)
     return None
 
 
@@ -340,4 +340,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("attention", "Attention", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("attention", N_("Attention"), FUNCTIONS, CHECKS)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from grader import strategies, tolerance
 from grader.checks import Call, Case, CheckFailed, Contract, KnownAnswers, Property, StopCheck, Student, StudentRaised
 from grader.exercise import Exercise, Function
+from grader.i18n import N_, _
 from grader.outputs import Array
 
 FORBIDDEN = ("torch_geometric", "torch_scatter", "torch_sparse", "dgl")
@@ -161,11 +162,11 @@ def order_does_not_matter(function: str) -> Any:
         at = _differs(again, out[order], call.args[0].dtype)
         if at is None:
             return None
-        return (
-            f"with the nodes renumbered (new node k is old node order[k], order = {order.tolist()}) and the edges "
-            f"shuffled, row {at[0]} is not old row {order[at[0]]}: the result may not depend on the order of "
+        return _(
+            "with the nodes renumbered (new node k is old node order[k], order = {order}) and the edges "
+            "shuffled, row {row} is not old row {old}: the result may not depend on the order of "
             "nodes or edges"
-        )
+        ).format(order=order.tolist(), row=at[0], old=order[at[0]])
 
     return holds
 
@@ -180,24 +181,24 @@ def isolated_rows_are_zero(student: Student, call: Call, out: Any) -> str | None
     bad = [int(i) for i in idle if not np.all(out[i] == 0)]
     if not bad:
         return None
-    return (
-        f"node {bad[0]} receives no message (no edge points to it), so its row must be zeros, for every "
-        f"reduce; it is {out[bad[0]].tolist()}"
-    )
+    return _(
+        "node {node} receives no message (no edge points to it), so its row must be zeros, for every "
+        "reduce; it is {row}"
+    ).format(node=bad[0], row=out[bad[0]].tolist())
 
 
 def mean_times_count_is_sum(student: Student, call: Call, out: Any) -> str | None:
-    x, edge_index, _, weight = call.args
+    x, edge_index, _reduce, weight = call.args
     mean = student("aggregate", Call((x, edge_index, "mean", weight)))
     count = np.bincount(edge_index[1], minlength=x.shape[0]).astype(np.float64)
     at = _differs(mean * count[:, None], out, x.dtype)
     if at is None:
         return None
-    return (
-        f"aggregate(..., 'mean') times node {at[0]}'s number of incoming edges ({int(count[at[0]])}) is not "
-        f"aggregate(..., 'sum') at {list(at)}: the mean divides the sum by the count of edges (repeated edges "
+    return _(
+        "aggregate(..., 'mean') times node {node}'s number of incoming edges ({count}) is not "
+        "aggregate(..., 'sum') at {at}: the mean divides the sum by the count of edges (repeated edges "
         "and self-loops included), not by the sum of their weights"
-    )
+    ).format(node=at[0], count=int(count[at[0]]), at=list(at))
 
 
 def agrees_with_your_aggregate(student: Student, call: Call, out: Any) -> str | None:
@@ -214,22 +215,22 @@ def agrees_with_your_aggregate(student: Student, call: Call, out: Any) -> str | 
     at = _differs(out, want, x.dtype)
     if at is None:
         return None
-    return (
-        f"at {list(at)} the result is {out[at]:.6g}, but {activation}(x @ W_self + aggregate(x, edge_index, "
-        f"{reduce!r}) @ W_neigh + b) with your aggregate is {want[at]:.6g}: aggregate first, then the weight"
-    )
+    return _(
+        "at {at} the result is {got:.6g}, but {activation}(x @ W_self + aggregate(x, edge_index, "
+        "{reduce!r}) @ W_neigh + b) with your aggregate is {expected:.6g}: aggregate first, then the weight"
+    ).format(at=list(at), got=out[at], activation=activation, reduce=reduce, expected=want[at])
 
 
 def isolated_node_is_linear(student: Student, call: Call, out: Any) -> str | None:
-    x, _, W, b = call.args
+    x, _edge_index, W, b = call.args
     want = x.astype(np.float64) @ W + (0.0 if b is None else b)
     for i in np.flatnonzero(~receivers(call)):
         at = _differs(out[i], want[i], x.dtype)
         if at is not None:
-            return (
-                f"node {int(i)} has no incoming edge: its degree D̂[i, i] is 1 (its + I self-loop alone), so its "
-                f"row is (x W)[i] + b = {want[i].tolist()}, not {out[i].tolist()}"
-            )
+            return _(
+                "node {node} has no incoming edge: its degree D̂[i, i] is 1 (its + I self-loop alone), so its "
+                "row is (x W)[i] + b = {expected}, not {got}"
+            ).format(node=int(i), expected=want[i].tolist(), got=out[i].tolist())
     return None
 
 
@@ -238,10 +239,10 @@ def keeps_its_fixed_point(student: Student, call: Call, out: Any) -> str | None:
     at = _differs(out, x, x.dtype)
     if at is None:
         return None
-    return (
+    return _(
         "on an undirected graph, x = sqrt(in-degree + 1) with W = [[1]] is kept: D̂^-1/2 Â D̂^-1/2 has the "
-        f"eigenvector D̂^1/2·1 with eigenvalue 1; row {at[0]} is {out[at]:.6g}, expected {x[at]:.6g}"
-    )
+        "eigenvector D̂^1/2·1 with eigenvalue 1; row {row} is {got:.6g}, expected {expected:.6g}"
+    ).format(row=at[0], got=out[at], expected=x[at])
 
 
 # -- known answers -----------------------------------------------------------------------------
@@ -424,4 +425,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("gnn", "Graph neural networks: message passing, GraphSAGE and GCN layers", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("gnn", N_("Graph neural networks: message passing, GraphSAGE and GCN layers"), FUNCTIONS, CHECKS)

@@ -16,6 +16,7 @@ import numpy as np
 from grader import strategies
 from grader.checks import Call, Case, Contract, KnownAnswers, Property, Student, compare, input_dtype
 from grader.exercise import Exercise, Function
+from grader.i18n import N_, _
 from grader.outputs import Array, Tuple
 
 FORBIDDEN = (
@@ -87,14 +88,14 @@ def hidden_state_below_one(function: str) -> Any:
     def holds(student: Student, call: Call, out: Any) -> str | None:
         h = _hidden(function, out)
         if not np.all(np.isfinite(h)):
-            return "the hidden state holds nan or inf"
+            return _("the hidden state holds nan or inf")
         if np.all(np.abs(h) < 1):
             return None
         worst = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(h)), h.shape))
-        return (
-            f"the hidden state is {float(h[worst]):.6g} at {list(worst)}; a tanh (times a gate in [0, 1]) "
+        return _(
+            "the hidden state is {value:.6g} at {at}; a tanh (times a gate in [0, 1]) "
             "keeps every entry strictly between -1 and 1"
-        )
+        ).format(value=float(h[worst]), at=list(worst))
 
     return holds
 
@@ -105,14 +106,14 @@ def cell_state_carried_through(student: Student, call: Call, out: Any) -> str | 
     b_ih, b_hh = b_ih.copy(), b_hh.copy()
     b_ih[:H] = -SATURATED  # input gate shut, through b_ih
     b_hh[H : 2 * H] = SATURATED  # forget gate open, through b_hh
-    _, c_next = student("lstm_step", Call((x, h, c, W_ih, W_hh, b_ih, b_hh)))
+    _h_next, c_next = student("lstm_step", Call((x, h, c, W_ih, W_hh, b_ih, b_hh)))
     problem = compare(c_next, c.astype(np.float64), c.dtype, reveal=True, where="c_next")
     if problem is None:
         return None
-    return (
-        f"with the forget gate saturated open (b_hh[H:2H] = {SATURATED:g}) and the input gate shut "
-        f"(b_ih[:H] = {-SATURATED:g}), c_next should equal c: {problem}"
-    )
+    return _(
+        "with the forget gate saturated open (b_hh[H:2H] = {open:g}) and the input gate shut "
+        "(b_ih[:H] = {shut:g}), c_next should equal c: {problem}"
+    ).format(open=SATURATED, shut=-SATURATED, problem=problem)
 
 
 def _take(value: Any, i: int, axis: Any) -> Any:
@@ -130,21 +131,23 @@ def each_row_alone(function: str) -> Any:
             alone = student(function, Call(args))
             problem = compare(alone, _take(out, i, OUTPUT_AXES[function]), input_dtype(call), reveal=True)
             if problem:
-                return (
-                    f"row {i} of the batch, computed on its own, gives another result than within the batch: "
-                    f"{problem}; each row must depend on its own inputs only"
-                )
+                return _(
+                    "row {i} of the batch, computed on its own, gives another result than within the batch: "
+                    "{problem}; each row must depend on its own inputs only"
+                ).format(i=i, problem=problem)
         return None
 
     return holds
 
 
 def last_hidden_state_is_final(student: Student, call: Call, out: Any) -> str | None:
-    hs, (h_T, _) = out
+    hs, (h_T, _c_T) = out
     problem = compare(hs[-1], h_T, input_dtype(call), reveal=True, where="hs[-1]")
     if problem is None:
         return None
-    return f"hs[-1] should be h_T, the hidden state after the last step (hs holds h_1 … h_T): {problem}"
+    return _("hs[-1] should be h_T, the hidden state after the last step (hs holds h_1 … h_T): {problem}").format(
+        problem=problem
+    )
 
 
 def one_step_is_lstm_step(student: Student, call: Call, out: Any) -> str | None:
@@ -155,7 +158,9 @@ def one_step_is_lstm_step(student: Student, call: Call, out: Any) -> str | None:
     for got, want, where in ((hs[0], h_next, "hs[0]"), (h_T, h_next, "h_T"), (c_T, c_next, "c_T")):
         problem = compare(got, want, dtype, reveal=True, where=where)
         if problem:
-            return f"with T = 1, lstm_forward(xs[:1], ...) should be one lstm_step(xs[0], ...): {problem}"
+            return _("with T = 1, lstm_forward(xs[:1], ...) should be one lstm_step(xs[0], ...): {problem}").format(
+                problem=problem
+            )
     return None
 
 
@@ -343,4 +348,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("lstm", "Recurrent cells: LSTM, GRU and RNN", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("lstm", N_("Recurrent cells: LSTM, GRU and RNN"), FUNCTIONS, CHECKS)

@@ -21,6 +21,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, Gradient, KnownAnswers, Objective, Property, Student
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _, ngettext
 from grader.outputs import Array
 
 # SPEC: every torch path with "pool" in its name, whatever its spelling. fnmatch is
@@ -194,14 +195,16 @@ def max_is_shift_equivariant(student: Student, call: Call, out: Any) -> str | No
     moved = student("max_pool2d", Call(((a * x + b).astype(x.dtype), *rest)))
     at = _differs(moved, a * out + b, x.dtype)
     if at is not None:
-        return (
-            f"max_pool2d(2·x - 7) differs from 2·max_pool2d(x) - 7 at {list(at)}: a maximum moves with "
+        return _(
+            "max_pool2d(2·x - 7) differs from 2·max_pool2d(x) - 7 at {at}: a maximum moves with "
             "its values (is the padding a real 0 instead of -inf?)"
-        )
+        ).format(at=list(at))
     strangers = ~np.isin(out, x.astype(np.float64))
     if strangers.any():
         at = tuple(int(i) for i in np.argwhere(strangers)[0])
-        return f"the result at {list(at)} is {out[at]:g}, which is no value of x: each output is a value of its window"
+        return _(
+            "the result at {at} is {value:g}, which is no value of x: each output is a value of its window"
+        ).format(at=list(at), value=out[at])
     return None
 
 
@@ -216,7 +219,9 @@ def avg_is_linear(student: Student, call: Call, out: Any) -> str | None:
     at = _differs(combined, a * first + b * second, x.dtype)
     if at is None:
         return None
-    return f"avg_pool2d(0.5·x - 2·y) differs from 0.5·avg_pool2d(x) - 2·avg_pool2d(y) at {list(at)}: it must be linear"
+    return _(
+        "avg_pool2d(0.5·x - 2·y) differs from 0.5·avg_pool2d(x) - 2·avg_pool2d(y) at {at}: it must be linear"
+    ).format(at=list(at))
 
 
 def real_cells(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0) -> np.ndarray:
@@ -243,10 +248,13 @@ def avg_of_constant(student: Student, call: Call, out: Any) -> str | None:
     at = _differs(out, want, x.dtype)
     if at is None:
         return None
-    return (
-        f"on an image of 3s the result at {list(at)} is {out[at]:.6g}, expected {want[at]:.6g}: each window's "
-        f"sum over kh·kw = {kh * kw} cells, the padded zeros included"
-    )
+    return ngettext(
+        "on an image of 3s the result at {at} is {got:.6g}, expected {expected:.6g}: each window's "
+        "sum over kh·kw = {cells} cell, the padded zeros included",
+        "on an image of 3s the result at {at} is {got:.6g}, expected {expected:.6g}: each window's "
+        "sum over kh·kw = {cells} cells, the padded zeros included",
+        kh * kw,
+    ).format(at=list(at), got=out[at], expected=want[at], cells=kh * kw)
 
 
 def gradient_sums_to_upstream(student: Student, call: Call, dx: Any) -> str | None:
@@ -257,10 +265,10 @@ def gradient_sums_to_upstream(student: Student, call: Call, dx: Any) -> str | No
     if at is None:
         return None
     n, c = at
-    return (
-        f"dx[{n}, {c}] sums to {got[at]:.6g}, but dout[{n}, {c}] sums to {want[at]:.6g}: each output gradient "
+    return _(
+        "dx[{n}, {c}] sums to {got:.6g}, but dout[{n}, {c}] sums to {expected:.6g}: each output gradient "
         "goes, whole, to exactly one position (overlapping windows add, tied maxima do not share or copy)"
-    )
+    ).format(n=n, c=c, got=got[at], expected=want[at])
 
 
 def kmax_keeps_largest(student: Student, call: Call, out: Any) -> str | None:
@@ -268,8 +276,12 @@ def kmax_keeps_largest(student: Student, call: Call, out: Any) -> str | None:
     want = np.sort(x.astype(np.float64), axis=-1)[..., x.shape[-1] - k :]
     for row in np.ndindex(x.shape[:-1]):
         if not np.array_equal(np.sort(out[row]), want[row]):
-            where = f"row {list(row)}" if row else "the row"
-            return f"{where}: the kept values {out[row].tolist()} are not the {k} largest, {want[row].tolist()}"
+            message = (
+                _("row {row}: the kept values {kept} are not the {k} largest, {largest}")
+                if row
+                else _("the row: the kept values {kept} are not the {k} largest, {largest}")
+            )
+            return message.format(row=list(row), kept=out[row].tolist(), k=k, largest=want[row].tolist())
     return None
 
 
@@ -278,11 +290,18 @@ def kmax_keeps_order(student: Student, call: Call, out: Any) -> str | None:
     for row in np.ndindex(x.shape[:-1]):
         rest = iter(x[row].astype(np.float64).tolist())
         if not all(any(v == w for w in rest) for v in out[row].tolist()):  # a subsequence of the row
-            where = f"row {list(row)}" if row else "the row"
-            return (
-                f"{where}: {out[row].tolist()} is not a subsequence of {x[row].tolist()}: keep the values in "
-                "their original order, not sorted by size"
+            message = (
+                _(
+                    "row {row}: {kept} is not a subsequence of {values}: keep the values in their original order, "
+                    "not sorted by size"
+                )
+                if row
+                else _(
+                    "the row: {kept} is not a subsequence of {values}: keep the values in their original order, "
+                    "not sorted by size"
+                )
             )
+            return message.format(row=list(row), kept=out[row].tolist(), values=x[row].tolist())
     return None
 
 
@@ -462,4 +481,4 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("pooling", "Pooling: max, average, max-pool's backward and k-max", FUNCTIONS, CHECKS)
+EXERCISE = Exercise("pooling", N_("Pooling: max, average, max-pool's backward and k-max"), FUNCTIONS, CHECKS)

@@ -21,6 +21,7 @@ from grader.checks import Call, Case, Contract, Gradient, KnownAnswers, Objectiv
 from grader.checks import input_dtype as dtype_of
 from grader.exercise import Exercise, Function
 from grader.forbidden import AUTOGRAD
+from grader.i18n import N_, _
 from grader.outputs import Array, Dict, Tuple
 
 FORBIDDEN = (
@@ -204,22 +205,26 @@ def _t(*rows: Any) -> np.ndarray:
 def hs_end_in_last_state(student: Student, call: Call, out: Any) -> str | None:
     hs, h_T = out
     if not np.all(np.isfinite(hs)) or not np.all(np.abs(hs) < 1):
-        return "every state of hs must lie strictly between -1 and 1 (it is a tanh)"
+        return _("every state of hs must lie strictly between -1 and 1 (it is a tanh)")
     problem = compare(hs[-1], h_T, dtype_of(call), reveal=True, where="hs[-1]")
     if problem:
-        return f"hs[-1] should be h_T, the state after the last step (hs holds h_1 … h_T, not h0): {problem}"
+        return _("hs[-1] should be h_T, the state after the last step (hs holds h_1 … h_T, not h0): {problem}").format(
+            problem=problem
+        )
     return None
 
 
 def no_h0_is_zeros(student: Student, call: Call, out: Any) -> str | None:
-    xs, _, W_ih, W_hh, b_ih, b_hh = call.args
+    xs, _h0, W_ih, W_hh, b_ih, b_hh = call.args
     zeros = np.zeros((xs.shape[1], W_hh.shape[0]), dtype=xs.dtype)
     given = student("rnn_forward", Call((xs, zeros, W_ih, W_hh, b_ih, b_hh)))
     absent = student("rnn_forward", Call((xs, None, W_ih, W_hh, b_ih, b_hh)))
     for i, name in enumerate(("hs", "h_T")):
         problem = compare(absent[i], given[i], dtype_of(call), reveal=True, where=name)
         if problem:
-            return f"h0 = None should mean a zero initial state: with None, {problem} (the value with zeros)"
+            return _("h0 = None should mean a zero initial state: with None, {problem} (the value with zeros)").format(
+                problem=problem
+            )
     return None
 
 
@@ -232,14 +237,18 @@ def pads_each_sequence_in_place(student: Student, call: Call, out: Any) -> str |
         where = np.flatnonzero(mask[:, b])
         expected = np.arange(T - L, T) if padding == "pre" else np.arange(L)
         if not np.array_equal(where, expected):
-            return (
-                f"with padding={padding!r}, sequence {b} (length {L}) should fill steps {expected[0]} … "
-                f"{expected[-1]} of column {b}, where mask is True, but mask is True at steps {where.tolist()}"
-            )
+            return _(
+                "with padding={padding!r}, sequence {b} (length {length}) should fill steps {first} … "
+                "{last} of column {b}, where mask is True, but mask is True at steps {steps}"
+            ).format(padding=padding, b=b, length=L, first=expected[0], last=expected[-1], steps=where.tolist())
         if not np.array_equal(padded[where, b], s):
-            return f"padded[{expected[0]}:{expected[-1] + 1}, {b}] should be sequence {b} itself, in order"
+            return _("padded[{start}:{stop}, {b}] should be sequence {b} itself, in order").format(
+                start=expected[0], stop=expected[-1] + 1, b=b
+            )
         if not np.all(np.delete(padded[:, b], where, axis=0) == value):
-            return f"column {b} of padded should hold the fill value {value:g} wherever mask is False"
+            return _("column {b} of padded should hold the fill value {value:g} wherever mask is False").format(
+                b=b, value=value
+            )
     return None
 
 
@@ -249,11 +258,18 @@ def h_n_is_each_direction_last(student: Student, call: Call, out: Any) -> str | 
     for k, (got, where) in enumerate(((states[-1, :, :H], "out[T-1, :, :H]"), (states[0, :, H:], "out[0, :, H:]"))):
         problem = compare(h_n[k], got, dtype_of(call), reveal=True, where=f"h_n[{k}]")
         if problem:
-            direction = "forward" if k == 0 else "backward"
-            return (
-                f"h_n[{k}] should be the {direction} direction's last state, {where} "
-                f"(the backward direction ends after reading xs[0]): {problem}"
+            message = (
+                _(
+                    "h_n[{k}] should be the forward direction's last state, {where} "
+                    "(the backward direction ends after reading xs[0]): {problem}"
+                )
+                if k == 0
+                else _(
+                    "h_n[{k}] should be the backward direction's last state, {where} "
+                    "(the backward direction ends after reading xs[0]): {problem}"
+                )
             )
+            return message.format(k=k, where=where, problem=problem)
     return None
 
 
@@ -264,7 +280,9 @@ def ignores_padding(student: Student, call: Call, out: Any) -> str | None:
     changed = student("sentence_encoding", Call((noisy, mask, method)))
     problem = compare(changed, out, dtype_of(call), reveal=True)
     if problem:
-        return f"changing hs only where mask is False changed the {method!r} sentence vector: {problem}"
+        return _("changing hs only where mask is False changed the {method!r} sentence vector: {problem}").format(
+            method=method, problem=problem
+        )
     return None
 
 
@@ -478,4 +496,6 @@ CHECKS = (
     ),
 )
 
-EXERCISE = Exercise("rnn", "Recurrent networks over sequences: BPTT, padding, bidirectional RNNs", FUNCTIONS, CHECKS)
+EXERCISE = Exercise(
+    "rnn", N_("Recurrent networks over sequences: BPTT, padding, bidirectional RNNs"), FUNCTIONS, CHECKS
+)

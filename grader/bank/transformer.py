@@ -19,6 +19,7 @@ from grader import strategies, tolerance
 from grader.checks import Call, Case, Contract, KnownAnswers, Property, Student, compare
 from grader.checks import input_dtype as dtype_of
 from grader.exercise import Exercise, Function
+from grader.i18n import N_, _
 from grader.outputs import Array
 
 FORBIDDEN = (
@@ -144,37 +145,39 @@ def _t(*rows: Any) -> np.ndarray:
 def sinusoid_pairs(student: Student, call: Call, out: Any) -> str | None:
     d_model = call.args[1]
     if not np.all(np.abs(out) <= 1 + 1e-4):
-        return "every entry is a sine or a cosine, so lies in [-1, 1]"
+        return _("every entry is a sine or a cosine, so lies in [-1, 1]")
     if not np.allclose(out[0, 0::2], 0.0, atol=1e-4) or not np.allclose(out[0, 1::2], 1.0, atol=1e-4):
-        return "at position 0 every angle is 0: the even columns are sin(0) = 0, the odd ones cos(0) = 1"
+        return _("at position 0 every angle is 0: the even columns are sin(0) = 0, the odd ones cos(0) = 1")
     pairs = d_model // 2
     norms = out[:, 0 : 2 * pairs : 2] ** 2 + out[:, 1 : 2 * pairs : 2] ** 2
     if not np.allclose(norms, 1.0, atol=2e-4):
         p, i = (int(v) for v in np.unravel_index(np.argmax(np.abs(norms - 1)), norms.shape))
-        return (
-            f"PE[{p}, {2 * i}]² + PE[{p}, {2 * i + 1}]² = {norms[p, i]:.6g}: columns 2i and 2i + 1 should be the sine "
+        return _(
+            "PE[{p}, {even}]² + PE[{p}, {odd}]² = {norm:.6g}: columns 2i and 2i + 1 should be the sine "
             "and the cosine of the same angle p / 10000^(2i / d_model)"
-        )
+        ).format(p=p, even=2 * i, odd=2 * i + 1, norm=norms[p, i])
     return None
 
 
 def normalised_rows(student: Student, call: Call, out: Any) -> str | None:
-    x, _, _, eps = call.args
+    x, _gamma, _beta, eps = call.args
     plain = student("layer_norm", Call((x, None, None, eps)))
     D = x.shape[-1]
     mean = plain.mean(axis=-1)
     if not np.allclose(mean, 0.0, atol=1e-3):
-        return f"with gamma = beta = None each row should have mean 0; one has mean {float(np.max(np.abs(mean))):.6g}"
+        return _("with gamma = beta = None each row should have mean 0; one has mean {mean:.6g}").format(
+            mean=float(np.max(np.abs(mean)))
+        )
     var = x.astype(np.float64).var(axis=-1)
     expected = var / (var + eps)  # the biased variance of a normalised row
     got = plain.var(axis=-1)
     if D > 1 and not np.allclose(got, expected, atol=1e-3):
         i = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
-        return (
-            f"with gamma = beta = None each row should have the biased variance σ² / (σ² + eps); "
-            f"one has {float(got[i]):.6g}, expected {float(expected[i]):.6g} "
+        return _(
+            "with gamma = beta = None each row should have the biased variance σ² / (σ² + eps); "
+            "one has {got:.6g}, expected {expected:.6g} "
             "(divide by D, not D - 1, and add eps under the root)"
-        )
+        ).format(got=float(got[i]), expected=float(expected[i]))
     return None
 
 
@@ -186,10 +189,10 @@ def padding_does_not_matter(student: Student, call: Call, out: Any) -> str | Non
     changed = student("encoder_layer", Call((noisy, params, heads), call.kwargs))
     problem = compare(changed[key_mask], out[key_mask], dtype_of(call), reveal=True)
     if problem:
-        return (
+        return _(
             "changing x only at padding positions (key_mask False) changed the output of a real token: "
-            f"{problem}; no query may attend to a padding key (key_mask True marks the real tokens)"
-        )
+            "{problem}; no query may attend to a padding key (key_mask True marks the real tokens)"
+        ).format(problem=problem)
     return None
 
 
@@ -345,5 +348,5 @@ CHECKS = (
     ),
 )
 
-TITLE = "The Transformer encoder: positions, layer norm, a post-norm layer"
+TITLE = N_("The Transformer encoder: positions, layer norm, a post-norm layer")
 EXERCISE = Exercise("transformer", TITLE, FUNCTIONS, CHECKS)

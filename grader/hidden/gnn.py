@@ -21,6 +21,7 @@ import numpy as np
 
 from grader.bank.gnn import ACTIVATIONS, REDUCES, aggregate_inputs, gcn_inputs, sage_inputs
 from grader.checks import Call, ReferenceParity
+from grader.i18n import N_
 
 
 def incidence(n: int, edge_index: np.ndarray) -> np.ndarray:
@@ -68,9 +69,10 @@ def truth_gcn(call: Call) -> np.ndarray:
     return out if b is None else out + b
 
 
-DENSE_AGGREGATE = "the dense incidence-matrix formula"
-DENSE_SAGE = "act(x W_self + M-aggregate(x) W_neigh + b) with dense matrices"
-DENSE_GCN = "the dense formula D̂^-1/2 (A + I) D̂^-1/2 x W + b"
+# the truths' names in "disagrees with ...": words, translated where they are shown
+DENSE_AGGREGATE = N_("the dense incidence-matrix formula")
+DENSE_SAGE = N_("act(x W_self + M-aggregate(x) W_neigh + b) with dense matrices")
+DENSE_GCN = N_("the dense formula D̂^-1/2 (A + I) D̂^-1/2 x W + b")
 
 # Budgets by measured catch power (bench/catch_power.py --exercise gnn): 13 examples where a
 # smaller budget stopped catching a variant, else the smallest of 7 and 4 that still did.

@@ -28,6 +28,7 @@ from grader.bank.pooling import (
     with_upstream,
 )
 from grader.checks import Call, Gradient, ReferenceParity
+from grader.i18n import N_
 
 
 def _pooling_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
@@ -70,7 +71,8 @@ def torch_max_pool2d_grad(call: Call) -> np.ndarray:
 
 
 MAX_POOL2D, AVG_POOL2D = "torch.nn.functional.max_pool2d", "torch.nn.functional.avg_pool2d"
-AUTOGRAD = "torch's autograd through max_pool2d"
+# the truth's name in "disagrees with ...": torch's own function names are identifiers, this one is words
+AUTOGRAD = N_("torch's autograd through max_pool2d")
 
 CHECKS = (
     ReferenceParity(

@@ -28,6 +28,7 @@ from grader.bank.rnn import (
     sequences,
 )
 from grader.checks import Call, Gradient, ReferenceParity
+from grader.i18n import N_
 
 TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # torch's names for PARAMS, in order
 
@@ -115,7 +116,7 @@ CHECKS = (
         inputs=rnn_bptt_calls,
         examples=EXAMPLES,
         truth=torch_rnn_bptt,
-        truth_name="torch's autograd through torch.nn.RNN",
+        truth_name=N_("torch's autograd through torch.nn.RNN"),  # words, not an identifier: translated where shown
     ),
     Gradient(
         name="rnn_bptt agrees with central differences of the reference rnn_forward",
