@@ -42,13 +42,13 @@ def _usage_problems_exit_2(invoke: Callable[[click.Context], Any], ctx: click.Co
     try:
         return invoke(ctx)
     except (UsageProblem, isolation.CannotIsolate, i18n.UnknownLanguage) as exc:
-        raise click.UsageError(str(exc), ctx) from None
+        raise click.UsageError(engine.localized(exc.args[0]) if exc.args else str(exc), ctx) from None
     except isolation.SandboxUnavailable as exc:
         raise click.UsageError(
             _(
                 "the bubblewrap sandbox cannot run here: {problem}. Grading requires it (see SECURITY.md); "
                 "install it, or grade at process level only with --no-sandbox"
-            ).format(problem=exc),
+            ).format(problem=engine.localized(exc.args[0]) if exc.args else exc),
             ctx,
         ) from None
 

@@ -214,6 +214,7 @@ def test_names_lead_back_to_the_path_given(tmp_path: Path) -> None:
         "exercise_budget": 60.0,
         "submission_budget": 300.0,
         "sandbox": "off" if os.environ.get("MLGRADE_NO_SANDBOX") else "require",
+        "language": "en",
     }
     assert graded[0]["grader"]["version"] and graded[0]["graded_at"].endswith("+00:00")
 

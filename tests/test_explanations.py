@@ -4,8 +4,10 @@ sections. (The notebooks show ``grader/explanations/zh/<exercise>.md`` under ``-
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import re
+import tomllib
 
 import pytest
 from conftest import REPO
@@ -149,9 +151,12 @@ def test_the_chinese_explanation_is_spaced_one_way(name: str) -> None:
 
 
 def test_the_chinese_explanations_are_shipped() -> None:
-    """The package data names them, so an installed mlgrade can show them."""
-    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"explanations/zh/*.md"' in pyproject
+    """The package data takes them in, so an installed mlgrade can show them."""
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]
+    for name in bank.NAMES:
+        assert any(fnmatch.fnmatchcase(f"explanations/zh/{name}.md", p) for p in patterns["grader"]), name
 
 
 def test_headings_in_chinese_are_the_same_everywhere() -> None:

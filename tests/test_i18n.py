@@ -29,8 +29,9 @@ CATALOG = LOCALE / "zh" / "LC_MESSAGES" / "mlgrade.po"
 BUGGY = str(REPO / "samples" / "buggy_student")
 STUBS = str(REPO / "exercises")
 CJK = re.compile(r"[\u3400-\u9fff]")
-# rich's markup in a message ([bold], [/], [green]): the translation keeps every tag
-MARKUP = re.compile(r"\[/?[a-z ]*\]")
+# rich's markup in a message ([bold], [/], [green]): the translation keeps every tag. A
+# one-letter index (x[i], mu[j]) is not a style, and rich leaves it as it is.
+MARKUP = re.compile(r"\[/\]|\[/?[a-z][a-z ]+\]")
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -416,3 +417,37 @@ def test_the_buggy_sample_graded_in_chinese(tmp_path: Path) -> None:
     assert code == 0, out
     page = (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
     assert '<html lang="zh">' in page and "班级报告" in page
+
+
+def test_no_function_hides_the_translation_function() -> None:
+    """A local ``_`` (``x, _ = pair``) in a module that translates with ``_`` makes every
+    ``_("...")`` of that function a TypeError, which neither ruff nor mypy reports."""
+    hiding = []
+    for path in sorted((REPO / "grader").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports_it = any(
+            isinstance(node, ast.ImportFrom) and any(a.name == "_" and a.asname is None for a in node.names)
+            for node in ast.walk(tree)
+        )
+        if not imports_it:
+            continue
+        # a comprehension's loop variable lives in the comprehension's own scope: harmless
+        own_scope = {
+            id(name)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
+            for generator in node.generators
+            for name in ast.walk(generator.target)
+        }
+        for function in ast.walk(tree):
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                bound = [
+                    n.lineno
+                    for n in ast.walk(function)
+                    if isinstance(n, ast.Name)
+                    and n.id == "_"
+                    and isinstance(n.ctx, ast.Store)
+                    and id(n) not in own_scope
+                ]
+                hiding += [f"{path.relative_to(REPO)}:{line}" for line in bound]
+    assert not hiding, f"these bind _ where it is the translation function: {sorted(set(hiding))}"
