@@ -39,6 +39,7 @@ a hidden one says what went wrong and never shows an input's values or the expec
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -244,7 +245,62 @@ class Generated(Check):
         raise NotImplementedError
 
     def _run(self, ctx: Context) -> None:
+        # Every submission of a class is asked the same questions: the examples hypothesis
+        # draws while every one passes are recorded once per grading process, and a submission
+        # is judged on them directly. Only a failure needs hypothesis again, to find the same
+        # first failure and shrink it, as it would have without the record.
+        first_failure = self._judge_recorded(ctx, self.recorded_examples())
+        if first_failure is None:
+            return
         failure: list[tuple[Call, Exception]] = []
+        try:
+            Generated._hypothesis(self, ctx, failure)
+        except StopCheck as exc:
+            if exc.message:
+                raise
+        except Exception:
+            if not failure:
+                raise  # hypothesis itself failed: a grader error, never the student's
+        if not failure and first_failure is not None:
+            failure.append(first_failure)  # code that failed once but not again: the failure stands
+        if failure:
+            call, last = failure[-1]  # the last failure seen is the smallest hypothesis found
+            raise CheckFailed(self.explain(call, last))
+
+    def recorded_examples(self) -> tuple[Call, ...]:
+        """This check's examples as hypothesis draws them for a submission that passes every
+        one, drawn on the first call in this process and kept for every later one."""
+        kept = _RECORDED.get(id(self))
+        if kept is None or kept[0] is not self:
+            recording = _Recording(self.inputs, self.examples, self.visibility)
+            Generated._hypothesis(recording, None, [])
+            kept = _RECORDED[id(self)] = (self, tuple(recording.calls))
+        return kept[1]
+
+    def _judge_recorded(self, ctx: Context, recorded: tuple[Call, ...]) -> tuple[Call, Exception] | None:
+        """Judge the recorded examples in order, up to the first failure (returned), as
+        hypothesis would have asked them. A failure of the grader's own (not CheckFailed or
+        StudentRaised) is returned too, for hypothesis to report as it always has."""
+        for kept in recorded:
+            call = copy.deepcopy(kept)  # nothing a judgement does to its input reaches the next submission
+            try:
+                self.judge(ctx, call)
+            except (CheckFailed, StudentRaised) as exc:
+                return call, exc
+            except Exception as exc:
+                return call, exc
+        return None
+
+    @staticmethod
+    def _hypothesis(self: _Judge, ctx: Any, failure: list[tuple[Call, Exception]]) -> None:
+        """Judge the examples hypothesis draws (and, for a public check, shrinks after a
+        failure), noting each failure in ``failure``. ``self`` is the check, or a
+        :class:`_Recording` of its examples.
+
+        Do not edit ``example`` below, not even a name in it: derandomized, hypothesis seeds
+        its draws with a digest of that function's source, so that any change to it changes
+        every example of every check in the bank, and with them what the checks catch
+        (bench/catch_power.py chose the budgets on these examples)."""
         calls_after_failure = 0
         # A hidden check shows no input, so it has nothing to shrink for.
         shrink = (Phase.shrink,) if self.visibility == "public" else ()
@@ -272,17 +328,7 @@ class Generated(Check):
                 failure.append((call, exc))
                 raise
 
-        try:
-            example()
-        except StopCheck as exc:
-            if exc.message:
-                raise
-        except Exception:
-            if not failure:
-                raise  # hypothesis itself failed: a grader error, never the student's
-        if failure:
-            call, last = failure[-1]  # the last failure seen is the smallest hypothesis found
-            raise CheckFailed(self.explain(call, last))
+        example()
 
     def explain(self, call: Call, exc: Exception) -> str:
         if self.via is not None:
@@ -317,6 +363,40 @@ def _with_traceback(text: str, exc: Exception) -> str:
         text += "\n" + exc.traceback.rstrip()
     return text
 
+
+# Each generated check's examples, drawn once per process (Generated.record_examples): the
+# check objects are the bank's, loaded once per process (grader.bank.load), so that every
+# submission graded here meets the same ones.
+class _Judge(Protocol):
+    """What :meth:`Generated._hypothesis` needs of a check."""
+
+    @property
+    def inputs(self) -> st.SearchStrategy[Call]: ...
+    @property
+    def examples(self) -> int: ...
+    @property
+    def visibility(self) -> Visibility: ...
+
+    def judge(self, ctx: Any, call: Call) -> None: ...
+
+
+@dataclass
+class _Recording:
+    """A check's drawing without its judging: every example passes, and is kept (a copy: a
+    judgement may not change what the next submission is asked)."""
+
+    inputs: st.SearchStrategy[Call]
+    examples: int
+    visibility: Visibility
+    calls: list[Call] = field(default_factory=list)
+
+    def judge(self, ctx: Any, call: Call) -> None:
+        self.calls.append(copy.deepcopy(call))
+
+
+# Keyed by id, the check kept beside its examples (so that an id is never reused while its
+# entry lives); checks compare by value, which hashing cannot afford on every run.
+_RECORDED: dict[int, tuple[Generated, tuple[Call, ...]]] = {}
 
 # Examples hypothesis may try after the first failure, while shrinking, before we settle for
 # the smallest failing input found so far: enough to shrink a vector of labels to a few

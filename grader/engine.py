@@ -16,8 +16,10 @@ runs past the budget left, and once a budget is spent the checks left say so and
 from __future__ import annotations
 
 import ast
+import copy
 import difflib
 import functools
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -442,13 +444,30 @@ class ReferenceCalls:
         self.kept: dict[str, Any] = {}
 
     def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
+        # Every submission asks the reference the same questions: its answers (a ValueError
+        # too) are kept per process, by the question's content, where nothing is kept for a
+        # later call (keep, Kept) that a remembered answer would not set.
+        key = None if keep is not None else _question(self.exercise.name, function, self.device, call)
+        if key is not None and key in _ANSWERS:
+            answer = _ANSWERS[key]
+            if isinstance(answer, _Raised):
+                raise ValueError(answer.message)
+            return copy.deepcopy(answer)
         args = tuple(self._to_torch(a) for a in call.args)
         kwargs = {k: self._to_torch(v) for k, v in call.kwargs.items()}
-        value = getattr(self.module, function)(*args, **kwargs)
+        try:
+            value = getattr(self.module, function)(*args, **kwargs)
+        except ValueError as exc:
+            if key is not None and len(_ANSWERS) < ANSWERS_KEPT:
+                _ANSWERS[key] = _Raised(str(exc))
+            raise
         if keep is not None:
             self.kept = {keep: value}
         returns = self.exercise.function(function).returns
-        return conform(self._to_numpy(value), returns, call.args, _("the reference"))
+        answer = conform(self._to_numpy(value), returns, call.args, _("the reference"))
+        if key is not None and len(_ANSWERS) < ANSWERS_KEPT:
+            _ANSWERS[key] = copy.deepcopy(answer)
+        return answer
 
     def _to_torch(self, v: Any) -> Any:
         if isinstance(v, isolation.Kept):
@@ -470,6 +489,58 @@ class ReferenceCalls:
         if isinstance(v, dict):
             return {k: self._to_numpy(x) for k, x in v.items()}
         return v
+
+
+@dataclass(frozen=True)
+class _Raised:
+    message: str  # the reference's ValueError
+
+
+# The reference's answers in this process, by question (_question): at most ANSWERS_KEPT of
+# them, which the whole bank's generated and known inputs stay well below; questions made of
+# one student's answers (the neighbours' stand-ins) are rare, and past the bound not kept.
+ANSWERS_KEPT = 50_000
+_ANSWERS: dict[bytes, Any] = {}
+
+
+class _NotAQuestion(Exception):
+    """A value that is not plain data (a Kept handle): that call's answer is not kept."""
+
+
+def _question(exercise: str, function: str, device: Any, call: Call) -> bytes | None:
+    """A digest of a reference call's content: equal for equal questions, whatever objects
+    hold them; None where the call holds something other than plain data."""
+    digest = hashlib.blake2b(f"{exercise}.{function}@{device}".encode(), digest_size=20)
+    try:
+        _feed(digest, call.args)
+        _feed(digest, call.kwargs)
+    except _NotAQuestion:
+        return None
+    return digest.digest()
+
+
+def _feed(digest: Any, value: Any) -> None:
+    if isinstance(value, np.ndarray):
+        digest.update(f"a{value.dtype.str}{value.shape}".encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, np.generic):
+        digest.update(f"g{value.dtype.str}".encode())
+        digest.update(value.tobytes())
+    elif value is None or isinstance(value, (bool, int, float, str)):
+        digest.update(f"{type(value).__name__}:{value!r};".encode())
+    elif isinstance(value, (list, tuple)):
+        digest.update(f"{type(value).__name__}{len(value)}[".encode())
+        for item in value:
+            _feed(digest, item)
+        digest.update(b"]")
+    elif isinstance(value, dict):
+        digest.update(f"d{len(value)}{{".encode())
+        for k, item in value.items():
+            _feed(digest, k)
+            _feed(digest, item)
+        digest.update(b"}")
+    else:
+        raise _NotAQuestion(type(value).__name__)
 
 
 def parameter_names(exercise: Exercise) -> dict[str, list[str]]:

@@ -6,6 +6,7 @@ Each ``grader.bank.<name>`` module declares an exercise with its public checks; 
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Mapping
 
@@ -42,11 +43,21 @@ def load(
     names: tuple[str, ...] | list[str] = NAMES, hidden: bool = True, points: Mapping[str, float] | None = None
 ) -> list[Exercise]:
     """The named exercises, with their hidden checks when ``hidden`` (and they are installed),
-    each worth ``points[name]`` where given (a course file's points: ``Exercise.scaled``)."""
+    each worth ``points[name]`` where given (a course file's points: ``Exercise.scaled``).
+
+    The same objects every time in a process, so that what a check draws once (its examples,
+    ``Generated.recorded_examples``) serves every submission graded in it."""
+    points_given = tuple(sorted(points.items())) if points is not None else None
+    return list(_load(tuple(names), hidden and hidden_checks_installed(), points_given))
+
+
+@functools.cache
+def _load(names: tuple[str, ...], hidden: bool, points_given: tuple[tuple[str, float], ...] | None) -> list[Exercise]:
+    points = dict(points_given) if points_given is not None else None
     exercises = []
     for name in names:
         exercise: Exercise = importlib.import_module(f"grader.bank.{name}").EXERCISE
-        if hidden and hidden_checks_installed():
+        if hidden:
             extra = importlib.import_module(f"grader.hidden.{name}").CHECKS
             exercise = exercise.with_checks(extra)
             if round(exercise.max_score, 6) != exercise.worth:
