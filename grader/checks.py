@@ -59,6 +59,29 @@ from grader.tolerance import Tolerance
 Visibility = Literal["public", "hidden"]
 
 
+def _draw_from_the_strategies_alone() -> None:
+    """Make what hypothesis draws depend on the bank's strategies alone.
+
+    Hypothesis (6.131 and later) now and then draws a constant found in the source of the
+    "local" modules imported in the process: mlgrade's own where it is installed editable,
+    the reference solutions imported so far, a student's code in a notebook's kernel. The
+    same check then asks different questions with ``-e attention`` than with the whole bank,
+    installed than in a checkout, in a kernel than in ``mlgrade grade``, and of the second
+    submission than of the first. Grading must ask every submission the same questions, so
+    that pool is kept empty. (Private to hypothesis: where it is not there, nothing is done.)"""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - an older hypothesis draws no local constants
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        none = providers.Constants()
+        providers._get_local_constants = lambda: none
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
+_draw_from_the_strategies_alone()
+
+
 @dataclass(frozen=True)
 class Call:
     """The arguments of one call of an exercise function (NumPy arrays and plain values)."""
