@@ -334,7 +334,7 @@ def test_nbgrader_round_trip_in_chinese(tmp_path: Path, monkeypatch: pytest.Monk
     assert english.exported(course_dir) == expected
     i18n.use("zh")
     try:
-        nbgrader.autograde(isolated, "week1", engine.Options())
+        nbgrader.autograde(isolated, "week1", engine.Options(language="zh"))
     finally:
         i18n.use("en")
     assert english.exported(isolated) == expected
