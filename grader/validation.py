@@ -71,7 +71,9 @@ def validate(folder: Path, exercises: list[Exercise], options: engine.Options) -
         with Supervisor(str(module_dir), options.device, patterns, options.limits, level) as supervisor:
             for exercise in importable:
                 found[exercise.name].problems += _import_problems(supervisor, exercise)
-    return Validation(module_dir, level, list(found.values()), [engine.localized(note) for note in isolation.left_out(module_dir)])
+    return Validation(
+        module_dir, level, list(found.values()), [engine.localized(note) for note in isolation.left_out(module_dir)]
+    )
 
 
 def syntax_problem(source: str, filename: str) -> str | None:
@@ -114,7 +116,9 @@ def _import_problems(supervisor: Supervisor, exercise: Exercise) -> list[str]:
     try:
         answer = supervisor.imports(exercise.name)
     except WorkerLost as exc:
-        return [_("{module} could not be imported: {reason}").format(module=module, reason=engine.localized(exc.reason))]
+        return [
+            _("{module} could not be imported: {reason}").format(module=module, reason=engine.localized(exc.reason))
+        ]
     if not answer.get("ok"):
         error = answer.get("error", {})
         traceback = str(error.get("traceback", "")).rstrip()

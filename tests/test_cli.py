@@ -73,7 +73,16 @@ def test_json_follows_the_spec_schema() -> None:
         assert set(exercise) == {"name", "score", "max_score", "checks"}
         assert exercise["score"] == pytest.approx(sum(c["points"] for c in exercise["checks"]))
         for check in exercise["checks"]:
-            assert set(check) == {"name", "title", "function", "visibility", "passed", "points", "max_points", "message"}
+            assert set(check) == {
+                "name",
+                "title",
+                "function",
+                "visibility",
+                "passed",
+                "points",
+                "max_points",
+                "message",
+            }
             assert check["visibility"] in ("public", "hidden")
             assert check["passed"] == (check["points"] == check["max_points"])
 
