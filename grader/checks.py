@@ -284,7 +284,7 @@ class Generated(Check):
         except Exception:
             if not failure:
                 raise  # hypothesis itself failed: a grader error, never the student's
-        if not failure and first_failure is not None:
+        if not failure and first_failure is not None and isinstance(first_failure[1], (CheckFailed, StudentRaised)):
             failure.append(first_failure)  # code that failed once but not again: the failure stands
         if failure:
             call, last = failure[-1]  # the last failure seen is the smallest hypothesis found
@@ -308,8 +308,6 @@ class Generated(Check):
             call = copy.deepcopy(kept)  # nothing a judgement does to its input reaches the next submission
             try:
                 self.judge(ctx, call)
-            except (CheckFailed, StudentRaised) as exc:
-                return call, exc
             except Exception as exc:
                 return call, exc
         return None

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,24 @@ def with_override(exercise: str, code: str) -> str:
 def grades_only(results: list[dict]) -> list[dict]:
     """grades.json without when each submission was graded: what a regrade must reproduce."""
     return [{k: v for k, v in r.items() if k != "graded_at"} for r in results]
+
+
+# Chinese text: the CJK unified ideographs (and extension A)
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def chinese(text: str) -> bool:
+    """``text`` holds Chinese."""
+    return bool(CJK.search(text))
+
+
+@pytest.fixture
+def zh() -> Iterator[None]:
+    """The process in Chinese for the test, in English again after it."""
+    from grader import i18n
+
+    i18n.use("zh")
+    try:
+        yield
+    finally:
+        i18n.use("en")

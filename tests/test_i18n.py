@@ -18,7 +18,7 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, chinese
 
 from grader import class_report, i18n, report
 from grader.cli import cli
@@ -28,7 +28,6 @@ LOCALE = REPO / "grader" / "locale"
 CATALOG = LOCALE / "zh" / "LC_MESSAGES" / "mlgrade.po"
 BUGGY = str(REPO / "samples" / "buggy_student")
 STUBS = str(REPO / "exercises")
-CJK = re.compile(r"[\u3400-\u9fff]")
 # rich's markup in a message ([bold], [/], [green]): the translation keeps every tag. A
 # one-letter index (x[i], mu[j]) is not a style, and rich leaves it as it is.
 MARKUP = re.compile(r"\[/\]|\[/?[a-z][a-z ]+\]")
@@ -221,10 +220,6 @@ def course_file(folder: Path, language: str | None) -> Path:
     said = f'language = "{language}"\n' if language else ""
     path.write_text(f'[course]\nname = "ML"\n{said}\n[assignments.w]\nexercises = ["metrics"]\n')
     return path
-
-
-def chinese(text: str) -> bool:
-    return bool(CJK.search(text))
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,12 @@ import re
 import shutil
 import tomllib
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import REPO, chinese
 
 from grader import bank, course, engine, i18n, isolation, numgrad, stub_docs
 from grader.channels import gradescope, release
@@ -26,20 +25,6 @@ from grader.results import CheckResult
 
 # the module (the package re-exports its build function under the same name)
 nbbuild = importlib.import_module("grader.channels.nbgrader.build")
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    i18n.use("zh")
-    try:
-        yield
-    finally:
-        i18n.use("en")
-
-
-def chinese(text: str) -> bool:
-    return bool(CJK.search(text))
 
 
 # -- the check kinds' and the engine's messages -----------------------------------------------

@@ -7,26 +7,16 @@ from __future__ import annotations
 import ast
 import inspect
 import io
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import chinese
 
 from grader import i18n, i18n_extract, stub_docs
 
 ROOT = Path(__file__).resolve().parents[1]
 STUBS = sorted(path for path in (ROOT / "exercises").glob("*.py") if path.name != "__init__.py")
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def zh() -> Iterator[None]:
-    i18n.use("zh")
-    try:
-        yield
-    finally:
-        i18n.use("en")
 
 
 def without_docstrings(source: str) -> str:
@@ -79,7 +69,7 @@ def test_a_stub_in_chinese_is_the_same_code_with_chinese_docstrings(path: Path, 
     assert outside_docstrings(localized) == outside_docstrings(source)
     for node, literal, text in stub_docs.docstrings(localized):
         where = getattr(node, "name", path.stem)
-        assert CHINESE.search(text), f"the docstring of {path.stem}.{where} is not in Chinese"
+        assert chinese(text), f"the docstring of {path.stem}.{where} is not in Chinese"
         assert text == inspect.cleandoc(literal.value)
     original, translated = functions(source, path.stem), functions(localized, path.stem)
     assert list(translated) == list(original)
