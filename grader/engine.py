@@ -154,18 +154,31 @@ class Budget:
 # -- finding the modules -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A submission opened for grading: the folder holding its modules, and one sentence per
+    file its worker will not get, saying why (a zip's members left packed, files over the
+    copy's limits): what the student reads in their result."""
+
+    folder: Path
+    left_out: list[str]
+
+
 @contextmanager
-def opened(submission: Path, exercise_names: list[str]) -> Iterator[Path]:
-    """The directory holding the submission's modules (see ``find_modules``).
+def opened(submission: Path, exercise_names: list[str]) -> Iterator[Opened]:
+    """The submission, opened: the folder holding its modules (see ``find_modules``).
 
     A .zip is extracted to a private temporary directory first, refusing paths that would
-    leave it and archives that unpack to more than ZIP_MAX_BYTES; a single .py file is a
-    submission of that one module.
+    leave it and unpacking at most ZIP_MAX_BYTES: Python modules first, then the other
+    members in order while they fit, so that a dataset inside the zip never costs an exercise
+    (the members left packed are named in ``left_out``). A single .py file is a submission of
+    that one module.
     """
     if submission.is_dir():
         inner_zip = _lone_zip(submission, exercise_names)
         if inner_zip is None:
-            yield find_modules(submission, exercise_names)
+            folder = find_modules(submission, exercise_names)
+            yield Opened(folder, _left_out([], folder))
             return
         submission = inner_zip  # a folder holding only the zip that was handed in (Gradescope)
     suffix = submission.suffix.lower()
@@ -174,24 +187,26 @@ def opened(submission: Path, exercise_names: list[str]) -> Iterator[Path]:
             _("{submission} is neither a directory, a .zip file nor a .py module").format(submission=submission)
         )
     with tempfile.TemporaryDirectory(prefix="mlgrade-zip-") as tmp:
+        packed: list[str] = []
         if suffix == ".py":
             shutil.copyfile(submission, Path(tmp) / submission.name)
         else:
-            _extract(submission, tmp)
-        yield find_modules(Path(tmp), exercise_names)
+            packed = _extract(submission, tmp)
+        folder = find_modules(Path(tmp), exercise_names)
+        yield Opened(folder, _left_out(packed, folder))
 
 
-def _extract(submission: Path, into: str) -> None:
+def _left_out(packed: list[str], folder: Path) -> list[str]:
+    return packed + [localized(note) for note in isolation.left_out(folder)]
+
+
+def _extract(submission: Path, into: str) -> list[str]:
+    """Unpack the zip ``submission`` into ``into``, at most ZIP_MAX_BYTES of it (modules
+    first); one sentence for each member left packed."""
     try:
         with zipfile.ZipFile(submission) as archive:
-            members = archive.infolist()
-            if sum(m.file_size for m in members) > ZIP_MAX_BYTES:
-                raise SubmissionError(
-                    _("{submission} unpacks to more than {mib} MiB").format(
-                        submission=submission, mib=ZIP_MAX_BYTES // 2**20
-                    )
-                )
-            for m in members:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            for m in archive.infolist():
                 target = os.path.realpath(os.path.join(into, m.filename))
                 if not target.startswith(os.path.realpath(into) + os.sep):
                     raise SubmissionError(
@@ -199,11 +214,30 @@ def _extract(submission: Path, into: str) -> None:
                             submission=submission, path=m.filename
                         )
                     )
-            archive.extractall(into)
+            modules = [m for m in members if m.filename.endswith(".py")]
+            budget = ZIP_MAX_BYTES
+            unpacked, packed = [], []
+            # the sizes a zip declares bound what zipfile writes: it stops at a member's file_size
+            for m in modules + [m for m in members if not m.filename.endswith(".py")]:
+                if m.file_size > budget:
+                    packed.append(m)
+                else:
+                    unpacked.append(m)
+                    budget -= m.file_size
+            archive.extractall(into, unpacked)
     except (zipfile.BadZipFile, OSError) as exc:
         raise SubmissionError(
             _("{submission} is not a readable zip file ({error})").format(submission=submission, error=exc)
         ) from None
+    return [
+        _("{file} ({size}) was not unpacked from {submission}: a zip is unpacked up to {mib} MiB").format(
+            file=m.filename,
+            size=localized(isolation.readable_size(m.file_size)),
+            submission=submission.name,
+            mib=ZIP_MAX_BYTES // 2**20,
+        )
+        for m in packed
+    ]
 
 
 # Folders that hold no student work: a Mac's zip metadata, caches, version control.
@@ -565,8 +599,8 @@ def grade(submission: Path, exercises: list[Exercise], options: Options, name: s
     submission_budget = Budget.starting_now(options.submission_seconds, "submission")
     failures: list[str] = []
     try:
-        with opened(submission, [e.name for e in exercises]) as module_dir:
-            result.notes = [localized(note) for note in isolation.left_out(module_dir)]
+        with opened(submission, [e.name for e in exercises]) as found:
+            module_dir, result.notes = found.folder, found.left_out
             patterns = sorted({p for e in exercises for f in e.functions for p in f.forbidden})
             with Supervisor(str(module_dir), options.device, patterns, options.limits, isolation_level) as supervisor:
                 for exercise in exercises:

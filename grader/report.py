@@ -28,13 +28,23 @@ from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.validation import Validation
 
 
+# A check table and the message panels under it share one width: this, or the terminal's where
+# that is narrower (review #20: on a wide terminal the table kept to its content while the
+# panels filled the line).
+WIDTH = 100
+
+
+def _panel(body: Text, title: str) -> Panel:
+    return Panel(body, title=escape(title), title_align="left", border_style="red", width=WIDTH)
+
+
 def _points(x: float) -> str:
     return f"{x:g}"
 
 
 def exercise_table(result: ExerciseResult) -> Table:
     title = f"{escape(result.name)}: {_points(result.score)} / {_points(result.max_score)}"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", min_width=WIDTH)
     table.add_column("", width=1)
     table.add_column(_("function"))
     table.add_column(_("check"))
@@ -67,7 +77,7 @@ def failures(result: ExerciseResult, with_printed: bool = False) -> list[Panel]:
         title = ngettext("{exercise}: its {count} check", "{exercise}: all {count} checks", len(failed)).format(
             exercise=result.name, count=len(failed)
         )
-        return [Panel(body(failed[0]), title=escape(title), title_align="left", border_style="red")]
+        return [_panel(body(failed[0]), title)]
     panels, seen = [], set()
     for check in result.checks:
         if check.passed or (check.function, check.message) in seen:
@@ -81,7 +91,7 @@ def failures(result: ExerciseResult, with_printed: bool = False) -> list[Panel]:
                 function=check.function, count=len(others)
             )
         )
-        panels.append(Panel(body(check), title=escape(title), title_align="left", border_style="red"))
+        panels.append(_panel(body(check), title))
     return panels
 
 

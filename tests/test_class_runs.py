@@ -120,6 +120,23 @@ def test_a_narrow_summary_numbers_the_exercises() -> None:
     assert "…" not in text  # nothing cut
 
 
+@pytest.mark.parametrize("columns", [60, 160])
+def test_a_check_table_and_its_panels_share_one_width(columns: int) -> None:
+    """Review #20: at 160 columns the table kept to about 84 while the panels filled 160."""
+    checks = [
+        CheckResult("fit_line known answers", "fit_line", "public", True, 1.0, 1.0),
+        CheckResult("fit_line is stationary", "fit_line", "public", False, 0.0, 1.0, message="the slope a is 2.6"),
+    ]
+    exercise = ExerciseResult("least_squares", checks)
+    console = Console(width=columns, record=True, no_color=True)
+    with console.capture() as captured:
+        console.print(report.exercise_table(exercise))
+        for panel in report.failures(exercise):
+            console.print(panel)
+    widths = {len(line) for line in captured.get().splitlines() if line.strip().startswith(("┏", "└", "╭", "╰"))}
+    assert widths == {min(columns, report.WIDTH)}
+
+
 def test_grades_files_are_readable_by_the_group(tmp_path: Path) -> None:
     report.write_outputs(tmp_path, [result("alice", ("least_squares", 1))])
     assert (tmp_path / "grades.csv").stat().st_mode & 0o044 == 0o044

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,25 @@ def test_a_large_data_file_costs_nothing_and_is_named_in_the_result(tmp_path: Pa
     assert graded["notes"] == [note]
     assert note in (out / "feedback" / "big.txt").read_text()
     assert SubmissionResult.from_json(graded).notes == [note]  # kept across --resume and merges
+
+
+@pytest.mark.slow
+def test_a_zip_over_the_unpacking_limit_is_graded_on_its_modules(tmp_path: Path) -> None:
+    """The same for a zip (review #3, "the same goes for a zip over 50 MiB"): it used to be
+    refused whole; its modules are graded and the dataset left packed is named."""
+    archive = tmp_path / "dave.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("dave/data/dataset.bin", bytes(60 * MIB))
+        z.write(REPO / "solutions" / "least_squares.py", "dave/least_squares.py")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["grade", str(archive), "-e", "least_squares", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    (graded,) = json.loads((out / "grades.json").read_text())
+    assert graded["score"] == max_score(["least_squares"])
+    assert graded["notes"] == [
+        "dave/data/dataset.bin (60 MiB) was not unpacked from dave.zip: a zip is unpacked up to 50 MiB"
+    ]
+    assert graded["notes"][0] in (out / "feedback" / "dave.txt").read_text()
 
 
 def test_check_shows_the_note(tmp_path: Path) -> None:

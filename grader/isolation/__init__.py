@@ -31,6 +31,7 @@ from grader.isolation.sandbox import (
     choose,
     left_out,
     portable_reason,
+    readable_size,
     sandbox_problem,
 )
 from grader.isolation.supervisor import Supervisor, WorkerLost
@@ -56,6 +57,7 @@ __all__ = [
     "left_out",
     "package_dir",
     "portable_reason",
+    "readable_size",
     "sandbox_problem",
     "secret_dirs",
 ]

@@ -202,7 +202,7 @@ def left_out(submission: Path) -> list[str]:
         Message(
             N_("{file} ({size}) was not copied: submissions are limited to {limit}"),
             file=rel.as_posix(),
-            size=_size(size),
+            size=readable_size(size),
             limit=limit,
         )
         for rel, size, limit in missing[:LEFT_OUT_NAMED]
@@ -215,14 +215,14 @@ def left_out(submission: Path) -> list[str]:
             Message(
                 N_("{count} more files ({size}) were not copied: submissions are limited to {limit}"),
                 count=len(rest),
-                size=_size(sum(size for _, size, _ in rest)),
+                size=readable_size(sum(size for _, size, _ in rest)),
                 limit=limits,
             )
         )
     return notes
 
 
-def _size(size: int) -> str:
+def readable_size(size: int) -> str:
     """A file size as a student reads it: 70 MiB, 300 KiB, 12 bytes."""
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if size >= scale:
