@@ -27,7 +27,6 @@ from grader.i18n import N_, _, ngettext
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.validation import Validation
 
-
 # A check table and the message panels under it share one width: this, or the terminal's where
 # that is narrower (review #20: on a wide terminal the table kept to its content while the
 # panels filled the line).
