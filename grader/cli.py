@@ -684,9 +684,20 @@ def nbgrader_autograde(course_dir: Path, assignment: str, grading: Grading) -> N
     results = graded.results
     console = Console()
     console.print(report.summary_table(results, width=console.width))
-    for student, problems in graded.problems.items():
-        for problem in problems.values():
-            console.print(_("{student}: {problem}: 0 points for it").format(student=student, problem=problem))
+    for student, problems in graded.problems.items():  # a line a student, and one for each unreadable notebook
+        missing = graded.missing.get(student, [])
+        if missing:
+            said = ngettext(
+                "{student}: {count} notebook not handed in, 0 points for it: {notebooks}",
+                "{student}: {count} notebooks not handed in, 0 points for them: {notebooks}",
+                len(missing),
+            )
+            said = said.format(student=student, count=len(missing), notebooks=", ".join(missing))
+            console.print(escape(said), soft_wrap=True)
+        for exercise, problem in problems.items():
+            if f"{exercise}.ipynb" not in missing:
+                said = _("{student}: {problem}: 0 points for it").format(student=student, problem=problem)
+                console.print(escape(said), soft_wrap=True)
     console.print(
         _(
             "Recorded in {database}; autograded notebooks in {folder}/. "

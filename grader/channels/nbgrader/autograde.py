@@ -34,6 +34,7 @@ from grader.results import ExerciseResult, SubmissionResult
 class Autograded:
     results: list[SubmissionResult]  # in the order of submitters()
     problems: dict[str, dict[str, str]]  # student -> exercise -> why its notebook gave no code
+    missing: dict[str, list[str]]  # student -> the notebooks not handed in (among the problems)
 
 
 def db_url(course: Path) -> str:
@@ -268,4 +269,12 @@ def autograde(
         autograded = course / "autograded" / student / assignment
         released = course / "release" / assignment
         _write_autograded(submitted, autograded, released, notebooks[student], problems[student], cells, sources)
-    return Autograded(results, {s: p for s, p in problems.items() if p})
+    missing = {
+        student: [
+            f"{name}.ipynb"
+            for name in found
+            if not (course / "submitted" / student / assignment / f"{name}.ipynb").is_file()
+        ]
+        for student, found in problems.items()
+    }
+    return Autograded(results, {s: p for s, p in problems.items() if p}, {s: m for s, m in missing.items() if m})
