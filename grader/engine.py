@@ -707,7 +707,7 @@ def apply_evidence(checks: list[Check], outcome: ExerciseResult, passed: dict[st
             )
             result.message = ngettext(
                 # NOTE: {checks} names the other checks, "'fit known answers'" or "'a' or 'b'"; none of them passed
-                "holds, but counts only when {checks} passes too, and it did: this check compares your functions "
+                "holds, but counts only when {checks} passes too, and it did not: this check compares your functions "
                 "with each other, which two wrong answers can satisfy together",
                 "holds, but counts only when {checks} passes too, and neither did: this check compares your "
                 "functions with each other, which two wrong answers can satisfy together",

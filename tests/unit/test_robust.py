@@ -228,3 +228,7 @@ def test_a_consistency_check_counts_only_with_evidence_that_one_side_is_right() 
         one_right = evidence_outcome(neither | {side: True})
         assert one_right.checks[0].passed and one_right.score == 0.3
     assert evidence_outcome({}).checks[0].passed  # no evidence loaded (a student's install): no grade at stake
+    only_one = evidence_outcome({"accuracy known answers": False})  # the other is not loaded
+    assert only_one.checks[0].message.startswith(
+        "holds, but counts only when 'accuracy known answers' passes too, and it did not:"
+    )
