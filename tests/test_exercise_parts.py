@@ -72,6 +72,19 @@ def test_every_exercise_has_public_and_hidden_checks(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", bank.NAMES)
+def test_every_check_of_two_student_functions_names_evidence_that_exists(name: str) -> None:
+    """A check that compares the student's functions with each other (a gradient against "your"
+    forward) pays only with evidence (``Check.evidence``); an evidence name that is no check of
+    the exercise would be silently dropped, and the check would pay for two wrong answers."""
+    (exercise,) = bank.load([name])
+    names = {c.name for c in exercise.checks}
+    for check in exercise.checks:
+        assert set(check.evidence) <= names, f"{check.name!r} names evidence that is no check: {check.evidence}"
+        if check.visibility == "public" and re.search(r"\byour\b|\bits loss\b", check.name):
+            assert check.evidence, f"{check.name!r} compares your functions with each other and has no evidence"
+
+
+@pytest.mark.parametrize("name", bank.NAMES)
 def test_the_stub_and_the_reference_define_every_declared_function(name: str) -> None:
     declared = {f.name for f in public_exercise(name).functions}
     for folder in ("exercises", "solutions"):

@@ -208,6 +208,7 @@ def chain_analytic(student: Student, call: Call) -> dict[str, Any]:
 def derivative_check(derivative: str, activation: str, points: float, inputs: Any = gradient_calls) -> Gradient:
     return Gradient(
         name=f"{derivative} agrees with central differences of your {activation}",
+        evidence=(f"{derivative} known answers", f"{activation} known answers"),
         function=derivative,
         points=points,
         inputs=inputs,
@@ -644,6 +645,7 @@ CHECKS = (
     ),
     Gradient(
         name="chain_gradient's grad agrees with central differences of your a_L",
+        evidence=("chain_gradient known answers",),
         function="chain_gradient",
         points=0.4,
         inputs=chain_gradient_calls,

@@ -353,6 +353,7 @@ CHECKS = (
     ),
     Property(
         name="sage_layer agrees with your aggregate (aggregate first, then the weight)",
+        evidence=("sage_layer known answers", "aggregate known answers (isolated node, repeated edge, self-loop)"),
         function="sage_layer",
         points=0.5,
         inputs=sage_calls,

@@ -618,6 +618,7 @@ CHECKS = (
     _bad("penalty_grad", Call((W, "L1")), Call((W, "elastic_net"))),
     Gradient(
         name="penalty_grad agrees with central differences of your structural_risk",
+        evidence=("penalty_grad known answers", "structural_risk known answers"),
         function="penalty_grad",
         points=0.3,
         inputs=penalty_gradient_calls,

@@ -290,6 +290,7 @@ CHECKS = (
     ),
     Gradient(
         name="dropout_backward agrees with central differences of your dropout_forward",
+        evidence=("dropout_backward known answers", "dropout_forward known answers"),
         function="dropout_backward",
         points=0.5,
         inputs=dropout_gradient_calls(),

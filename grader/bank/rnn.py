@@ -434,6 +434,7 @@ CHECKS = (
     KnownAnswers(name="rnn_bptt known answers", function="rnn_bptt", points=0.5, cases=RNN_BPTT_CASES),
     Gradient(
         name="rnn_bptt agrees with central differences of your rnn_forward",
+        evidence=("rnn_bptt known answers", "rnn_forward known answers"),
         function="rnn_bptt",
         points=1.0,
         inputs=bptt_gradient_calls,
