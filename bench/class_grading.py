@@ -1,12 +1,14 @@
 """Grading a class: mlgrade and nbgrader on the same submissions, in one run (not a test).
 
-    .venv/bin/python bench/class_grading.py [--students 20] [--jobs 2] [--keep DIR]
+    .venv/bin/python bench/class_grading.py [--students 20] [--jobs 2] [--exercises N] [--keep DIR]
 
-Builds N submissions of every exercise, a realistic mix: per exercise about half are correct
-(the reference), a third carry a classic bug (tests/variants/, one per student in turn) and
-the rest are untouched stubs. Each submission exists twice with the same code: as a folder
-of modules, and as the notebooks of an nbgrader course (``mlgrade nbgrader build``, then
-``nbgrader generate_assignment``, the code in each notebook's solution cell). Then it times:
+Builds N submissions of every exercise (or, with ``--exercises 8`` or ``14``, of the bank as it
+was before the second and third waves of exercises, to measure what they cost), a realistic
+mix: per exercise about half are correct (the reference), a third carry a classic bug
+(tests/variants/, one per student in turn) and the rest are untouched stubs. Each submission
+exists twice with the same code: as a folder of modules, and as the notebooks of an nbgrader
+course (``mlgrade nbgrader build``, then ``nbgrader generate_assignment``, the code in each
+notebook's solution cell). Then it times:
 
 - ``mlgrade grade --jobs J`` on the folders;
 - ``mlgrade nbgrader autograde --jobs J`` on the notebooks (a copy of the course);
@@ -42,6 +44,13 @@ ASSIGNMENT = "bench"
 sys.path.insert(0, str(REPO))
 from grader import bank  # noqa: E402
 
+# The bank as it grew: the first eight exercises, then six more, then the last four.
+WAVES = (
+    ("least_squares", "metrics", "softmax_regression", "backprop", "batch_norm", "conv", "lstm", "attention"),
+    ("losses", "activations", "perceptron", "logistic_regression", "optimization", "regularization"),
+    ("pooling", "rnn", "gnn", "transformer"),
+)
+
 
 def timed(command: list[str], cwd: Path, stdout: Path | None = None) -> tuple[float, float]:
     """Wall seconds, and the peak RSS in MiB of the largest process among the command and its
@@ -61,16 +70,16 @@ def solution_cell(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == name)
 
 
-def make_class(root: Path, students: int) -> tuple[Path, list[Path]]:
+def make_class(root: Path, students: int, names: list[str]) -> tuple[Path, list[Path]]:
     course = root / "course"
-    course_file = root / "mlgrade.toml"  # the assignment: every exercise, at the bank's points
-    course_file.write_text(f"[assignments.{ASSIGNMENT}]\nexercises = {list(bank.NAMES)!r}\n".replace("'", '"'))
+    course_file = root / "mlgrade.toml"  # the assignment: the exercises, at the bank's points
+    course_file.write_text(f"[assignments.{ASSIGNMENT}]\nexercises = {names!r}\n".replace("'", '"'))
     build = ["nbgrader", "build", str(course), "--course", str(course_file), "--assignment", ASSIGNMENT]
     timed([str(BIN / "mlgrade"), *build], REPO)
     timed([str(BIN / "nbgrader"), "generate_assignment", ASSIGNMENT], course)
-    released = {n: nbformat.read(str(course / "release" / ASSIGNMENT / f"{n}.ipynb"), 4) for n in bank.NAMES}
-    source = {n: nbformat.read(str(course / "source" / ASSIGNMENT / f"{n}.ipynb"), 4) for n in bank.NAMES}
-    variants = {n: sorted((REPO / "tests" / "variants" / n).glob("buggy_*.py")) for n in bank.NAMES}
+    released = {n: nbformat.read(str(course / "release" / ASSIGNMENT / f"{n}.ipynb"), 4) for n in names}
+    source = {n: nbformat.read(str(course / "source" / ASSIGNMENT / f"{n}.ipynb"), 4) for n in names}
+    variants = {n: sorted((REPO / "tests" / "variants" / n).glob("buggy_*.py")) for n in names}
     folders = []
     for i in range(students):
         student = f"student{i:02d}"
@@ -78,7 +87,7 @@ def make_class(root: Path, students: int) -> tuple[Path, list[Path]]:
         folder.mkdir(parents=True)
         submitted = course / "submitted" / student / ASSIGNMENT
         submitted.mkdir(parents=True)
-        for j, name in enumerate(bank.NAMES):
+        for j, name in enumerate(names):
             kind = (3 * i + j) % 6
             if kind < 3:  # correct
                 code = solution_cell(source[name], name).source
@@ -104,11 +113,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--exercises", type=int, choices=(8, 14, 18), default=18, help="the bank as it was at 8, 14 or 18 exercises"
+    )
     parser.add_argument("--keep", type=Path, help="build the class here and keep it (default: a temporary folder)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="mlgrade-bench-"))
     try:
-        course, folders = make_class(root, args.students)
+        grown = {8: WAVES[0], 14: WAVES[0] + WAVES[1], 18: WAVES[0] + WAVES[1] + WAVES[2]}[args.exercises]
+        names = [n for n in bank.NAMES if n in grown]  # in the course's order
+        course, folders = make_class(root, args.students, names)
         isolated = root / "course-isolated"
         shutil.copytree(course, isolated)
         n, jobs = args.students, str(args.jobs)
@@ -133,7 +147,7 @@ def main() -> None:
         scores = {"mlgrade grade": graded, "mlgrade nbgrader": exported(isolated), "nbgrader": exported(course)}
         agree = len({json.dumps(s, sort_keys=True) for s in scores.values()}) == 1
         nbgrader_seconds = rows["nbgrader autograde"][0]
-        print(f"{n} submissions of {len(bank.NAMES)} exercises each; scores:", sorted(graded.values()))
+        print(f"{n} submissions of {len(names)} exercises each; scores:", sorted(graded.values()))
         print(f"all three gradings give the same scores: {agree}")
         for name, (seconds, rss) in rows.items():
             ratio = nbgrader_seconds / seconds
