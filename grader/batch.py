@@ -4,14 +4,22 @@ Each grading process runs its own submissions with their own workers; results co
 submission order whatever order they finish in. A grading process that fails (a grader bug,
 never the student's fault: student code runs in the workers) is reported as an error for
 that submission and the others go on.
+
+Ctrl-C is the grader's alone: the grading processes start with SIGINT ignored (an ignored
+signal stays ignored across exec), so that a terminal's Ctrl-C, sent to the whole process
+group, neither kills them halfway through an import (a traceback each) nor breaks the pool
+before the grader sees it. The grader then cancels what is not started and stops them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,11 +97,13 @@ def grade_all(
             done(results[i])
     else:
         context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with _interrupts_ignored_by_children():  # the processes start as the first submissions go in
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
             futures = {
                 pool.submit(_grade_one, str(path), name, exercise_names, options, points, record): i
                 for i, (path, name) in enumerate(zip(paths, names, strict=True))
             }
+        try:
             for future in as_completed(futures):
                 i = futures[future]
                 try:
@@ -102,7 +112,27 @@ def grade_all(
                     error = grader_failed(exc)
                     results[i] = SubmissionResult(names[i], error=error, grader_failed=True, path=str(paths[i]))
                 done(results[i])
+        except BaseException:  # Ctrl-C: what is not finished is not waited for
+            processes = list((getattr(pool, "_processes", None) or {}).values())  # gone after shutdown
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            raise
+        pool.shutdown()
     return [results[i] for i in range(len(paths))]
+
+
+@contextlib.contextmanager
+def _interrupts_ignored_by_children() -> Iterator[None]:
+    """SIGINT ignored while the grading processes start, so that they inherit it ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (a grader inside a server's thread)
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass

@@ -81,6 +81,32 @@ def test_an_interrupted_run_resumes_with_the_same_grades(submissions: list[Path]
     assert [g["score"] for g in fresh][:2] == [FULL, BUGGY]
 
 
+def children(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def test_ctrl_c_while_the_grading_processes_start_prints_no_traceback(
+    submissions: list[Path], tmp_path: Path
+) -> None:
+    """A terminal's Ctrl-C reaches the whole process group. Landing while the grading processes
+    were still importing, it printed a traceback from each of them (found rerunning the review
+    of issue 13); now they ignore it and the grader alone stops the run."""
+    out = tmp_path / "out"
+    command = [*MLGRADE, "grade", *map(str, submissions), "-e", "least_squares", "--jobs", "2", "--out", str(out)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while len(children(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # the grading processes are importing the grader
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "Interrupted" in err
+
+
 def test_resume_reuses_only_unchanged_submissions(submissions: list[Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = grade(*map(str, submissions[:2]), "--out", str(out))
