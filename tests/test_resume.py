@@ -85,9 +85,7 @@ def children(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
 
 
-def test_ctrl_c_while_the_grading_processes_start_prints_no_traceback(
-    submissions: list[Path], tmp_path: Path
-) -> None:
+def test_ctrl_c_while_the_grading_processes_start_prints_no_traceback(submissions: list[Path], tmp_path: Path) -> None:
     """A terminal's Ctrl-C reaches the whole process group. Landing while the grading processes
     were still importing, it printed a traceback from each of them (found rerunning the review
     of issue 13); now they ignore it and the grader alone stops the run."""
