@@ -279,19 +279,33 @@ def list_exercises(selection: course.Selection) -> None:
     exercises = selection.load(hidden=hidden)
     console.print(_heading(selection, sum(e.worth for e in exercises)))
     for exercise in exercises:
-        table = Table(title=f"{exercise.name}: {_(exercise.title)}", title_justify="left")
+        # NOTE: an exercise's line in mlgrade list: its name, its title, and its points in the course
+        said = _("{exercise}: {title}, worth {worth}").format(
+            exercise=exercise.name, title=_(exercise.title), worth=f"{exercise.worth:g}"
+        )
+        table = Table(title=escape(said), title_justify="left")
         table.add_column(_("function"))
         table.add_column(_("public checks"), justify="right")
-        table.add_column(_("hidden checks"), justify="right")
-        table.add_column(_("points"), justify="right")
+        if hidden:
+            table.add_column(_("hidden checks"), justify="right")
+        table.add_column(_("points") if hidden else _("public points"), justify="right")
         for f in exercise.functions:
             checks = [c for c in exercise.checks if c.function == f.name]
             public = sum(1 for c in checks if c.visibility == "public")
-            table.add_row(f.name, str(public), str(len(checks) - public), f"{exercise.points(f.name):g}")
-        table.add_row("[bold]" + escape(_("total")) + "[/]", "", "", f"[bold]{exercise.max_score:g}[/]")
+            counts = [str(public), str(len(checks) - public)] if hidden else [str(public)]
+            table.add_row(f.name, *counts, f"{exercise.points(f.name):g}")
+        total = f"{exercise.max_score:g}"
+        if not hidden:  # the public checks' share of what the exercise is worth (review #13)
+            total = _("{public} of {worth}").format(public=total, worth=f"{exercise.worth:g}")
+        table.add_row("[bold]" + escape(_("total")) + "[/]", *[""] * (2 if hidden else 1), f"[bold]{escape(total)}[/]")
         console.print(table)
     if not hidden:
-        console.print(_("Hidden checks are not installed here: points above count public checks only."))
+        console.print(
+            _(
+                "Hidden checks are not installed here: the points above are the public checks'; "
+                "the hidden checks, run when your work is graded, give the rest."
+            )
+        )
 
 
 def _heading(selection: course.Selection, worth: float) -> Text:

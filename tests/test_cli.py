@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -41,6 +42,20 @@ def test_list_shows_every_exercise_and_function() -> None:
         assert exercise.name in out
         for f in exercise.functions:
             assert f.name in out
+
+
+def test_list_without_hidden_checks_shows_the_public_share_of_each_exercise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review #13: a student's install (no hidden checks) listed 7.25 points for least_squares
+    under an assignment of 216 points, and a column of hidden checks that were all 0."""
+    monkeypatch.setattr(bank, "hidden_checks_installed", lambda: False)
+    result = CliRunner().invoke(cli, ["list"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    public = sum(c.points for c in bank.load(["least_squares"], hidden=False)[0].checks)
+    assert "least_squares: Least squares and ridge regression, worth 12" in " ".join(result.output.split())
+    table = result.output[result.output.index("least_squares:") : result.output.index("metrics:")]
+    assert re.search(rf"total\s*│\s*│\s*{public:g} of 12 │", table), table
+    assert "hidden checks" not in result.output.split("Hidden checks are not installed")[0]
+    assert "the hidden checks, run when your work is graded, give the rest" in " ".join(result.output.split())
 
 
 @pytest.mark.slow
