@@ -527,11 +527,15 @@ def _submissions(paths: list[Path], names: list[str], err: Console) -> list[Path
                 raise UsageProblem(
                     ngettext(
                         "{path} holds no exercise module, but {count} folders or zips inside it do "
-                        "({names}, ...): did you mean {path}/* ?",
+                        "({names}): did you mean {path}/* ?",
                         "{path} holds no exercise module, but {count} folders or zips inside it do "
-                        "({names}, ...): did you mean {path}/* ?",
+                        "({names}): did you mean {path}/* ?",
                         len(inside),
-                    ).format(path=path, count=len(inside), names=", ".join(p.name for p in inside[:3]))
+                    ).format(
+                        path=path,
+                        count=len(inside),
+                        names=", ".join([p.name for p in inside[:3]] + (["..."] if len(inside) > 3 else [])),
+                    )
                 )
         found.append(path)
     if not found:

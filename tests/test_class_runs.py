@@ -169,7 +169,11 @@ def test_a_class_folder_given_as_one_submission_is_a_usage_error(tmp_path: Path)
         (tmp_path / "class" / name).mkdir(parents=True)
         shutil.copy(REFERENCE, tmp_path / "class" / name)
     code, output = grade(str(tmp_path / "class"))
-    assert code == 2 and "did you mean" in output and "class/*" in output
+    assert code == 2 and "2 folders or zips inside it do (alice, bob): did you mean" in output and "class/*" in output
+    for name in ("carol", "dave"):
+        shutil.copytree(tmp_path / "class" / "alice", tmp_path / "class" / name)
+    code, output = grade(str(tmp_path / "class"))
+    assert code == 2 and "4 folders or zips inside it do (alice, bob, carol, ...)" in output
 
 
 @pytest.mark.parametrize("problem", ["read-only", "a file", "too long"])
