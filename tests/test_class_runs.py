@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import REPO, grades_only
 from rich.console import Console
 
-from grader import engine, report
+from grader import bank, engine, report
 from grader.cli import cli
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
@@ -245,6 +245,32 @@ def test_contradicting_sandbox_options_are_refused() -> None:
     assert code == 2 and "contradict" in output
 
 
+def test_contradicting_sandbox_options_are_refused_by_nbgrader_autograde_too(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["nbgrader", "autograde", str(tmp_path), "week1", "--require-sandbox", "--no-sandbox"]
+    )
+    assert result.exit_code == 2 and "--require-sandbox and --no-sandbox contradict each other" in result.output
+
+
+def test_no_progress_leaves_standard_error_empty() -> None:
+    two = [str(REPO / "solutions"), str(REPO / "samples" / "buggy_student")]
+    shown = CliRunner().invoke(cli, ["grade", *two, "-e", "least_squares", "--jobs", "1", "--json"])
+    assert shown.exit_code == 0 and "grading" in shown.stderr and "2/2" in shown.stderr
+    quiet = CliRunner().invoke(cli, ["grade", *two, "-e", "least_squares", "--jobs", "1", "--json", "--no-progress"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert grades_only(json.loads(quiet.stdout)) == grades_only(json.loads(shown.stdout))
+
+
+def test_the_command_list_gives_each_command_whole() -> None:
+    """Review #20: click cut the summaries ("grade  Grade SUBMISSION...")."""
+    result = CliRunner().invoke(cli, ["--help"], env={"COLUMNS": "80"})
+    commands = result.output.split("Commands:")[1].strip().splitlines()
+    assert len(commands) >= 8 and not [line for line in commands if line.rstrip().endswith("...")]
+    assert any(
+        line.split() == ["grade", "Grade", "submissions:", "public", "and", "hidden", "checks."] for line in commands
+    )
+
+
 def test_quiet_prints_nothing_but_grades_the_same(tmp_path: Path) -> None:
     code, output = grade(str(REPO / "solutions"), "--quiet", "--out", str(tmp_path / "q"))
     assert code == 0 and output == ""
@@ -264,3 +290,21 @@ def test_feedback_speaks_to_the_student() -> None:
     text = report.feedback_text(result("alice", ("least_squares", 1)))
     assert "bubblewrap" not in text and "audit hook" not in text
     assert "Your code ran in a separate process" in text
+
+
+@pytest.mark.slow
+def test_fit_line_messages_name_the_slope_and_the_intercept(tmp_path: Path) -> None:
+    """Review #19: "result[1] is 0.4" meant the intercept b, and "component 1 of w" the slope a
+    (fit_line returns no w). Each output is now named for what it is."""
+    shutil.copy(
+        REPO / "tests" / "variants" / "least_squares" / "buggy_fit_line_denominator_n.py", tmp_path / "least_squares.py"
+    )
+    (graded,) = engine.grade(tmp_path, bank.load(["least_squares"]), engine.Options()).exercises
+    messages = {c.name: c.message for c in graded.checks if c.function == "fit_line"}
+    assert (
+        "the slope a is 1.33333, expected 2; the intercept b is 1.66667, expected 1"
+        in messages["fit_line known answers"]
+    )
+    stationary = messages["fit_line satisfies the normal equations"]
+    assert "at the returned (a, b): its derivative with respect to the slope a is" in stationary
+    assert "returned w" not in stationary and "component" not in stationary
