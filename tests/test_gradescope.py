@@ -45,15 +45,22 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def run_autograder(root: Path, submission: Path, layout: str = "") -> dict:
-    """Place ``submission`` (its .py files, under ``layout`` inside the submission folder) and
-    run run_autograder as Gradescope would, with this environment's Python."""
+def run_autograder(root: Path, submission: Path, layout: str = "", zipped: str = "") -> dict:
+    """Place ``submission`` (its .py files, under ``layout`` inside the submission folder, or
+    in a zip named ``zipped`` there, as a student's upload of a .zip is kept) and run
+    run_autograder as Gradescope would, with this environment's Python."""
     shutil.rmtree(root / "submission", ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
-    target = root / "submission" / layout
-    target.mkdir(parents=True)
-    for module in submission.glob("*.py"):
-        shutil.copy(module, target / module.name)
+    (root / "submission").mkdir(parents=True)
+    if zipped:
+        with zipfile.ZipFile(root / "submission" / zipped, "w") as archive:
+            for module in submission.glob("*.py"):
+                archive.write(module, str(Path(layout) / module.name))
+    else:
+        target = root / "submission" / layout
+        target.mkdir(parents=True, exist_ok=True)
+        for module in submission.glob("*.py"):
+            shutil.copy(module, target / module.name)
     env = {**os.environ, "MLGRADE_AUTOGRADER_ROOT": str(root), "MLGRADE_PYTHON": sys.executable}
     done = subprocess.run([root / "source" / "run_autograder"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -116,7 +123,8 @@ def test_setup_checks_python_first_and_names_the_base_image(tmp_path: Path, foun
 
 
 def test_reference_solutions_score_full_marks(autograder: Path) -> None:
-    results = run_autograder(autograder, REPO / "solutions")
+    # review #9: a zipped folder, which Gradescope unpacks to submission/hw1/
+    results = run_autograder(autograder, REPO / "solutions", layout="hw1")
     assert results["score"] == max_score()
     assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in results["tests"])
 
@@ -129,7 +137,8 @@ def test_stubs_fail_every_test_with_a_message(autograder: Path) -> None:
 
 
 def test_buggy_submission_public_visible_hidden_after_published(autograder: Path) -> None:
-    results = run_autograder(autograder, REPO / "samples" / "buggy_student")
+    # review #9: a .zip uploaded as it is, holding a folder (graded as mlgrade grade does below)
+    results = run_autograder(autograder, REPO / "samples" / "buggy_student", layout="hw1", zipped="hw1.zip")
     assert 0 < results["score"] < max_score()
     hidden = {f"{e.name}: {c.name}" for e in bank.load() for c in e.checks if c.visibility == "hidden"}
     assert {t["visibility"] for t in results["tests"] if t["name"] in hidden} == {"after_published"}
