@@ -275,6 +275,11 @@ class Generated(Check):
         first_failure = self._judge_recorded(ctx, self.recorded_examples())
         if first_failure is None:
             return
+        judged = isinstance(first_failure[1], (CheckFailed, StudentRaised))
+        if judged and self.visibility == "hidden":
+            # nothing to shrink: hypothesis would ask the same questions again, the student's
+            # function included, only to stop at this same first failure
+            raise CheckFailed(self.explain(*first_failure))
         failure: list[tuple[Call, Exception]] = []
         try:
             Generated._hypothesis(self, ctx, failure)
@@ -284,7 +289,7 @@ class Generated(Check):
         except Exception:
             if not failure:
                 raise  # hypothesis itself failed: a grader error, never the student's
-        if not failure and first_failure is not None and isinstance(first_failure[1], (CheckFailed, StudentRaised)):
+        if not failure and judged:
             failure.append(first_failure)  # code that failed once but not again: the failure stands
         if failure:
             call, last = failure[-1]  # the last failure seen is the smallest hypothesis found
@@ -385,7 +390,7 @@ def _with_traceback(text: str, exc: Exception) -> str:
     return text
 
 
-# Each generated check's examples, drawn once per process (Generated.record_examples): the
+# Each generated check's examples, drawn once per process (Generated.recorded_examples): the
 # check objects are the bank's, loaded once per process (grader.bank.load), so that every
 # submission graded here meets the same ones.
 class _Judge(Protocol):

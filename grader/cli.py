@@ -42,13 +42,13 @@ def _usage_problems_exit_2(invoke: Callable[[click.Context], Any], ctx: click.Co
     try:
         return invoke(ctx)
     except (UsageProblem, isolation.CannotIsolate, i18n.UnknownLanguage) as exc:
-        raise click.UsageError(engine.localized(exc.args[0]) if exc.args else str(exc), ctx) from None
+        raise click.UsageError(engine.localized_error(exc), ctx) from None
     except isolation.SandboxUnavailable as exc:
         raise click.UsageError(
             _(
                 "the bubblewrap sandbox cannot run here: {problem}. Grading requires it (see SECURITY.md); "
                 "install it, or grade at process level only with --no-sandbox"
-            ).format(problem=engine.localized(exc.args[0]) if exc.args else exc),
+            ).format(problem=engine.localized_error(exc)),
             ctx,
         ) from None
 
@@ -710,10 +710,11 @@ def nbgrader_autograde(course_dir: Path, assignment: str, grading: Grading) -> N
                 "{student}: {count} notebooks not handed in, 0 points for them: {notebooks}",
                 len(missing),
             )
-            said = said.format(student=student, count=len(missing), notebooks=", ".join(missing))
+            notebooks = ", ".join(f"{name}.ipynb" for name in missing)
+            said = said.format(student=student, count=len(missing), notebooks=notebooks)
             console.print(escape(said), soft_wrap=True)
         for exercise, problem in problems.items():
-            if f"{exercise}.ipynb" not in missing:
+            if exercise not in missing:
                 said = _("{student}: {problem}: 0 points for it").format(student=student, problem=problem)
                 console.print(escape(said), soft_wrap=True)
     console.print(

@@ -67,6 +67,12 @@ def localized(text: str) -> str:
     return _(text.msgid).format(**values)
 
 
+def localized_error(exc: BaseException) -> str:
+    """What an exception of the isolation unit or a usage problem says, in the language in
+    use (its first argument is an ``isolation.Message`` where it has one)."""
+    return localized(exc.args[0]) if exc.args and isinstance(exc.args[0], str) else str(exc)
+
+
 def _said(error: dict[str, Any], english: str) -> str:
     """What a worker's error says (``english``), in the language in use: its ``said``, the
     msgid and values of an ``isolation.Message`` the worker raised, where the catalog knows
@@ -178,7 +184,7 @@ def opened(submission: Path, exercise_names: list[str]) -> Iterator[Opened]:
         inner_zip = _lone_zip(submission, exercise_names)
         if inner_zip is None:
             folder = find_modules(submission, exercise_names)
-            yield Opened(folder, _left_out([], folder))
+            yield Opened(folder, left_out(folder))
             return
         submission = inner_zip  # a folder holding only the zip that was handed in (Gradescope)
     suffix = submission.suffix.lower()
@@ -193,11 +199,13 @@ def opened(submission: Path, exercise_names: list[str]) -> Iterator[Opened]:
         else:
             packed = _extract(submission, tmp)
         folder = find_modules(Path(tmp), exercise_names)
-        yield Opened(folder, _left_out(packed, folder))
+        yield Opened(folder, packed + left_out(folder))
 
 
-def _left_out(packed: list[str], folder: Path) -> list[str]:
-    return packed + [localized(note) for note in isolation.left_out(folder)]
+def left_out(folder: Path) -> list[str]:
+    """One sentence, in the language in use, for each file of ``folder`` its worker will not
+    get (``isolation.left_out``)."""
+    return [localized(note) for note in isolation.left_out(folder)]
 
 
 def _extract(submission: Path, into: str) -> list[str]:
@@ -390,7 +398,7 @@ class StudentCalls:
         try:
             value = isolation.decode(answer.get("value"), blobs)
         except isolation.WireError as exc:
-            problem = localized(exc.args[0]) if exc.args and isinstance(exc.args[0], str) else str(exc)
+            problem = localized_error(exc)
             raise CheckFailed(
                 _("{function} returned a value the grader cannot read ({problem})").format(
                     function=function, problem=problem

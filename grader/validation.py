@@ -71,9 +71,7 @@ def validate(folder: Path, exercises: list[Exercise], options: engine.Options) -
         with Supervisor(str(module_dir), options.device, patterns, options.limits, level) as supervisor:
             for exercise in importable:
                 found[exercise.name].problems += _import_problems(supervisor, exercise)
-    return Validation(
-        module_dir, level, list(found.values()), [engine.localized(note) for note in isolation.left_out(module_dir)]
-    )
+    return Validation(module_dir, level, list(found.values()), engine.left_out(module_dir))
 
 
 def syntax_problem(source: str, filename: str) -> str | None:

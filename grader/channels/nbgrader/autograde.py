@@ -34,7 +34,7 @@ from grader.results import ExerciseResult, SubmissionResult
 class Autograded:
     results: list[SubmissionResult]  # in the order of submitters()
     problems: dict[str, dict[str, str]]  # student -> exercise -> why its notebook gave no code
-    missing: dict[str, list[str]]  # student -> the notebooks not handed in (among the problems)
+    missing: dict[str, list[str]]  # student -> the exercises whose notebook was not handed in (among the problems)
 
 
 def db_url(course: Path) -> str:
@@ -89,16 +89,17 @@ def _layout(course: Path, assignment: str) -> tuple[list[Exercise], dict[tuple[s
 
 def _extract(
     folder: Path, names: list[str], into: Path, locked: dict[str, set[str]]
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     """Write each notebook's graded code (``cells.graded_source``; ``locked``: the grade_ids the
     gradebook knows as locked, by notebook) as ``<exercise>.py`` into ``into``; returns the
-    notebooks read, and what could not be read, by exercise."""
+    notebooks read, what could not be read, by exercise, and which of those were not handed in."""
     nbformat = nbformat_module()
-    notebooks, problems = {}, {}
+    notebooks, problems, missing = {}, {}, []
     for name in names:
         path = folder / f"{name}.ipynb"
         if not path.is_file():
             problems[name] = _("{notebook} is not in the submission").format(notebook=f"{name}.ipynb")
+            missing.append(name)
             continue
         try:
             nb = nbformat.read(str(path), as_version=4)
@@ -116,7 +117,7 @@ def _extract(
         # no solution cell is needed: code the student moved to a cell of their own is graded,
         # as nbgrader's kernel would run it; without any, the checks say what is not defined
         (into / f"{name}.py").write_text(graded_source(nb, locked.get(name, set())), encoding="utf-8")
-    return notebooks, problems
+    return notebooks, problems, missing
 
 
 def _cell_results(result: ExerciseResult) -> dict[str, tuple[float, str]]:
@@ -244,11 +245,11 @@ def autograde(
     students = submitters(course, assignment)
     started(len(students))
     with tempfile.TemporaryDirectory(prefix="mlgrade-nbgrader-") as tmp:
-        paths, notebooks, problems = [], {}, {}
+        paths, notebooks, problems, missing = [], {}, {}, {}
         for student in students:
             folder = Path(tmp) / student
             folder.mkdir()
-            notebooks[student], problems[student] = _extract(
+            notebooks[student], problems[student], missing[student] = _extract(
                 course / "submitted" / student / assignment, names, folder, locked
             )
             paths.append(folder)
@@ -269,12 +270,4 @@ def autograde(
         autograded = course / "autograded" / student / assignment
         released = course / "release" / assignment
         _write_autograded(submitted, autograded, released, notebooks[student], problems[student], cells, sources)
-    missing = {
-        student: [
-            f"{name}.ipynb"
-            for name in found
-            if not (course / "submitted" / student / assignment / f"{name}.ipynb").is_file()
-        ]
-        for student, found in problems.items()
-    }
     return Autograded(results, {s: p for s, p in problems.items() if p}, {s: m for s, m in missing.items() if m})
