@@ -253,6 +253,12 @@ class Check:
     def _run(self, ctx: Context) -> None:
         raise NotImplementedError
 
+    def own_inputs(self) -> tuple[Call, ...]:
+        """The inputs this check asks its function about, the same for every submission:
+        a call made of one of them can be asked ahead of the check (``engine.StudentCalls``),
+        which tells the student's code nothing it would not be asked anyway."""
+        return ()
+
 
 @dataclass(frozen=True, kw_only=True)
 class Generated(Check):
@@ -294,6 +300,9 @@ class Generated(Check):
         if failure:
             call, last = failure[-1]  # the last failure seen is the smallest hypothesis found
             raise CheckFailed(self.explain(call, last))
+
+    def own_inputs(self) -> tuple[Call, ...]:
+        return self.recorded_examples()
 
     def recorded_examples(self) -> tuple[Call, ...]:
         """This check's examples as hypothesis draws them for a submission that passes every
@@ -604,6 +613,9 @@ class Case:
 class KnownAnswers(Check):
     cases: tuple[Case, ...]
     tolerance: Tolerance | None = None  # None: by the input dtype (tolerance.for_dtype)
+
+    def own_inputs(self) -> tuple[Call, ...]:
+        return tuple(case.call for case in self.cases)
 
     def _run(self, ctx: Context) -> None:
         for case in self.cases:

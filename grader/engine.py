@@ -22,6 +22,7 @@ import functools
 import hashlib
 import importlib
 import importlib.util
+import itertools
 import os
 import re
 import shutil
@@ -331,7 +332,10 @@ def read_source(path: Path) -> str:
 class WorkerChannel(Protocol):
     """Where the student's functions run: an isolated worker (``isolation.Supervisor``) or a
     notebook kernel's own process (``isolation.InProcess``). Returns the worker's answer and
-    its array blobs (``grader.isolation.wire``); raises ``WorkerLost`` when the worker is gone."""
+    its array blobs (``grader.isolation.wire``); raises ``WorkerLost`` when the worker is gone.
+
+    A channel whose ``streams`` is true also takes many calls in one request (``stream``) and
+    gives their answers one by one (``answer``), as ``isolation.Supervisor`` does."""
 
     def call(
         self,
@@ -369,6 +373,71 @@ class StudentCalls:
         self.lost: dict[str, str] = {}  # function -> what broke the worker; its checks fail fast
         self.used: dict[str, set[str]] = {}  # function -> forbidden names it called
         self.printed = ""  # what the student's code printed during the latest call (the start of it)
+        self.streams = bool(getattr(channel, "streams", False))
+        self.planned: list[_Planned] | None = None  # the calls of the stream in flight; None: no stream
+        self.learning: _Learning | None = None  # the running check's plan, while it is learned
+
+    # -- a check's calls in one exchange ----------------------------------------------------
+
+    def begin(self, check: Check) -> None:
+        """Before ``check`` runs. Every submission of a class is asked the same questions: the
+        calls a check made of a submission that passed it, up to the first that is not one of
+        the check's own inputs (``Check.own_inputs``: a call built from an answer would show
+        one submission's answers to another), are its plan, learned once in this process.
+        Where one is known, ask the worker for all of its calls in one stream; each call the
+        check then makes is answered from the stream while it is the next planned one, to the
+        byte, and the stream stops at the first that is not (a check that fails asks no more)."""
+        self.planned, self.learning = None, None
+        if not self.streams:
+            return
+        kept = _PLANS.get((id(check), self.device))
+        if kept is None or kept[0] is not check:
+            own = {_question(self.exercise.name, check.function, self.device, c): c for c in check.own_inputs()}
+            self.learning = _Learning(own)
+            return
+        planned = list(itertools.takewhile(lambda p: p.function not in self.lost, kept[1]))
+        if not planned:
+            return
+        opaque = {p.function: opaque_items(self.exercise.function(p.function).returns) for p in planned}
+        calls = [(p.function, p.call.args, p.call.kwargs, opaque[p.function]) for p in planned]
+        try:
+            self.channel.stream(self.exercise.name, calls)  # type: ignore[attr-defined]
+        except WorkerLost:
+            return  # the check's first call starts a fresh worker, and says what became of this one
+        self.planned = planned[::-1]  # popped from the end
+
+    def end(self, check: Check, passed: bool) -> None:
+        """After ``check``: stop what is left of its stream; where its plan was being learned
+        and it passed, keep the plan (none where it would be a single call)."""
+        if self.planned:
+            self.channel.end_stream()  # type: ignore[attr-defined]
+        self.planned = None
+        if passed and self.learning is not None:
+            plan = tuple(self.learning.asked)
+            _PLANS[(id(check), self.device)] = (check, plan if len(plan) > 1 else ())
+        self.learning = None
+
+    def _streamed(self, function: str, call: Call, keep: str | None) -> bool:
+        """Whether this call is the stream's next one (then it is taken off the plan);
+        otherwise stop the stream, and note the call where a plan is being learned."""
+        learning = self.learning if self.learning is not None and not self.learning.ended else None
+        if not self.planned and learning is None:
+            return False
+        question = _question(self.exercise.name, function, self.device, call) if keep is None else None
+        if self.planned:
+            nxt = self.planned[-1]
+            if question is not None and nxt.function == function and nxt.question == question:
+                self.planned.pop()
+                return True
+            self.channel.end_stream()  # type: ignore[attr-defined]
+            self.planned = None
+        if learning is not None:
+            own = learning.own.get(question) if question is not None else None
+            if own is None or len(learning.asked) >= PLANNED_CALLS:
+                learning.ended = True  # the plan ends before this call
+            else:
+                learning.asked.append(_Planned(function, question, own))  # type: ignore[arg-type]
+        return False
 
     def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
         if function in self.lost:
@@ -380,11 +449,16 @@ class StudentCalls:
             timeout = self.budget.left()
             if timeout <= 0:
                 raise BudgetSpent(self.budget.stopped())
+        streamed = self.streams and self._streamed(function, call, keep)
         try:
-            answer, blobs = self.channel.call(
-                self.exercise.name, function, call.args, call.kwargs, keep, opaque_items(returns), timeout=timeout
-            )
+            if streamed:
+                answer, blobs = self.channel.answer(function, timeout=timeout)  # type: ignore[attr-defined]
+            else:
+                answer, blobs = self.channel.call(
+                    self.exercise.name, function, call.args, call.kwargs, keep, opaque_items(returns), timeout=timeout
+                )
         except WorkerLost as exc:
+            self.planned = None  # the stream went with the worker
             self.printed = localized(exc.printed)
             if self.budget is not None and self.budget.left() <= 0:
                 raise BudgetSpent(self.budget.stopped()) from None  # cut short by the budget, not its own limit
@@ -536,6 +610,32 @@ class ReferenceCalls:
 @dataclass(frozen=True)
 class _Raised:
     message: str  # the reference's ValueError
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A call of a check's plan (StudentCalls.begin): the function, the question's digest
+    (``_question``), and the call itself, to send."""
+
+    function: str
+    question: bytes
+    call: Call
+
+
+@dataclass
+class _Learning:
+    """A check's plan while it is learned: its own inputs by question, and its calls so far."""
+
+    own: dict[bytes | None, Call]
+    asked: list[_Planned] = field(default_factory=list)
+    ended: bool = False  # a call that is not one of its own inputs was made: the plan ends before it
+
+
+# Each check's plan, by check and device: the calls it made of a submission that passed it,
+# learned once per process (the check kept beside it, as checks._RECORDED does). A check that
+# makes more than PLANNED_CALLS calls has no plan: a stream is one request, held in memory.
+PLANNED_CALLS = 2000
+_PLANS: dict[tuple[int, str], tuple[Check, tuple[_Planned, ...]]] = {}
 
 
 # The reference's answers in this process, by question (_question): at most ANSWERS_KEPT of
@@ -746,7 +846,13 @@ def _run_noting_prints(check: Check, ctx: Context, student: StudentCalls) -> Che
     beside the message, not in it: ``mlgrade check`` shows it, while grades.json and the
     feedback stay as reproducible as before, and show nothing of a hidden check's inputs."""
     student.printed = ""
-    result = run_check(check, ctx)
+    passed = False
+    student.begin(check)
+    try:
+        result = run_check(check, ctx)
+        passed = result.passed
+    finally:
+        student.end(check, passed)
     if not result.passed:
         result.printed = student.printed
     return result

@@ -16,6 +16,14 @@ output file while it waits; it has no fork server, no resource limits and no pro
 
 What the student's code prints goes to one output file per worker; each answer carries the
 start of what was printed during its request (``printed``), for the student's own display.
+
+A stream (``stream``, then ``answer`` for each call) asks for many calls in one request: the
+worker answers each as it returns, while the grader judges the ones before, so that a check's
+calls cost one exchange instead of one each. Reading an answer has the per-call deadline from
+the moment the grader asks for it, as a call's does. A stream the grader leaves before its end
+is stopped (``end_stream``), and what it still sends is read and dropped before the next
+request; a worker that does not stop within ``SETTLE_SECONDS`` (a call it was making when told
+to stop runs long) is killed, and the next request starts a fresh one.
 """
 
 from __future__ import annotations
@@ -43,6 +51,8 @@ PRINTED_CHARS = 2000
 PRINTED_LINE_CHARS = 200
 # What the worker was doing when it was lost, as a reason says it ("timed out after 2 s starting")
 STARTING = Message(N_("starting"))
+# How long a stopped stream's call may still run before the worker is killed instead of waited for.
+SETTLE_SECONDS = 0.5
 
 
 # The worker's private copy of the submission, as a path prints (a warning's file name): removed
@@ -81,6 +91,8 @@ class Supervisor:
         self.home: str | None = None  # the worker's private folder: its copy of the submission, its tmp
         self.pipe_reader: wire.PipeReader | None = None  # the portable level's reading thread
         self.printed_from = 0  # the output file's size when the current request was sent
+        self.pending = 0  # answers of the current stream not read yet
+        self.stopping = False  # the current stream was told to stop
 
     def __enter__(self) -> Supervisor:
         self.start()  # the worker imports torch while the grader prepares its checks
@@ -209,6 +221,7 @@ class Supervisor:
             os.close(fd)
         self.output.close()
         self.process = None
+        self.pending, self.stopping = 0, False
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
             self.home = None
@@ -233,6 +246,7 @@ class Supervisor:
         Raises WorkerLost when the worker hangs, dies or breaks the protocol; the worker is
         then gone and the next call starts a new one.
         """
+        self._settle()
         if self.process is None:
             self.start()
         if not self.ready:
@@ -246,12 +260,82 @@ class Supervisor:
         callables it defines (``{"ok": true, "functions": [...]}``) or why it could not be
         imported (``{"ok": false, "error": {...}}``), with what it printed (``printed``).
         Raises WorkerLost as ``call`` does (an import that exits, hangs or crashes)."""
+        self._settle()
         if self.process is None:
             self.start()
         if not self.ready:
             self._wait_ready()
         doing = Message(N_("importing {module}"), module=module)
         return self._ask({"op": "import", "module": module}, [], doing, self.limits.call_seconds)[0]
+
+    @property
+    def streams(self) -> bool:
+        """Whether this worker answers streams: not the portable one, which cannot look for
+        the grader's stop between calls on every system."""
+        return self.isolation != sandbox.PORTABLE
+
+    def stream(self, module: str, calls: list[tuple[str, tuple[Any, ...], dict[str, Any], list[int]]]) -> None:
+        """Ask for ``calls`` (each ``(function, args, kwargs, opaque)``) of ``module`` in one
+        request; ``answer`` reads their answers in order. Raises WorkerLost as ``call`` does
+        where the worker does not start."""
+        self._settle()
+        if self.process is None:
+            self.start()
+        if not self.ready:
+            self._wait_ready()
+        request, blobs = wire.calls_request(module, calls)
+        self.printed_from = self._output_size()
+        try:
+            wire.write_frame(self.to_worker, request, blobs)
+        except OSError:
+            self.stop()  # the next request starts a fresh worker, and says what became of it
+            return
+        self.pending = len(calls)
+
+    def answer(self, function: str, timeout: float | None = None) -> tuple[dict[str, Any], list[bytes]]:
+        """The next answer of the stream, to the call of ``function``, within the per-call
+        limit (or ``timeout``, where shorter) from now; as ``call`` returns it."""
+        assert self.pending and not self.stopping, "no stream to read"
+        doing = Message(N_("calling {function}"), function=function)
+        self.deadline = time.monotonic() + min(self.limits.call_seconds, timeout or self.limits.call_seconds)
+        answer, blobs = self._receive(doing)
+        self.pending -= 1
+        answer.pop("printed", None)
+        until = answer.pop("printed_to", None)
+        until = max(until, self.printed_from) if isinstance(until, int) else None
+        printed = self._printed(until)
+        if printed:
+            answer["printed"] = printed
+        self.printed_from = until if until is not None else self._output_size()
+        return answer, blobs
+
+    def end_stream(self) -> None:
+        """Tell the worker to make no more of the current stream's calls (without waiting)."""
+        if not self.pending or self.stopping:
+            return
+        try:
+            wire.write_frame(self.to_worker, {"op": "stop"})
+        except OSError:
+            self.stop()
+            return
+        self.stopping = True
+
+    def _settle(self) -> None:
+        """Read and drop what a stream still sends, up to the worker's word that it stopped;
+        kill a worker that does not stop within SETTLE_SECONDS."""
+        if not self.pending:
+            return
+        self.end_stream()
+        if self.process is None:
+            return
+        self.deadline = time.monotonic() + SETTLE_SECONDS
+        try:
+            while not self.reader.read()[0].get("stopped"):
+                pass
+        except Exception:  # timed out, the worker gone, a broken frame: a fresh worker serves the next request
+            self.stop()
+            return
+        self.pending, self.stopping = 0, False
 
     def _ask(
         self, request: dict[str, Any], blobs: list[bytes], doing: str, seconds: float
@@ -315,11 +399,12 @@ class Supervisor:
         self.stop()
         return WorkerLost(reason, printed)
 
-    def _printed(self) -> str:
-        """The start of what was printed since the current request was sent: its first
-        PRINTED_LINES lines, at most PRINTED_CHARS characters, and a line saying when more
-        followed. Read without moving the file's offset, which the worker writes at."""
-        size = self._output_size()
+    def _printed(self, until: int | None = None) -> str:
+        """The start of what was printed since the current request was sent (up to the
+        output file's offset ``until``): its first PRINTED_LINES lines, at most PRINTED_CHARS
+        characters, and a line saying when more followed. Read without moving the file's
+        offset, which the worker writes at."""
+        size = self._output_size() if until is None else min(until, self._output_size())
         if size <= self.printed_from:
             return ""
         want = min(size - self.printed_from, 4 * PRINTED_CHARS + 4)

@@ -41,6 +41,18 @@ from grader.isolation.messages import N_, Message
 
 # dtypes allowed on the wire; anything else is refused with a message.
 DTYPES = frozenset({"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"})
+# NumPy works out a dtype's name in Python on every ``dtype.name``: kept here once per dtype,
+# since every array on the wire asks for it (twice: sending, and the digest of the inputs).
+_NAMES: dict[np.dtype[Any], str] = {}
+
+
+def dtype_name(dtype: np.dtype[Any]) -> str:
+    name = _NAMES.get(dtype)
+    if name is None:
+        name = _NAMES[dtype] = dtype.name
+    return name
+
+
 _HEAD = struct.Struct("<II")
 _BLOB = struct.Struct("<Q")
 
@@ -93,10 +105,11 @@ def encode(value: Any, to_numpy: Callable[[Any], np.ndarray | None] | None = Non
         raise WireError(Message(N_("cannot send an object of type {type}"), type=type(v).__name__))
 
     def enc_array(a: np.ndarray) -> dict[str, Any]:
-        if a.dtype.name not in DTYPES:
-            raise WireError(Message(N_("arrays of dtype {dtype} are not supported"), dtype=a.dtype.name))
+        name = dtype_name(a.dtype)
+        if name not in DTYPES:
+            raise WireError(Message(N_("arrays of dtype {dtype} are not supported"), dtype=name))
         blobs.append(np.ascontiguousarray(a).tobytes())
-        return {"array": len(blobs) - 1, "dtype": a.dtype.name, "shape": list(a.shape)}
+        return {"array": len(blobs) - 1, "dtype": name, "shape": list(a.shape)}
 
     return enc(value, 0), blobs
 
@@ -153,7 +166,7 @@ def decode(
 def array_digest(a: np.ndarray) -> str:
     """A digest of an array's dtype, shape and bytes: equal digests mean equal arrays."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{a.dtype.name}{a.shape}".encode())
+    h.update(f"{dtype_name(a.dtype)}{a.shape}".encode())
     h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()
 
@@ -298,3 +311,19 @@ def call_request(
     request = {"op": "call", "module": module, "function": function, "payload": payload, "keep": keep}
     request["opaque"] = opaque or []
     return request, blobs
+
+
+def calls_request(
+    module: str, calls: list[tuple[str, tuple[Any, ...], dict[str, Any], list[int]]]
+) -> tuple[dict[str, Any], list[bytes]]:
+    """The worker's request to make ``calls`` (each ``(function, args, kwargs, opaque)``) of
+    ``module``'s functions one after another, answering each as it is made (a stream): the
+    grader reads the answers as its checks ask for them, and may send ``{"op": "stop"}`` to
+    end the stream early; the worker then answers ``{"stopped": true}``. The calls share
+    one list of blobs; each call's payload is as in :func:`call_request`."""
+    tree, blobs = encode([{"args": list(args), "kwargs": kwargs} for _, args, kwargs, _ in calls])
+    items = [
+        {"function": function, "payload": payload, "opaque": opaque}
+        for (function, _, _, opaque), payload in zip(calls, tree["list"], strict=True)
+    ]
+    return {"op": "calls", "module": module, "calls": items}, blobs

@@ -1,0 +1,162 @@
+"""A check's calls in one exchange (issue 17 item 3): the calls a check made of a submission
+that passed it are its plan; for every later submission the worker is asked for all of them in
+one stream, and answers each as it returns. The grades are those of asking call by call; a
+stream the check leaves early is stopped, and a call still running then is not waited for."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import bank, engine
+from grader.isolation import Limits, Supervisor, WorkerLost, supervisor
+
+REPO = Path(__file__).resolve().parent.parent
+
+MODULE = """
+import os, time
+made = []
+
+def echo(x):
+    made.append(1)
+    print('echo', int(x.sum()))
+    return x * 2
+
+def slow(x):
+    made.append(1)
+    time.sleep(0.02)
+    return x
+
+def made_so_far(x):
+    return len(made)
+
+def hang(x):
+    while True:
+        pass
+
+def leave(x):
+    print('leaving', flush=True)
+    os._exit(3)
+"""
+
+
+@pytest.fixture
+def folder(make_submission: Callable[..., Path]) -> Path:
+    return make_submission("s", {"m": MODULE})
+
+
+def _calls(function: str, *values: float) -> list[tuple[str, tuple[np.ndarray], dict, list[int]]]:
+    return [(function, (np.full(2, v),), {}, []) for v in values]
+
+
+def test_a_stream_answers_each_call_in_order_with_what_it_printed(folder: Path) -> None:
+    with Supervisor(str(folder), "cpu", [], Limits()) as worker:
+        worker.stream("m", _calls("echo", 1, 2, 3))
+        answers = [worker.answer("echo") for _ in range(3)]
+        assert [a["ok"] for a, _ in answers] == [True] * 3
+        assert [a["printed"] for a, _ in answers] == ["echo 2", "echo 4", "echo 6"]  # each call's own
+        assert worker.call("m", "made_so_far", (0,), {})[0]["ok"]  # the stream ended: calls go on
+
+
+def test_a_stream_left_early_stops_and_the_next_request_is_answered(folder: Path) -> None:
+    with Supervisor(str(folder), "cpu", [], Limits()) as worker:
+        worker.stream("m", _calls("slow", *range(50)))  # a second's worth of calls
+        worker.answer("slow")
+        worker.answer("slow")
+        worker.end_stream()
+        answer, blobs = worker.call("m", "made_so_far", (0,), {})
+    made = engine.isolation.decode(answer["value"], blobs)
+    assert 2 <= made < 10  # stopped where it was told to, not after all 50
+
+
+def test_a_call_still_running_when_its_stream_stops_is_not_waited_for(folder: Path) -> None:
+    with Supervisor(str(folder), "cpu", [], Limits(call_seconds=30)) as worker:
+        worker.stream("m", [*_calls("echo", 1), *_calls("hang", 1)])
+        worker.answer("echo")
+        worker.end_stream()
+        start = time.monotonic()
+        answer, _ = worker.call("m", "echo", (np.ones(2),), {})  # answered by a fresh worker
+    assert answer["ok"] and answer["printed"] == "echo 2"
+    assert time.monotonic() - start < supervisor.SETTLE_SECONDS + 5  # not the 30 s a call may take
+
+
+def test_a_streamed_call_that_hangs_times_out_as_a_call_does(folder: Path) -> None:
+    with Supervisor(str(folder), "cpu", [], Limits(call_seconds=1)) as worker:
+        worker.stream("m", _calls("hang", 1, 2))
+        with pytest.raises(WorkerLost) as lost:
+            worker.answer("hang")
+        assert str(lost.value.reason) == "timed out after 1 s calling hang (an endless loop?)"
+        assert worker.call("m", "echo", (np.ones(2),), {})[0]["ok"]  # the next call starts a fresh worker
+
+
+def test_a_worker_that_exits_in_a_stream_is_reported_as_in_a_call(folder: Path) -> None:
+    with Supervisor(str(folder), "cpu", [], Limits()) as worker:
+        worker.stream("m", [*_calls("echo", 1), *_calls("leave", 1)])
+        worker.answer("echo")
+        with pytest.raises(WorkerLost) as lost:
+            worker.answer("leave")
+    assert "exit status 3" in str(lost.value.reason) and lost.value.printed == "leaving"
+
+
+# -- grading -----------------------------------------------------------------------------
+
+EXERCISES = ("least_squares", "optimization")
+
+
+def _variants() -> list[Path]:
+    """A third of the buggy variants (all of them: bench/snapshot.py): each fails some checks,
+    where its stream stops early."""
+    return sorted(p for name in EXERCISES for p in (REPO / "tests" / "variants" / name).glob("buggy_*.py"))[::3]
+
+
+@pytest.fixture
+def exchanges(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """How often the graders asked a worker for one call, and for a stream."""
+    counted = {"call": 0, "stream": 0, "answer": 0}
+    for name in counted:
+        original = getattr(Supervisor, name)
+
+        def counting(self: Supervisor, *args: object, _original: Callable = original, _name: str = name, **kw: object):
+            counted[_name] += 1
+            return _original(self, *args, **kw)
+
+        monkeypatch.setattr(Supervisor, name, counting)
+    yield counted
+
+
+def _grade(source: Path, tmp_path: Path) -> list[tuple]:
+    name = source.parent.name if source.is_file() else None
+    folder = tmp_path / f"{name}-{source.stem}"
+    folder.mkdir(parents=True)
+    exercises = bank.load([name] if name else list(EXERCISES))
+    for e in exercises:
+        origin = source if name else source / f"{e.name}.py"
+        (folder / f"{e.name}.py").write_bytes(origin.read_bytes())
+    result = engine.grade(folder, exercises, engine.Options())
+    return [(c.name, c.passed, c.points, c.message, c.printed) for e in result.exercises for c in e.checks]
+
+
+@pytest.mark.slow
+def test_a_class_is_graded_as_call_by_call_in_a_few_exchanges(
+    tmp_path: Path, exchanges: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The references first (every check passes: its plan is learned), then the buggy variants
+    of two exercises (each fails some checks, so their streams stop early, and asks on call by
+    call where hypothesis shrinks): the same results as a grader asking call by call."""
+    _grade(REPO / "solutions", tmp_path / "first")
+    exchanges.update(call=0, stream=0, answer=0)
+    again = _grade(REPO / "solutions", tmp_path / "again")
+    checks = sum(len(e.checks) for e in bank.load(list(EXERCISES)))
+    assert exchanges["stream"] == checks  # one exchange per check
+    assert exchanges["answer"] > 10 * exchanges["call"]  # nearly every call answered by its stream
+    streamed = [_grade(p, tmp_path / "streamed") for p in _variants()]
+
+    monkeypatch.setattr(Supervisor, "streams", property(lambda self: False))
+    exchanges.update(call=0, stream=0, answer=0)
+    assert _grade(REPO / "solutions", tmp_path / "by-call") == again
+    assert exchanges["stream"] == 0 and exchanges["call"] > 0
+    assert [_grade(p, tmp_path / "by-call-variants") for p in _variants()] == streamed
