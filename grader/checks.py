@@ -304,6 +304,11 @@ class Generated(Check):
     def own_inputs(self) -> tuple[Call, ...]:
         return self.recorded_examples()
 
+    def use_examples(self, calls: tuple[Call, ...]) -> None:
+        """Take ``calls`` as this check's recorded examples in this process: as drawn by
+        another process of the same bank (``grader.examples_cache``)."""
+        _RECORDED[id(self)] = (self, calls)
+
     def recorded_examples(self) -> tuple[Call, ...]:
         """This check's examples as hypothesis draws them for a submission that passes every
         one, drawn on the first call in this process and kept for every later one."""

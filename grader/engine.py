@@ -37,7 +37,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from grader import forbidden, isolation
+from grader import examples_cache, forbidden, isolation
 from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise
 from grader.i18n import _, ngettext
@@ -722,6 +722,7 @@ def grade(submission: Path, exercises: list[Exercise], options: Options, name: s
                         key=lambda b: b.deadline,
                     )
                     try:
+                        examples_cache.prepare([exercise])
                         graded = grade_exercise(read_source(path), exercise, supervisor, options.device, budget=budget)
                     except Exception as exc:  # the grader's own failure: contained to this exercise
                         supervisor.stop()  # a call it broke off may have left an answer unread: start afresh

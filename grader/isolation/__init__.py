@@ -19,7 +19,7 @@ guarantees; the modules:
 """
 
 from grader.isolation.inprocess import InProcess
-from grader.isolation.installed import SECRET, package_dir, secret_dirs
+from grader.isolation.installed import SECRET, cache_dir, package_dir, secret_dirs
 from grader.isolation.limits import Limits
 from grader.isolation.messages import Message
 from grader.isolation.sandbox import (
@@ -52,6 +52,7 @@ __all__ = [
     "WireError",
     "WorkerLost",
     "array_digest",
+    "cache_dir",
     "choose",
     "decode",
     "left_out",

@@ -10,8 +10,10 @@ instead of changing the one the others see.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 
+from grader.isolation import installed
 from grader.isolation.limits import Limits
 
 # Imported by nobody from student code: the references, and the grader itself.
@@ -51,6 +53,9 @@ class WorkerConfig:
     sets_limits: bool = True
     # what its import guard refuses; a notebook kernel (inprocess.py) imports the grader itself
     blocked_packages: tuple[str, ...] = BLOCKED_PACKAGES
+    # folders of the grader's own that no path may reach, besides the installed secrets
+    # (installed.secret_dirs): the cache of the checks' examples, hidden ones' included
+    hidden: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, device: str, forbidden: list[str], limits: Limits) -> WorkerConfig:
@@ -65,6 +70,7 @@ class WorkerConfig:
             processes=limits.processes,
             open_files=limits.open_files,
             answer_bytes=limits.answer_bytes,
+            hidden=tuple(os.path.realpath(d) for d in [installed.cache_dir()] if d is not None),
         )
 
     def to_json(self) -> str:
@@ -79,6 +85,7 @@ class WorkerConfig:
             | {
                 "forbidden": tuple(data["forbidden"]),
                 "blocked_packages": tuple(data["blocked_packages"]),
+                "hidden": tuple(data.get("hidden", ())),
                 "folders": None if folders is None else Folders(**folders | {"writable": tuple(folders["writable"])}),
             }
         )

@@ -112,7 +112,7 @@ def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     sandboxed = sys.argv[2] == sandbox.SANDBOX
     config = WorkerConfig.from_json(sys.argv[3])
-    protected = installed.secret_dirs()  # before the worker's import guard hides the packages
+    protected = [*installed.secret_dirs(), *config.hidden]  # before the worker's import guard hides the packages
     template = Worker(config, "/")  # imports torch; wraps forbidden library functions
     reader = wire.FrameReader(wire.read_exactly_blocking(sock.fileno()), 1 << 30)
     children: dict[int, int | None] = {}  # pid -> its uid, until it is killed

@@ -1,4 +1,5 @@
-"""Where this install keeps mlgrade's packages, and which of them are secret.
+"""Where this install keeps mlgrade's packages, and which of them are secret; where the grader
+keeps the examples its checks draw (``grader.examples_cache``).
 
 One place for the lookups that the sandbox (what not to mount), the worker (what not to
 open), the student bundle (what not to copy) and the Gradescope zip (what to ship) share.
@@ -24,3 +25,17 @@ def package_dir(name: str) -> Path | None:
 def secret_dirs() -> list[str]:
     """The installed references and hidden checks, as resolved paths (none in a student bundle)."""
     return [os.path.realpath(d) for d in map(package_dir, SECRET) if d is not None]
+
+
+def cache_dir() -> Path | None:
+    """The grader's cache of drawn examples (``grader.examples_cache``): ``$MLGRADE_CACHE``,
+    else ``$XDG_CACHE_HOME/mlgrade``, else ``~/.cache/mlgrade``; None where
+    ``MLGRADE_CACHE=off``. It holds the hidden checks' inputs: no worker may read it
+    (``config.WorkerConfig.hidden``)."""
+    given = os.environ.get("MLGRADE_CACHE", "")
+    if given.lower() == "off":
+        return None
+    if given:
+        return Path(os.path.abspath(given))
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(os.path.abspath(base)) / "mlgrade"

@@ -326,7 +326,7 @@ def main() -> None:
     else:
         fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
         config = WorkerConfig.from_json(sys.argv[3])
-    protected = installed.secret_dirs()  # before the worker's import guard hides the packages
+    protected = [*installed.secret_dirs(), *config.hidden]  # before the worker's import guard hides the packages
     worker = seal(config, protected, Worker)
     serve(worker, config.request_bytes, fd_in, fd_out)
 

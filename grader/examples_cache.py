@@ -1,0 +1,122 @@
+"""The examples every generated check draws, kept on disk for one version of the bank.
+
+Every submission of a class is asked the same questions (``checks.Generated.recorded_examples``):
+hypothesis draws each check's examples once per grading process, seconds for the whole bank,
+in every process of every grading. They are kept here, a file per exercise, under a digest of
+all that decides them: the grader's own source (the bank, the strategies, the checks) and the
+versions of Python, hypothesis and NumPy. A grading process that finds its exercises' file
+draws nothing; one that does not draws them as before, and writes the file for the next. Only
+the draws are kept: the reference's answers, and everything of a submission, are not.
+
+The folder is ``$MLGRADE_CACHE``, else ``$XDG_CACHE_HOME/mlgrade``, else ``~/.cache/mlgrade``;
+``MLGRADE_CACHE=off`` keeps nothing. The files are pickles, which run code when read: a file is
+read only where it and its folder belong to this user and nobody else may write them, and one
+that cannot be read (a version of Python's that pickles differently, a half-written one) is
+drawn again and replaced. The worker never sees the folder (``grader.isolation.installed``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from grader import isolation
+from grader.checks import Call, Generated
+from grader.exercise import Exercise
+
+# The exercises whose checks have their examples in this process, by id (the exercise kept
+# beside it, so that an id is never reused while its entry lives).
+_PREPARED: dict[int, Exercise] = {}
+
+
+def folder() -> Path | None:
+    """Where the examples are kept: None where ``MLGRADE_CACHE=off``."""
+    return isolation.cache_dir()
+
+
+@functools.cache
+def version() -> str:
+    """A digest of what decides the examples: the grader's source, and the library versions."""
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(sys.version.encode())
+    for library in ("hypothesis", "numpy"):
+        digest.update(f"{library}={metadata.version(library)};".encode())
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _key(check: Generated) -> tuple[str, str, str, int]:
+    return (check.function, check.name, check.visibility, check.examples)
+
+
+def prepare(exercises: list[Exercise]) -> None:
+    """Give every generated check of ``exercises`` its examples in this process: from the
+    cache where it holds them, else drawn, and the cache written with them."""
+    for exercise in exercises:
+        if _PREPARED.get(id(exercise)) is exercise:
+            continue
+        generated = [c for c in exercise.checks if isinstance(c, Generated)]
+        path = _path(exercise)
+        kept = _read(path) if path is not None else {}
+        drawn = False
+        for check in generated:
+            calls = kept.get(_key(check))
+            if calls is not None:
+                check.use_examples(calls)
+            else:
+                kept[_key(check)] = check.recorded_examples()
+                drawn = True
+        if drawn and path is not None:
+            _write(path, kept)
+        _PREPARED[id(exercise)] = exercise
+
+
+def _path(exercise: Exercise) -> Path | None:
+    where = folder()
+    return where / version() / f"{exercise.name}.pickle" if where is not None else None
+
+
+def _owned(path: Path) -> bool:
+    """Whether ``path`` belongs to this user and nobody else may write it."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return mine and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _read(path: Path) -> dict[tuple[str, str, str, int], tuple[Call, ...]]:
+    if not (path.is_file() and _owned(path) and _owned(path.parent) and _owned(path.parent.parent)):
+        return {}
+    try:
+        with open(path, "rb") as f:
+            kept = pickle.load(f)  # this user's own file (above), as _write wrote it
+    except Exception:  # a half-written file, another Python's pickle: drawn again
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
+def _write(path: Path, kept: dict[tuple[str, str, str, int], tuple[Call, ...]]) -> None:
+    """Write the file whole or not at all (another process may read it meanwhile); a cache
+    that cannot be written is no cache, never an error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=".tmp-") as f:
+            written = f.name
+            pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(written, path)
+    except Exception:  # a full disk, a read-only home, a check's input that cannot be pickled
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(written)

@@ -1,0 +1,113 @@
+"""The examples every check draws, kept on disk for a version of the bank (issue 17 item 2):
+a grading process that finds them draws nothing and asks exactly the same questions; a file
+that cannot be trusted or read is drawn again; no worker can read the folder."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import bank, checks, engine, examples_cache
+from grader.exercise import Exercise
+from grader.isolation import Limits, Supervisor
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MLGRADE_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def draws(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The checks hypothesis draws examples for, from now on."""
+    drawn: list[str] = []
+    original = checks.Generated._hypothesis
+
+    def counting(judge: checks._Judge, ctx: object, failure: list) -> None:
+        if isinstance(judge, checks._Recording):
+            drawn.append(repr(judge.inputs)[:40])
+        original(judge, ctx, failure)
+
+    monkeypatch.setattr(checks.Generated, "_hypothesis", staticmethod(counting))
+    return drawn
+
+
+def fresh(points: float) -> Exercise:
+    """least_squares with check objects of its own: nothing drawn for them in this process yet."""
+    return bank.load(["least_squares"])[0].scaled(points)
+
+
+def examples(exercise: Exercise) -> list[bytes]:
+    return [pickle.dumps(c.recorded_examples()) for c in exercise.checks if isinstance(c, checks.Generated)]
+
+
+def test_examples_drawn_once_are_taken_from_the_cache_unchanged(cache: Path, draws: list[str]) -> None:
+    first = fresh(24)
+    examples_cache.prepare([first])
+    generated = sum(isinstance(c, checks.Generated) for c in first.checks)
+    assert len(draws) == generated > 10
+    (written,) = cache.glob("*/least_squares.pickle")
+    assert written.parent.name == examples_cache.version()
+    assert os.stat(written).st_mode & 0o077 == 0  # the hidden checks' inputs: for this user only
+
+    draws.clear()
+    second = fresh(36)
+    examples_cache.prepare([second])
+    assert draws == []  # nothing drawn
+    assert examples(second) == examples(first)  # the same questions, to the byte
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda path: path.write_bytes(b"not a pickle"),
+        lambda path: path.write_bytes(path.read_bytes()[:100]),  # half written
+        lambda path: path.chmod(0o666),  # anyone may write it: never read
+    ],
+    ids=["garbage", "cut-short", "writable-by-others"],
+)
+def test_a_file_that_cannot_be_trusted_or_read_is_drawn_again(
+    cache: Path, draws: list[str], spoil: Callable[[Path], None]
+) -> None:
+    first = fresh(24)
+    examples_cache.prepare([first])
+    (written,) = cache.glob("*/least_squares.pickle")
+    spoil(written)
+    draws.clear()
+    again = fresh(48)
+    examples_cache.prepare([again])
+    assert draws  # drawn again
+    assert examples(again) == examples(first)
+
+
+def test_off_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLGRADE_CACHE", "off")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    examples_cache.prepare([fresh(60)])
+    assert list(tmp_path.rglob("*.pickle")) == []
+
+
+def test_grades_are_the_same_from_the_cache(cache: Path, make_submission: Callable[..., Path]) -> None:
+    folder = make_submission("s", {"least_squares": "def fit_line(x, y):\n    return 1.0, 2.0\n"})
+    drawn = engine.grade(folder, [fresh(24)], engine.Options())
+    cached = engine.grade(folder, [fresh(24)], engine.Options())
+    assert [(c.name, c.passed, c.message) for c in cached.exercises[0].checks] == [
+        (c.name, c.passed, c.message) for c in drawn.exercises[0].checks
+    ]
+
+
+def test_no_worker_can_read_the_cache(cache: Path, make_submission: Callable[..., Path]) -> None:
+    examples_cache.prepare([fresh(24)])
+    (written,) = cache.glob("*/least_squares.pickle")
+    code = f"def fit_line(x, y):\n    return len(open({str(written)!r}, 'rb').read()), 0.0\n"
+    folder = make_submission("s", {"least_squares": code})
+    with Supervisor(str(folder), "cpu", [], Limits()) as worker:
+        answer, _ = worker.call("least_squares", "fit_line", (np.zeros(2), np.zeros(2)), {})
+    assert not answer["ok"] and answer["error"]["type"] == "PermissionError"
