@@ -15,7 +15,7 @@ import pytest
 
 from grader import engine
 from grader.bank import metrics
-from grader.checks import Call, Case, Context, Contract, KnownAnswers, StudentRaised
+from grader.checks import Call, Case, Context, KnownAnswers, StudentRaised
 from grader.exercise import Exercise, Function
 from grader.isolation import WorkerLost
 from grader.outputs import ContractViolation, Scalar
@@ -88,7 +88,7 @@ def test_a_grader_failure_in_one_exercise_keeps_the_others_grades(
     for name in ("least_squares", "metrics"):
         (tmp_path / f"{name}.py").write_text("")
     exercises = [
-        Exercise(name, name, (Function("f", Scalar()),), (Contract(name="c", function="f", points=12, inputs=None),))  # type: ignore[arg-type]
+        Exercise(name, name, (Function("f", Scalar()),), (KnownAnswers(name="c", function="f", points=12, cases=()),))
         for name in ("least_squares", "metrics")
     ]
 
