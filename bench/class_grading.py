@@ -1,6 +1,6 @@
 """Grading a class: mlgrade and nbgrader on the same submissions, in one run (not a test).
 
-    .venv/bin/python bench/class_grading.py [--students 20] [--jobs 2] [--exercises N] [--keep DIR]
+    .venv/bin/python bench/class_grading.py [--students 20] [--jobs 2] [--exercises N] [--without-nbgrader] [--keep DIR]
 
 Builds N submissions of every exercise (or, with ``--exercises 8`` or ``14``, of the bank as it
 was before the second and third waves of exercises, to measure what they cost), a realistic
@@ -10,7 +10,9 @@ exists twice with the same code: as a folder of modules, and as the notebooks of
 course (``mlgrade nbgrader build``, then ``nbgrader generate_assignment``, the code in each
 notebook's solution cell). Then it times:
 
-- ``mlgrade grade --jobs J`` on the folders;
+- ``mlgrade grade --jobs J`` on the folders, twice: first where the checks' examples are not
+  drawn yet (a new version of the bank: grader/examples_cache.py), then as every later grading
+  runs, and the notebooks' kernels below, with them read from the cache;
 - ``mlgrade nbgrader autograde --jobs J`` on the notebooks (a copy of the course);
 - ``nbgrader autograde`` on the notebooks (nbgrader runs them one at a time);
 - ``mlgrade check least_squares``, the student's command (median of 3), also at process
@@ -116,6 +118,11 @@ def main() -> None:
     parser.add_argument(
         "--exercises", type=int, choices=(8, 14, 18), default=18, help="the bank as it was at 8, 14 or 18 exercises"
     )
+    parser.add_argument(
+        "--without-nbgrader",
+        action="store_true",
+        help="leave out nbgrader's own autograde (most of the run: a kernel per notebook, one after another)",
+    )
     parser.add_argument("--keep", type=Path, help="build the class here and keep it (default: a temporary folder)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="mlgrade-bench-"))
@@ -127,13 +134,17 @@ def main() -> None:
         shutil.copytree(course, isolated)
         n, jobs = args.students, str(args.jobs)
         rows = {}
-        rows[f"mlgrade grade --jobs {jobs}"] = timed(
-            [str(BIN / "mlgrade"), "grade", *map(str, folders), "--jobs", jobs, "--json"], REPO, root / "grades.json"
-        )
+        # The checks' examples are drawn once per bank version (grader/examples_cache.py): the
+        # first grading draws them, every later one (and every notebook's kernel) reads them.
+        ENV["MLGRADE_CACHE"] = str(root / "examples-cache")
+        grade = [str(BIN / "mlgrade"), "grade", *map(str, folders), "--jobs", jobs, "--json"]
+        rows[f"mlgrade grade --jobs {jobs}, examples drawn"] = timed(grade, REPO, root / "grades-drawn.json")
+        rows[f"mlgrade grade --jobs {jobs}"] = timed(grade, REPO, root / "grades.json")
         rows[f"mlgrade nbgrader autograde --jobs {jobs}"] = timed(
             [str(BIN / "mlgrade"), "nbgrader", "autograde", str(isolated), ASSIGNMENT, "--jobs", jobs], REPO
         )
-        rows["nbgrader autograde"] = timed([str(BIN / "nbgrader"), "autograde", ASSIGNMENT], course)
+        if not args.without_nbgrader:
+            rows["nbgrader autograde"] = timed([str(BIN / "nbgrader"), "autograde", ASSIGNMENT], course)
         check = [str(BIN / "mlgrade"), "check", "least_squares", "--path", "solutions"]
         timed(check, REPO)  # warm the file cache
         checks = {
@@ -144,17 +155,19 @@ def main() -> None:
         }
 
         graded = {r["submission"]: round(r["score"], 4) for r in json.loads((root / "grades.json").read_text())}
-        scores = {"mlgrade grade": graded, "mlgrade nbgrader": exported(isolated), "nbgrader": exported(course)}
+        drawn = {r["submission"]: round(r["score"], 4) for r in json.loads((root / "grades-drawn.json").read_text())}
+        if drawn != graded:
+            raise SystemExit("the gradings with the examples drawn and with them read from the cache differ")
+        scores = {"mlgrade grade": graded, "mlgrade nbgrader": exported(isolated)}
+        if not args.without_nbgrader:
+            scores["nbgrader"] = exported(course)
         agree = len({json.dumps(s, sort_keys=True) for s in scores.values()}) == 1
-        nbgrader_seconds = rows["nbgrader autograde"][0]
+        nbgrader_seconds = rows["nbgrader autograde"][0] if not args.without_nbgrader else 0.0
         print(f"{n} submissions of {len(names)} exercises each; scores:", sorted(graded.values()))
-        print(f"all three gradings give the same scores: {agree}")
+        print(f"all {len(scores)} gradings give the same scores: {agree}")
         for name, (seconds, rss) in rows.items():
-            ratio = nbgrader_seconds / seconds
-            print(
-                f"{name:40s} {seconds:7.1f} s  {seconds / n:6.2f} s/submission  "
-                f"{ratio:5.1f}x faster than nbgrader  peak RSS {rss:5.0f} MiB"
-            )
+            ratio = "" if args.without_nbgrader else f"{nbgrader_seconds / seconds:5.1f}x faster than nbgrader  "
+            print(f"{name:40s} {seconds:7.1f} s  {seconds / n:6.2f} s/submission  {ratio}peak RSS {rss:5.0f} MiB")
         for name, runs in checks.items():
             median, rss = statistics.median(s for s, _ in runs), max(r for _, r in runs)
             print(f"{name:40s} {median:7.2f} s (median of 3)  peak RSS {rss:5.0f} MiB")
