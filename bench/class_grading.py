@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the class here and keep it (default: a temporary folder)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="mlgrade-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
     try:
         grown = {8: WAVES[0], 14: WAVES[0] + WAVES[1], 18: WAVES[0] + WAVES[1] + WAVES[2]}[args.exercises]
         names = [n for n in bank.NAMES if n in grown]  # in the course's order
