@@ -20,17 +20,22 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import os
 import pickle
+import shutil
 import stat
 import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import isolation
-from grader.checks import Call, Generated
-from grader.exercise import Exercise
+
+if TYPE_CHECKING:  # imported where used: ``forbidden_patterns`` is read before the grader loads
+    from grader.checks import Call, Generated
+    from grader.exercise import Exercise
 
 # The exercises whose checks have their examples in this process, by id (the exercise kept
 # beside it, so that an id is never reused while its entry lives).
@@ -63,6 +68,9 @@ def _key(check: Generated) -> tuple[str, str, str, int]:
 def prepare(exercises: list[Exercise]) -> None:
     """Give every generated check of ``exercises`` its examples in this process: from the
     cache where it holds them, else drawn, and the cache written with them."""
+    from grader.checks import Generated
+
+    _remember_forbidden(exercises)
     for exercise in exercises:
         if _PREPARED.get(id(exercise)) is exercise:
             continue
@@ -112,7 +120,7 @@ def _write(path: Path, kept: dict[tuple[str, str, str, int], tuple[Call, ...]]) 
     """Write the file whole or not at all (another process may read it meanwhile); a cache
     that cannot be written is no cache, never an error."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _make_version_folder(path.parent)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=".tmp-") as f:
             written = f.name
             pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -120,3 +128,59 @@ def _write(path: Path, kept: dict[tuple[str, str, str, int], tuple[Call, ...]]) 
     except Exception:  # a full disk, a read-only home, a check's input that cannot be pickled
         with contextlib.suppress(OSError, UnboundLocalError):
             os.unlink(written)
+
+
+# -- what each exercise forbids, for starting its worker before the grader is loaded -----------
+
+
+def forbidden_patterns(exercise: str) -> list[str] | None:
+    """The forbidden-call patterns of ``exercise``'s functions as this bank version declares
+    them, where a grading has noted them (None: not yet). Read without loading the bank, so
+    that ``mlgrade check`` can start its worker first (grader/__main__.py)."""
+    where = folder()
+    if where is None:
+        return None
+    try:
+        known = json.loads((where / version() / "forbidden.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    patterns = known.get(exercise) if isinstance(known, dict) else None
+    return list(patterns) if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns) else None
+
+
+def _remember_forbidden(exercises: list[Exercise]) -> None:
+    where = folder()
+    if where is None:
+        return
+    path = where / version() / "forbidden.json"
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    given = {e.name: sorted({p for f in e.functions for p in f.forbidden}) for e in exercises}
+    if isinstance(known, dict) and all(known.get(name) == patterns for name, patterns in given.items()):
+        return
+    merged = {**(known if isinstance(known, dict) else {}), **given}
+    with contextlib.suppress(OSError):
+        _make_version_folder(path.parent)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, prefix=".tmp-", encoding="utf-8") as f:
+            json.dump(merged, f, sort_keys=True)
+        os.replace(f.name, path)
+
+
+# The bank versions kept: a new one's folder replaces the least recently made of the others.
+KEPT_VERSIONS = 3
+
+
+def _make_version_folder(folder: Path) -> None:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        return
+    with contextlib.suppress(OSError):
+        others = sorted(
+            (p for p in folder.parent.iterdir() if p.is_dir() and p != folder), key=lambda p: p.stat().st_mtime
+        )
+        for old in others[: max(len(others) - (KEPT_VERSIONS - 1), 0)]:
+            shutil.rmtree(old, ignore_errors=True)

@@ -111,3 +111,13 @@ def test_no_worker_can_read_the_cache(cache: Path, make_submission: Callable[...
     with Supervisor(str(folder), "cpu", [], Limits()) as worker:
         answer, _ = worker.call("least_squares", "fit_line", (np.zeros(2), np.zeros(2)), {})
     assert not answer["ok"] and answer["error"]["type"] == "PermissionError"
+
+
+def test_a_new_bank_version_replaces_the_oldest_kept(cache: Path) -> None:
+    for age, name in enumerate(["oldest", "older", "old", "recent"]):
+        (cache / name).mkdir(parents=True)
+        os.utime(cache / name, (1000 + age, 1000 + age))
+    examples_cache.prepare([fresh(24)])
+    kept = sorted(p.name for p in cache.iterdir())
+    assert len(kept) == examples_cache.KEPT_VERSIONS
+    assert kept == sorted([examples_cache.version(), "old", "recent"][: examples_cache.KEPT_VERSIONS])

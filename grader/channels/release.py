@@ -107,7 +107,7 @@ dependencies = [
 {listed}]
 
 [project.scripts]
-mlgrade = "grader.cli:main"
+mlgrade = "grader.__main__:main"
 
 [tool.setuptools]
 packages = {list(PACKAGES)!r}

@@ -35,6 +35,7 @@ from grader.isolation.sandbox import (
     sandbox_problem,
 )
 from grader.isolation.supervisor import Supervisor, WorkerLost
+from grader.isolation.templates import start_early
 from grader.isolation.wire import Kept, WireError, array_digest, decode
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "readable_size",
     "sandbox_problem",
     "secret_dirs",
+    "start_early",
 ]

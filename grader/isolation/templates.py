@@ -43,10 +43,12 @@ class ForkServer:
         cwd: str,
         timeout: float,
         base_uid: int | None = None,
+        wait: bool = True,
     ) -> None:
         """Start ``python -m grader.isolation.forkserver`` inside ``wrap`` (the sandbox's command line,
         or nothing) at the ``isolation`` level, its own worker set up by ``config``, and wait until
-        it has imported everything; ForkServerLost if it cannot."""
+        it has imported everything (unless not ``wait``: then its first use waits); ForkServerLost
+        if it cannot."""
         ours, theirs = socket.socketpair()
         fd = str(theirs.fileno())
         command = [python, "-I", "-B", "-m", "grader.isolation.forkserver", fd, isolation, config.to_json()]
@@ -68,6 +70,15 @@ class ForkServer:
         self.reader = wire.FrameReader(self._read_exactly, 1 << 20)
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
+        self.started = False
+        if wait:
+            self.wait_started()
+
+    def wait_started(self) -> None:
+        """Wait until the template has imported everything; ForkServerLost (and it is closed)
+        if it does not within the start's time limit."""
+        if self.started:
+            return
         problem = "no ready message"
         try:
             ready = self.reader.read()[0].get("ready")
@@ -78,6 +89,7 @@ class ForkServer:
             tail = self.log.read()[-2000:].decode(errors="replace")
             self.close()
             raise ForkServerLost(f"the fork server did not start ({problem}): {tail}")
+        self.started = True
 
     def _read_exactly(self, n: int) -> bytes:
         assert self.sock is not None
@@ -88,6 +100,7 @@ class ForkServer:
     ) -> dict[str, Any]:
         if self.sock is None:
             raise ForkServerLost("the fork server is closed")
+        self.wait_started()
         self.deadline = time.monotonic() + self.timeout
         try:
             socket.send_fds(self.sock, [b"R"], fds or [])
@@ -157,9 +170,26 @@ def templates() -> dict[Setup, ForkServer]:
 
 
 def warm(isolation: str, device: str, forbidden: list[str], limits: Limits) -> ForkServer | None:
-    """The warm template for this setup, started on first use. CUDA cannot be forked once
-    initialised, so a CUDA worker always starts cold; so does one whose template failed, and
-    every worker with MLGRADE_COLD_WORKERS set (SECURITY.md)."""
+    """The warm template for this setup, started on first use (or by ``start_early``). CUDA
+    cannot be forked once initialised, so a CUDA worker always starts cold; so does one whose
+    template failed, and every worker with MLGRADE_COLD_WORKERS set (SECURITY.md)."""
+    server = _template(isolation, device, forbidden, limits, wait=True)
+    if server is not None and not server.started:
+        try:
+            server.wait_started()
+        except ForkServerLost:
+            _TEMPLATES[Setup(isolation, device, tuple(forbidden), limits)] = None
+            return None
+    return server
+
+
+def start_early(isolation: str, device: str, forbidden: list[str], limits: Limits) -> None:
+    """Start the template for this setup without waiting for it: it imports torch while this
+    process imports the grader (``mlgrade check``: grader/__main__.py). ``warm`` waits for it."""
+    _template(isolation, device, forbidden, limits, wait=False)
+
+
+def _template(isolation: str, device: str, forbidden: list[str], limits: Limits, wait: bool) -> ForkServer | None:
     if device != "cpu" or os.environ.get("MLGRADE_COLD_WORKERS"):
         return None
     key = Setup(isolation, device, tuple(forbidden), limits)
@@ -186,6 +216,7 @@ def warm(isolation: str, device: str, forbidden: list[str], limits: Limits) -> F
                 "/" if sandboxed else home,
                 limits.start_seconds,
                 sandbox.worker_uid() if sandboxed else None,
+                wait,
             )
         except (ForkServerLost, OSError):
             _TEMPLATES[key] = None
