@@ -39,7 +39,7 @@ import numpy as np
 
 from grader import examples_cache, forbidden, isolation
 from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCheck, StudentRaised
-from grader.exercise import Exercise
+from grader.exercise import Exercise, forbidden_patterns
 from grader.i18n import _, ngettext
 from grader.isolation import Limits, Supervisor, WorkerLost
 from grader.outputs import ContractViolation, conform, opaque_items
@@ -392,8 +392,8 @@ class StudentCalls:
             return
         kept = _PLANS.get((id(check), self.device))
         if kept is None or kept[0] is not check:
-            own = {_question(self.exercise.name, check.function, self.device, c): c for c in check.own_inputs()}
-            self.learning = _Learning(own)
+            own = ((_question(self.exercise.name, check.function, self.device, c), c) for c in check.own_inputs())
+            self.learning = _Learning({question: c for question, c in own if question is not None})
             return
         planned = list(itertools.takewhile(lambda p: p.function not in self.lost, kept[1]))
         if not planned:
@@ -425,18 +425,17 @@ class StudentCalls:
             return False
         question = _question(self.exercise.name, function, self.device, call) if keep is None else None
         if self.planned:
-            nxt = self.planned[-1]
-            if question is not None and nxt.function == function and nxt.question == question:
+            if question is not None and self.planned[-1].question == question:  # the function's name included
                 self.planned.pop()
                 return True
             self.channel.end_stream()  # type: ignore[attr-defined]
             self.planned = None
         if learning is not None:
             own = learning.own.get(question) if question is not None else None
-            if own is None or len(learning.asked) >= PLANNED_CALLS:
+            if question is None or own is None or len(learning.asked) >= PLANNED_CALLS:
                 learning.ended = True  # the plan ends before this call
             else:
-                learning.asked.append(_Planned(function, question, own))  # type: ignore[arg-type]
+                learning.asked.append(_Planned(function, question, own))
         return False
 
     def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
@@ -626,7 +625,7 @@ class _Planned:
 class _Learning:
     """A check's plan while it is learned: its own inputs by question, and its calls so far."""
 
-    own: dict[bytes | None, Call]
+    own: dict[bytes, Call]
     asked: list[_Planned] = field(default_factory=list)
     ended: bool = False  # a call that is not one of its own inputs was made: the plan ends before it
 
@@ -709,7 +708,7 @@ def grade(submission: Path, exercises: list[Exercise], options: Options, name: s
     try:
         with opened(submission, [e.name for e in exercises]) as found:
             module_dir, result.notes = found.folder, found.left_out
-            patterns = sorted({p for e in exercises for f in e.functions for p in f.forbidden})
+            patterns = forbidden_patterns(exercises)
             with Supervisor(str(module_dir), options.device, patterns, options.limits, isolation_level) as supervisor:
                 for exercise in exercises:
                     path = module_dir / f"{exercise.name}.py"
@@ -722,7 +721,6 @@ def grade(submission: Path, exercises: list[Exercise], options: Options, name: s
                         key=lambda b: b.deadline,
                     )
                     try:
-                        examples_cache.prepare([exercise])
                         graded = grade_exercise(read_source(path), exercise, supervisor, options.device, budget=budget)
                     except Exception as exc:  # the grader's own failure: contained to this exercise
                         supervisor.stop()  # a call it broke off may have left an answer unread: start afresh
@@ -777,6 +775,7 @@ def grade_exercise(
     except ValueError as exc:  # source with NUL bytes
         return _all_failed(exercise, _unreadable(exercise, str(exc)), checks)
 
+    examples_cache.prepare([exercise])  # drawn once per bank version, not per grading process
     student = StudentCalls(channel, exercise, device, parameter_names(exercise), budget)
     required = {name for c in checks for name in c.evidence}
     also = [c for c in exercise.checks if c.name in required and c not in checks]
@@ -799,7 +798,14 @@ def _unreadable(exercise: Exercise, error: str) -> str:
 def _run_within(check: Check, ctx: Context, budget: Budget | None, student: StudentCalls) -> CheckResult:
     if budget is not None and budget.left() <= 0:
         return CheckResult(check.name, check.function, check.visibility, False, 0.0, check.points, budget.not_run())
-    return _run_noting_prints(check, ctx, student)
+    passed = False
+    student.begin(check)  # its calls in one exchange, where it has a plan
+    try:
+        result = _run_noting_prints(check, ctx, student)
+        passed = result.passed
+    finally:
+        student.end(check, passed)
+    return result
 
 
 def apply_evidence(checks: list[Check], outcome: ExerciseResult, passed: dict[str, bool]) -> None:
@@ -847,13 +853,7 @@ def _run_noting_prints(check: Check, ctx: Context, student: StudentCalls) -> Che
     beside the message, not in it: ``mlgrade check`` shows it, while grades.json and the
     feedback stay as reproducible as before, and show nothing of a hidden check's inputs."""
     student.printed = ""
-    passed = False
-    student.begin(check)
-    try:
-        result = run_check(check, ctx)
-        passed = result.passed
-    finally:
-        student.end(check, passed)
+    result = run_check(check, ctx)
     if not result.passed:
         result.printed = student.printed
     return result

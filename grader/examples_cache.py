@@ -70,10 +70,9 @@ def prepare(exercises: list[Exercise]) -> None:
     cache where it holds them, else drawn, and the cache written with them."""
     from grader.checks import Generated
 
+    exercises = [e for e in exercises if _PREPARED.get(id(e)) is not e]
     _remember_forbidden(exercises)
     for exercise in exercises:
-        if _PREPARED.get(id(exercise)) is exercise:
-            continue
         generated = [c for c in exercise.checks if isinstance(c, Generated)]
         path = _path(exercise)
         kept = _read(path) if path is not None else {}
@@ -86,7 +85,8 @@ def prepare(exercises: list[Exercise]) -> None:
                 kept[_key(check)] = check.recorded_examples()
                 drawn = True
         if drawn and path is not None:
-            _write(path, kept)
+            with contextlib.suppress(Exception):  # a check's input that cannot be pickled: no cache
+                _write(path, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
         _PREPARED[id(exercise)] = exercise
 
 
@@ -116,18 +116,20 @@ def _read(path: Path) -> dict[tuple[str, str, str, int], tuple[Call, ...]]:
     return kept if isinstance(kept, dict) else {}
 
 
-def _write(path: Path, kept: dict[tuple[str, str, str, int], tuple[Call, ...]]) -> None:
+def _write(path: Path, data: bytes) -> None:
     """Write the file whole or not at all (another process may read it meanwhile); a cache
-    that cannot be written is no cache, never an error."""
+    that cannot be written (a full disk, a read-only home) is no cache, never an error."""
+    written = None
     try:
         _make_version_folder(path.parent)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=".tmp-") as f:
             written = f.name
-            pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(data)
         os.replace(written, path)
-    except Exception:  # a full disk, a read-only home, a check's input that cannot be pickled
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(written)
+    except OSError:
+        if written is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(written)
 
 
 # -- what each exercise forbids, for starting its worker before the grader is loaded -----------
@@ -149,23 +151,21 @@ def forbidden_patterns(exercise: str) -> list[str] | None:
 
 
 def _remember_forbidden(exercises: list[Exercise]) -> None:
+    from grader.exercise import forbidden_patterns
+
     where = folder()
-    if where is None:
+    if where is None or not exercises:
         return
     path = where / version() / "forbidden.json"
     try:
         known = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         known = {}
-    given = {e.name: sorted({p for f in e.functions for p in f.forbidden}) for e in exercises}
+    given = {e.name: forbidden_patterns([e]) for e in exercises}
     if isinstance(known, dict) and all(known.get(name) == patterns for name, patterns in given.items()):
         return
     merged = {**(known if isinstance(known, dict) else {}), **given}
-    with contextlib.suppress(OSError):
-        _make_version_folder(path.parent)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, prefix=".tmp-", encoding="utf-8") as f:
-            json.dump(merged, f, sort_keys=True)
-        os.replace(f.name, path)
+    _write(path, json.dumps(merged, sort_keys=True).encode())
 
 
 # The bank versions kept: a new one's folder replaces the least recently made of the others.

@@ -4,6 +4,7 @@ and its checks with their points. One declaration per exercise, in ``grader.bank
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from grader.checks import Check
@@ -65,3 +66,9 @@ class Exercise:
         factor = points / self.worth
         checks = tuple(dataclasses.replace(c, points=c.points * factor) for c in self.checks)
         return Exercise(self.name, self.title, self.functions, checks, float(points))
+
+
+def forbidden_patterns(exercises: Iterable[Exercise]) -> list[str]:
+    """Every forbidden-call pattern of the exercises' functions, sorted: what a worker that
+    runs them records (the engine keeps, for each function, only the calls it forbids)."""
+    return sorted({p for e in exercises for f in e.functions for p in f.forbidden})

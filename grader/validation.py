@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import engine, isolation
-from grader.exercise import Exercise
+from grader.exercise import Exercise, forbidden_patterns
 from grader.i18n import _
 from grader.isolation import Supervisor, WorkerLost
 
@@ -67,7 +67,7 @@ def validate(folder: Path, exercises: list[Exercise], options: engine.Options) -
             found[exercise.name].notes.append(_("not started: its functions still raise NotImplementedError"))
         importable.append(exercise)
     if importable:
-        patterns = sorted({p for e in exercises for f in e.functions for p in f.forbidden})
+        patterns = forbidden_patterns(exercises)
         with Supervisor(str(module_dir), options.device, patterns, options.limits, level) as supervisor:
             for exercise in importable:
                 found[exercise.name].problems += _import_problems(supervisor, exercise)

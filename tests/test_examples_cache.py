@@ -94,10 +94,15 @@ def test_off_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert list(tmp_path.rglob("*.pickle")) == []
 
 
-def test_grades_are_the_same_from_the_cache(cache: Path, make_submission: Callable[..., Path]) -> None:
+def test_grades_are_the_same_from_the_cache(
+    cache: Path, draws: list[str], make_submission: Callable[..., Path]
+) -> None:
     folder = make_submission("s", {"least_squares": "def fit_line(x, y):\n    return 1.0, 2.0\n"})
     drawn = engine.grade(folder, [fresh(24)], engine.Options())
+    assert draws
+    draws.clear()
     cached = engine.grade(folder, [fresh(24)], engine.Options())
+    assert draws == []  # every example read from the cache
     assert [(c.name, c.passed, c.message) for c in cached.exercises[0].checks] == [
         (c.name, c.passed, c.message) for c in drawn.exercises[0].checks
     ]

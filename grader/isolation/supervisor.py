@@ -298,16 +298,9 @@ class Supervisor:
         assert self.pending and not self.stopping, "no stream to read"
         doing = Message(N_("calling {function}"), function=function)
         self.deadline = time.monotonic() + min(self.limits.call_seconds, timeout or self.limits.call_seconds)
-        answer, blobs = self._receive(doing)
+        answer = self._received(doing)
         self.pending -= 1
-        answer.pop("printed", None)
-        until = answer.pop("printed_to", None)
-        until = max(until, self.printed_from) if isinstance(until, int) else None
-        printed = self._printed(until)
-        if printed:
-            answer["printed"] = printed
-        self.printed_from = until if until is not None else self._output_size()
-        return answer, blobs
+        return answer
 
     def end_stream(self) -> None:
         """Tell the worker to make no more of the current stream's calls (without waiting)."""
@@ -348,12 +341,21 @@ class Supervisor:
         except OSError:
             raise self._lost(doing) from None
         self.deadline = time.monotonic() + seconds
-        answer, answer_blobs = self._receive(doing)
+        return self._received(doing)
+
+    def _received(self, doing: str) -> tuple[dict[str, Any], list[bytes]]:
+        """The next answer, with what the student's code printed while the worker made it as
+        its ``printed`` (only where it printed something): from where the answer before
+        ended, up to where the worker says this one's ends."""
+        answer, blobs = self._receive(doing)
         answer.pop("printed", None)  # the grader's to say, never the worker's
-        printed = self._printed()
+        until = answer.pop("printed_to", None)
+        until = max(until, self.printed_from) if isinstance(until, int) else None
+        printed = self._printed(until)
         if printed:
             answer["printed"] = printed
-        return answer, answer_blobs
+        self.printed_from = until if until is not None else self._output_size()
+        return answer, blobs
 
     def _receive(self, doing: str) -> tuple[dict[str, Any], list[bytes]]:
         try:

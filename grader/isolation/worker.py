@@ -20,10 +20,12 @@ Requests and answers:
       -> {"ok": true, "functions": [names]}  (what M defines that can be called)
       -> {"ok": false, "error": {"kind": "import", ...}, "used": [...]}
     {"op": "calls", "module": M, "calls": [{"function": F, "payload": P, "opaque": [...]}, ...]}
-      -> one answer per call, as for "call", each as soon as its call returns, with
-         "printed_to": the size of the output file after it (what it printed ends there)
+      -> one answer per call, as for "call", each as soon as its call returns
     {"op": "stop"}  (between the answers of "calls": make no more of its calls)
       -> {"ok": true, "stopped": true}
+
+Every answer also says where what the student's code printed meanwhile ends: "printed_to",
+the size of the output file after it.
 
 K is "import" (the module could not be imported), "missing" (no such function),
 "raised" (the function raised), or "unsendable" (its result cannot cross the pipe).
@@ -367,17 +369,24 @@ def serve(worker: Worker, request_bytes: int, fd_in: int, fd_out: int) -> None:
             return
         if request.get("op") == "calls":
             _stream(worker, request, blobs, reader, fd_in, fd_out)
-            continue
-        if request.get("op") == "call":
-            answer, out_blobs = worker.call(request, blobs)
-        elif request.get("op") == "import":
-            answer, out_blobs = worker.imports(request), []
-        elif request.get("op") == "stop":  # a stream that had ended before the grader stopped it
-            answer, out_blobs = {"ok": True, "stopped": True}, []
         else:
-            answer, out_blobs = {"ok": True}, []
-        _flush_printed()
-        wire.write_frame(fd_out, answer, out_blobs)
+            _answer(worker, request, blobs, fd_out)
+
+
+def _answer(worker: Worker, request: dict[str, Any], blobs: list[bytes], fd_out: int) -> None:
+    """Answer one request, saying where what the student's code printed meanwhile ends."""
+    if request.get("op") == "call":
+        answer, out_blobs = worker.call(request, blobs)
+    elif request.get("op") == "import":
+        answer, out_blobs = worker.imports(request), []
+    elif request.get("op") == "stop":  # a stream that had ended before the grader stopped it
+        answer, out_blobs = {"ok": True, "stopped": True}, []
+    else:
+        answer, out_blobs = {"ok": True}, []
+    _flush_printed()
+    with suppress(OSError):
+        answer["printed_to"] = os.fstat(1).st_size
+    wire.write_frame(fd_out, answer, out_blobs)
 
 
 def _waiting(fd: int) -> bool:
@@ -402,12 +411,7 @@ def _stream(
                 return
             wire.write_frame(fd_out, {"ok": True, "stopped": True})
             return
-        call = {"op": "call", "module": request.get("module"), "keep": None, **item}
-        answer, out_blobs = worker.call(call, blobs)
-        _flush_printed()
-        with suppress(OSError):
-            answer["printed_to"] = os.fstat(1).st_size
-        wire.write_frame(fd_out, answer, out_blobs)
+        _answer(worker, {"op": "call", "module": request.get("module"), "keep": None, **item}, blobs, fd_out)
 
 
 if __name__ == "__main__":

@@ -33,9 +33,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from grader import bank, engine, examples_cache, i18n, isolation
+from grader import bank, engine, i18n, isolation
 from grader.channels.nbgrader.cells import graded_source, nbgrader_meta
-from grader.exercise import Exercise
+from grader.exercise import Exercise, forbidden_patterns
 from grader.i18n import _
 from grader.results import CheckResult
 
@@ -45,7 +45,7 @@ DEVICE = "cpu"
 @functools.cache
 def _worker() -> isolation.InProcess:
     """One per kernel: a worker wraps the forbidden library functions once, for all exercises."""
-    patterns = sorted({p for e in bank.load(hidden=False) for f in e.functions for p in f.forbidden})
+    patterns = forbidden_patterns(bank.load(hidden=False))
     return isolation.InProcess(DEVICE, patterns)
 
 
@@ -211,7 +211,6 @@ def check(
                             "like grading, use the saved notebook: save it (Ctrl+S) and run this cell again."
                         ).format(functions=", ".join(stale), notebook=path.name)
                     )
-        examples_cache.prepare([ex])  # a kernel per notebook: drawn once per bank version, not per kernel
         outcome = engine.grade_exercise(source, ex, channel, DEVICE, only=lambda c: c in checks)
     score, max_score = round(outcome.score, 6), round(outcome.max_score, 6)
     print("\n".join([*notes, report(function, outcome.checks, score, max_score, hidden)]))
