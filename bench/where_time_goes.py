@@ -1,6 +1,6 @@
 """Where a submission's grading time goes, per check kind (not a test).
 
-    .venv/bin/python bench/where_time_goes.py [--submission solutions] [--repeat 2]
+    .venv/bin/python bench/where_time_goes.py [--submission solutions] [--repeat 2] [--exercises 8]
 
 Grades one submission (default: the references, every check passing) with every exercise
 of the bank, ``--repeat`` times in one grading process, and splits each check's wall time into
@@ -30,11 +30,14 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from class_grading import WAVES  # noqa: E402  (bench/, beside this script)
+
 from grader import bank, checks, engine  # noqa: E402
 
 PARTS = ("student calls", "reference", "comparisons")
 spent: dict[str, float] = defaultdict(float)
 calls: dict[str, int] = defaultdict(int)
+streamed: dict[str, int] = defaultdict(int)  # student calls answered from a stream, by check kind
 
 
 def timed(part: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -60,6 +63,15 @@ def instrumented() -> Iterator[None]:
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     for owner, name, part in patches:
         setattr(owner, name, timed(part, getattr(owner, name)))
+    is_streamed = engine.StudentCalls._streamed
+    originals.append((engine.StudentCalls, "_streamed", is_streamed))
+
+    def counted(self: engine.StudentCalls, function: str, call: Any, keep: str | None) -> bool:
+        answered = is_streamed(self, function, call, keep)
+        streamed[type(running[0]).__name__] += answered
+        return answered
+
+    engine.StudentCalls._streamed = counted  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -67,17 +79,25 @@ def instrumented() -> Iterator[None]:
             setattr(owner, name, original)
 
 
+running: list[Any] = [None]  # the check being run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submission", type=Path, default=REPO / "solutions")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--exercises", type=int, choices=(8, 14, 18), default=18, help="the bank as it was at 8, 14 or 18")
     args = parser.parse_args()
     exercises = bank.load()
+    grown = sum(WAVES[: {8: 1, 14: 2, 18: 3}[args.exercises]], ())
+    exercises = [e for e in exercises if e.name in grown]
     kinds: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     run_check = engine.run_check
 
     def per_kind(check: checks.Check, ctx: checks.Context) -> Any:
         before = dict(spent)
+        asked = calls["student calls"]
+        running[0] = check
         start = time.perf_counter()
         result = run_check(check, ctx)
         total = time.perf_counter() - start
@@ -86,12 +106,14 @@ def main() -> None:
             kind[part] += spent.get(part, 0.0) - before.get(part, 0.0)
         kind["total"] += total
         kind["checks"] += 1
+        kind["calls"] += calls["student calls"] - asked
         return result
 
     engine.run_check = per_kind  # type: ignore[assignment]
     for run in range(args.repeat):
         spent.clear()
         calls.clear()
+        streamed.clear()
         kinds.clear()
         start = time.perf_counter()
         with instrumented():
@@ -101,16 +123,19 @@ def main() -> None:
         print(f"run {run + 1}: {wall:.2f} s wall, score {result.score:g}/{result.max_score:g}")
         print(f"  outside the checks (worker start, module imports, staging): {wall - in_checks:6.2f} s")
         print(
-            f"  {'kind':16s} {'checks':>6s} {'total':>7s} " + " ".join(f"{p:>14s}" for p in PARTS) + "  generation+rest"
+            f"  {'kind':16s} {'checks':>6s} {'total':>7s} " + " ".join(f"{p:>14s}" for p in PARTS) + "  generation+rest  calls streamed"
         )
         for name, kind in sorted(kinds.items(), key=lambda kv: -kv[1]["total"]):
             rest = kind["total"] - sum(kind[p] for p in PARTS)
             cells = " ".join(f"{kind[p]:14.2f}" for p in PARTS)
-            print(f"  {name:16s} {int(kind['checks']):6d} {kind['total']:7.2f} {cells}  {rest:14.2f}")
+            asked = f"{int(kind['calls']):6d} {streamed[name]:8d}"
+            print(f"  {name:16s} {int(kind['checks']):6d} {kind['total']:7.2f} {cells}  {rest:14.2f}  {asked}")
         rest = in_checks - sum(spent[p] for p in PARTS)
         cells = " ".join(f"{spent[p]:14.2f}" for p in PARTS)
+        asked = f"{calls['student calls']:6d} {sum(streamed.values()):8d}"
         print(
             f"  {'all':16s} {sum(int(k['checks']) for k in kinds.values()):6d} {in_checks:7.2f} {cells}  {rest:14.2f}"
+            f"  {asked}"
         )
         per_call = spent["student calls"] / max(calls["student calls"], 1) * 1000
         print(

@@ -253,10 +253,11 @@ class Check:
     def _run(self, ctx: Context) -> None:
         raise NotImplementedError
 
-    def own_inputs(self) -> tuple[Call, ...]:
-        """The inputs this check asks its function about, the same for every submission:
-        a call made of one of them can be asked ahead of the check (``engine.StudentCalls``),
-        which tells the student's code nothing it would not be asked anyway."""
+    def own_inputs(self) -> tuple[tuple[str, Call], ...]:
+        """The calls this check makes the same for every submission, whatever it answers, by
+        function: its inputs, and what it asks before it looks at an answer. One of them can be
+        asked ahead of the check (``engine.StudentCalls``), which tells the student's code
+        nothing of anyone's answers."""
         return ()
 
 
@@ -301,8 +302,8 @@ class Generated(Check):
             call, last = failure[-1]  # the last failure seen is the smallest hypothesis found
             raise CheckFailed(self.explain(call, last))
 
-    def own_inputs(self) -> tuple[Call, ...]:
-        return self.recorded_examples()
+    def own_inputs(self) -> tuple[tuple[str, Call], ...]:
+        return tuple((self.function, call) for call in self.recorded_examples())
 
     def use_examples(self, calls: tuple[Call, ...]) -> None:
         """Take ``calls`` as this check's recorded examples in this process: as drawn by
@@ -469,6 +470,11 @@ class Property(Generated):
         if problem:
             raise CheckFailed(problem)
 
+    def own_inputs(self) -> tuple[tuple[str, Call], ...]:
+        examples = self.recorded_examples()
+        asked = asked_unanswered(lambda student, call: self.holds(student, call, Unanswered()), examples)
+        return (*super().own_inputs(), *asked)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ReferenceParity(Generated):
@@ -533,9 +539,13 @@ class Objective:
     def __call__(self, caller: Student | Reference, call: Call) -> float:
         return self.evaluate(caller, call)[0]
 
+    def asks(self, call: Call) -> tuple[str, Call]:
+        """The function's call that computes the objective at ``call``."""
+        return self.function, self.forward(call)
+
     def evaluate(self, caller: Student | Reference, call: Call) -> tuple[float, float]:
         """(the objective, the size of its terms)."""
-        out = caller(self.function, self.forward(call))
+        out = caller(*self.asks(call))
         value = float(self.reduce(out, call))
         return value, abs(float(self.magnitude(out, call))) if self.magnitude else abs(value)
 
@@ -578,9 +588,7 @@ class Gradient(Generated):
             sizes: list[float] = []
 
             def objective_at(value: np.ndarray, position: int = position, sizes: list[float] = sizes) -> float:
-                args = list(call.args)
-                args[position] = value
-                result, size = self.objective.evaluate(caller, Call(tuple(args), call.kwargs))
+                result, size = self.objective.evaluate(caller, _with_argument(call, position, value))
                 sizes.append(size)
                 return result
 
@@ -604,6 +612,88 @@ class Gradient(Generated):
                     )
                 raise CheckFailed(text.format(mismatch=mismatch))
 
+    def own_inputs(self) -> tuple[tuple[str, Call], ...]:
+        """Its inputs, what ``analytic`` asks before it looks at an answer, and, where the
+        objective is the student's forward, every point of the central differences (both step
+        sizes): numgrad's own steps, from the input alone."""
+        examples = self.recorded_examples()
+        asked = asked_unanswered(self.analytic, examples)
+        if self.of == "student":
+            for call in examples:
+                for position in self.wrt.values():
+
+                    def objective_at(value: np.ndarray, call: Call = call, position: int = position) -> float:
+                        asked.append(copy.deepcopy(self.objective.asks(_with_argument(call, position, value))))
+                        return 0.0
+
+                    for eps in (numgrad.EPS, numgrad.EPS_FLOAT32):
+                        numgrad.central_differences(objective_at, call.args[position], eps)
+        return (*super().own_inputs(), *asked)
+
+
+def _with_argument(call: Call, position: int, value: Any) -> Call:
+    """``call`` with argument ``position`` replaced by ``value``."""
+    args = list(call.args)
+    args[position] = value
+    return Call(tuple(args), call.kwargs)
+
+
+class _Looked(BaseException):
+    """An ``Unanswered`` was looked at: what a check does next may depend on the answer.
+    Not an Exception, so that no ``except Exception`` of a check's own can go on past it."""
+
+
+class Unanswered:
+    """Stands in for an answer while a check's calls are found ahead of any submission
+    (``asked_unanswered``). Whatever is made of it (an item, an attribute, arithmetic, a
+    NumPy function of it) is one too; looking at it (a number, a truth value, a length, an
+    array, its text) raises ``_Looked``, so that nothing a check asks afterwards is known."""
+
+    def _same(self, *args: Any, **kwargs: Any) -> Unanswered:
+        return self
+
+    def _looked(self, *args: Any, **kwargs: Any) -> Any:
+        raise _Looked
+
+    __getattr__ = __getitem__ = __call__ = _same
+    __array_ufunc__ = __array_function__ = _same
+    __neg__ = __pos__ = __abs__ = __invert__ = _same
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __matmul__ = __rmatmul__ = _same
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = _same
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _same  # type: ignore[assignment]
+    __bool__ = __float__ = __int__ = __index__ = __complex__ = __len__ = __iter__ = __contains__ = _looked
+    __array__ = __hash__ = __str__ = __repr__ = __format__ = _looked  # type: ignore[assignment]
+
+
+def asked_unanswered(ask: Callable[[Student, Call], Any], calls: tuple[Call, ...]) -> list[tuple[str, Call]]:
+    """The calls (function, call) ``ask(student, call)`` makes of the student, for each of
+    ``calls``, before it looks at an answer: every answer is an ``Unanswered``, so what it
+    asks depends on the call alone, never on what any submission answered."""
+    asked: list[tuple[str, Call]] = []
+
+    def student(function: str, call: Call, keep: str | None = None) -> Unanswered:
+        # a kept result stays in the worker: what is asked with it is not known ahead
+        if keep is None and not _holds_unanswered([*call.args, *call.kwargs.values()]):
+            asked.append((function, copy.deepcopy(call)))
+        return Unanswered()
+
+    for call in calls:
+        try:
+            ask(student, copy.deepcopy(call))
+        except (Exception, _Looked):
+            pass  # looked at an answer (or could not go on without one): the rest is not known ahead
+    return asked
+
+
+def _holds_unanswered(value: Any) -> bool:
+    if isinstance(value, Unanswered):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_unanswered(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_unanswered(v) for v in value.values())
+    return False
+
 
 @dataclass(frozen=True)
 class Case:
@@ -619,8 +709,8 @@ class KnownAnswers(Check):
     cases: tuple[Case, ...]
     tolerance: Tolerance | None = None  # None: by the input dtype (tolerance.for_dtype)
 
-    def own_inputs(self) -> tuple[Call, ...]:
-        return tuple(case.call for case in self.cases)
+    def own_inputs(self) -> tuple[tuple[str, Call], ...]:
+        return tuple((self.function, case.call) for case in self.cases)
 
     def _run(self, ctx: Context) -> None:
         for case in self.cases:

@@ -392,7 +392,7 @@ class StudentCalls:
             return
         kept = _PLANS.get((id(check), self.device))
         if kept is None or kept[0] is not check:
-            own = ((_question(self.exercise.name, check.function, self.device, c), c) for c in check.own_inputs())
+            own = ((_question(self.exercise.name, f, self.device, c), c) for f, c in check.own_inputs())
             self.learning = _Learning({question: c for question, c in own if question is not None})
             return
         planned = list(itertools.takewhile(lambda p: p.function not in self.lost, kept[1]))

@@ -315,6 +315,83 @@ def test_a_gradient_of_the_reference_must_be_hidden() -> None:
         )
 
 
+# -- own inputs: what a check asks whatever the answers (engine.StudentCalls streams them) -----
+
+
+def _key(function: str, call: Call) -> tuple[str, tuple[bytes, ...]]:
+    return function, tuple(np.asarray(a).tobytes() for a in call.args)
+
+
+def _property(holds: Any) -> Property:
+    return Property(name="p", function="f", points=1, inputs=POSITIVE, holds=holds)
+
+
+def _asked(check: Any, student: Any) -> list[tuple[str, tuple[bytes, ...]]]:
+    """What ``check`` asked of ``student``, run as in grading."""
+    check.run(context(student, f=SAME, g=SAME, df=SAME))
+    return [_key(function, call) for function, call in student.calls]
+
+
+def test_a_property_s_own_inputs_are_its_examples_and_what_it_asks_before_looking() -> None:
+    def doubling(student: Any, call: Call, out: Any) -> str | None:
+        (x,) = call.args
+        twice = student("f", Call((2 * x,)))  # built from the input alone
+        return None if np.allclose(twice, 2 * out) else "not linear"
+
+    check = _property(doubling)
+    own = [_key(f, c) for f, c in check.own_inputs()]
+    examples = check.recorded_examples()
+    assert own == [_key("f", c) for c in examples] + [_key("f", Call((2 * c.args[0],))) for c in examples]
+    assert own == sorted(_asked(check, FakeStudent(f=lambda x: 3 * x)), key=lambda k: own.index(k))
+
+
+def test_nothing_a_check_asks_after_it_looks_at_an_answer_is_an_own_input() -> None:
+    """Anything made of an answer, or asked once one was looked at (a number, a truth value, a
+    length of it), depends on what the submission answered: asked ahead of the check, it would
+    show one submission's answers to another's code. Not even a check's own ``except
+    Exception`` goes on past a look."""
+
+    def answer_passed_on(student: Any, call: Call, out: Any) -> str | None:
+        student("g", Call((out,)))  # the answer itself
+        student("g", Call((out * 2 + call.args[0],)))  # made of it
+        return None
+
+    def after_a_look(student: Any, call: Call, out: Any) -> str | None:
+        (x,) = call.args
+        student("g", Call((x + 1,)))  # before: known ahead
+        first = float(out[0])
+        student("g", Call((x[: 1 + int(first > 0)],)))
+        return None
+
+    def after_a_caught_look(student: Any, call: Call, out: Any) -> str | None:
+        try:
+            if out.sum() > 0:
+                return None
+        except Exception:
+            pass
+        student("g", Call((call.args[0] + 2,)))
+        return None
+
+    for holds, made in ((answer_passed_on, 0), (after_a_look, 1), (after_a_caught_look, 0)):
+        check = _property(holds)
+        examples = check.recorded_examples()
+        own = [_key(f, c) for f, c in check.own_inputs()]
+        assert own[: len(examples)] == [_key("f", c) for c in examples]
+        assert own[len(examples) :] == [_key("g", Call((c.args[0] + 1,))) for c in examples][: made * len(examples)]
+        # and the student is asked all of them, and more, when the check runs
+        asked = _asked(check, FakeStudent(f=lambda x: x - 10.0, g=lambda x: x))
+        assert set(own) < set(asked)
+
+
+def test_a_gradient_s_own_inputs_hold_every_point_of_its_central_differences() -> None:
+    check = gradient()
+    own = {_key(f, c) for f, c in check.own_inputs()}
+    asked = _asked(check, FakeStudent(f=squares_in_float32, df=lambda x: 2 * x))
+    assert set(asked) <= own  # the retry's points (EPS_FLOAT32) too
+    reference = gradient(of="reference")
+    assert {f for f, _ in reference.own_inputs()} == {"df"}  # its forward runs in the grader
+
+
 # -- showing a call --------------------------------------------------------------------------
 
 
