@@ -625,7 +625,7 @@ def summary(console: Console, stats: ClassStats, out: Path, most_failed: int = 5
             len(stats.grader_failed),
         )
         console.print(f"[bold red]{escape(said.format(count=len(stats.grader_failed)))}[/]")
-    console.print(escape(_("Wrote {path}").format(path=out)))
+    console.print(escape(_("Wrote {path}").format(path=out)), soft_wrap=True)  # the path stays whole, to copy
 
 
 def write(grades_dir: Path, out: Path, exercises: Sequence[str] | None = None, heading: str = "") -> ClassStats:
