@@ -131,6 +131,7 @@ class Worker:
                 return func(*args, **kwargs)
 
         self.recorder = ForbiddenCallRecorder
+        resolve_name(torch.add)  # its table of torch's names, built once here: a forked worker finds it built
         # module functions by their exact name (numpy.linalg.lstsq, torch.autograd.grad); torch's
         # own functions and Tensor methods are also seen by the recorder above
         self._wrap_library_functions([p for p in patterns if "*" not in p and "." in p])
