@@ -86,7 +86,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submission", type=Path, default=REPO / "solutions")
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--exercises", type=int, choices=(8, 14, 18), default=18, help="the bank as it was at 8, 14 or 18")
+    parser.add_argument(
+        "--exercises", type=int, choices=(8, 14, 18), default=18, help="the bank as it was at 8, 14 or 18"
+    )
     args = parser.parse_args()
     exercises = bank.load()
     grown = sum(WAVES[: {8: 1, 14: 2, 18: 3}[args.exercises]], ())
@@ -123,7 +125,9 @@ def main() -> None:
         print(f"run {run + 1}: {wall:.2f} s wall, score {result.score:g}/{result.max_score:g}")
         print(f"  outside the checks (worker start, module imports, staging): {wall - in_checks:6.2f} s")
         print(
-            f"  {'kind':16s} {'checks':>6s} {'total':>7s} " + " ".join(f"{p:>14s}" for p in PARTS) + "  generation+rest  calls streamed"
+            f"  {'kind':16s} {'checks':>6s} {'total':>7s} "
+            + " ".join(f"{p:>14s}" for p in PARTS)
+            + "  generation+rest  calls streamed"
         )
         for name, kind in sorted(kinds.items(), key=lambda kv: -kv[1]["total"]):
             rest = kind["total"] - sum(kind[p] for p in PARTS)

@@ -19,7 +19,6 @@ import ast
 import copy
 import difflib
 import functools
-import hashlib
 import importlib
 import importlib.util
 import itertools
@@ -644,44 +643,10 @@ ANSWERS_KEPT = 50_000
 _ANSWERS: dict[bytes, Any] = {}
 
 
-class _NotAQuestion(Exception):
-    """A value that is not plain data (a Kept handle): that call's answer is not kept."""
-
-
 def _question(exercise: str, function: str, device: Any, call: Call) -> bytes | None:
-    """A digest of a reference call's content: equal for equal questions, whatever objects
-    hold them; None where the call holds something other than plain data."""
-    digest = hashlib.blake2b(f"{exercise}.{function}@{device}".encode(), digest_size=20)
-    try:
-        _feed(digest, call.args)
-        _feed(digest, call.kwargs)
-    except _NotAQuestion:
-        return None
-    return digest.digest()
-
-
-def _feed(digest: Any, value: Any) -> None:
-    if isinstance(value, np.ndarray):
-        digest.update(f"a{value.dtype.str}{value.shape}".encode())
-        digest.update(np.ascontiguousarray(value).tobytes())
-    elif isinstance(value, np.generic):
-        digest.update(f"g{value.dtype.str}".encode())
-        digest.update(value.tobytes())
-    elif value is None or isinstance(value, (bool, int, float, str)):
-        digest.update(f"{type(value).__name__}:{value!r};".encode())
-    elif isinstance(value, (list, tuple)):
-        digest.update(f"{type(value).__name__}{len(value)}[".encode())
-        for item in value:
-            _feed(digest, item)
-        digest.update(b"]")
-    elif isinstance(value, dict):
-        digest.update(f"d{len(value)}{{".encode())
-        for k, item in value.items():
-            _feed(digest, k)
-            _feed(digest, item)
-        digest.update(b"}")
-    else:
-        raise _NotAQuestion(type(value).__name__)
+    """A digest of a call's content and where it goes: equal for equal questions, whatever
+    objects hold them; None where the call holds something other than plain data."""
+    return call.digest(f"{exercise}.{function}@{device}")
 
 
 def parameter_names(exercise: Exercise) -> dict[str, list[str]]:

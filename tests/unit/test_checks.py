@@ -221,6 +221,36 @@ def test_where_the_reference_raises_value_error_the_student_must_too() -> None:
         check.run(context(FakeStudent(f=student_raises_type_error), reference, f=SAME))
 
 
+def test_a_truth_is_computed_once_per_question_and_judges_every_submission_alike() -> None:
+    """Every submission asks the same questions: a check's truth (ValueError included) is
+    computed once per process, and the next submission is judged on it as on a fresh one."""
+    computed: list[float] = []
+
+    def truth(call: Call) -> np.ndarray:
+        (x,) = call.args
+        computed.append(float(x.sum()))
+        if x[0] > 30:
+            raise ValueError("too large")
+        return 2 * x
+
+    def student(x: np.ndarray) -> np.ndarray:
+        if x[0] > 30:
+            raise StudentRaised("ValueError", "too large", "")
+        return x + x
+
+    check = ReferenceParity(name="doubles", function="f", points=1, inputs=VECTORS, truth=truth, truth_name="2x")
+    check.run(context(FakeStudent(f=student), f=SAME))
+    first = len(computed)
+    assert first == len(check.recorded_examples())
+    check.run(context(FakeStudent(f=student), f=SAME))
+    assert len(computed) == first  # nothing computed again
+    with pytest.raises(CheckFailed, match="disagrees with 2x"):
+        check.run(context(FakeStudent(f=lambda x: x), f=SAME))
+    with pytest.raises(CheckFailed, match="should raise ValueError here, but returned a value"):
+        check.run(context(FakeStudent(f=lambda x: 2 * x), f=SAME))  # the truth's ValueError, kept
+    assert len(computed) == first
+
+
 def test_known_answers_compare_with_the_expected_value_and_reveal_it() -> None:
     mean = Scalar()
     cases = (Case(Call((np.array([1.0, 3.0]),)), expected=2.0),)
