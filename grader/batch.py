@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import multiprocessing
 import os
 import signal
@@ -71,7 +72,23 @@ def _grade_one(
     result.path = path
     result.graded_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     result.grader = {"version": resume.grader_version(), "options": options.to_json(), **(record or {})}
+    _settled()
     return result
+
+
+_SETTLED: list[bool] = []
+
+
+def _settled() -> None:
+    """In a grading process of its own (``--jobs``), after its first submission: what it keeps
+    for every later one (torch, the bank, the references, the examples and plans) is frozen
+    out of the garbage collector's full collections, which walked all of it every few
+    submissions (0.1-0.3 s each). Not in a process that only calls the grader, whose objects
+    are not the grader's to freeze."""
+    if not _SETTLED and multiprocessing.parent_process() is not None:
+        gc.collect()  # the first submission's own garbage is not kept for good
+        gc.freeze()
+        _SETTLED.append(True)
 
 
 def grade_all(
