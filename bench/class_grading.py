@@ -41,7 +41,11 @@ import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+# Python keeps the compiled bytecode of mlgrade's modules, as on an installed copy (pip
+# compiles at install): an environment that says not to would charge every command, the
+# grading processes' too, for compiling the grader again.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 ASSIGNMENT = "bench"
 sys.path.insert(0, str(REPO))
 from grader import bank  # noqa: E402
