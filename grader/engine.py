@@ -391,8 +391,7 @@ class StudentCalls:
             return
         kept = _PLANS.get((id(check), self.device))
         if kept is None or kept[0] is not check:
-            own = ((_question(self.exercise.name, f, self.device, c), c) for f, c in check.own_inputs())
-            self.learning = _Learning({question: c for question, c in own if question is not None})
+            self.learning = _Learning(self._own_questions(check))
             return
         planned = list(itertools.takewhile(lambda p: p.function not in self.lost, kept[1]))
         if not planned:
@@ -404,6 +403,15 @@ class StudentCalls:
         except WorkerLost:
             return  # the check's first call starts a fresh worker, and says what became of this one
         self.planned = planned[::-1]  # popped from the end
+
+    def _own_questions(self, check: Check) -> dict[bytes, Call]:
+        """``check``'s own inputs by question, found once per process (until a submission
+        passes the check, each one learns its plan from them)."""
+        known = _OWN.get((id(check), self.device))
+        if known is None or known[0] is not check:
+            own = ((_question(self.exercise.name, f, self.device, c), c) for f, c in check.own_inputs())
+            known = _OWN[(id(check), self.device)] = (check, {q: c for q, c in own if q is not None})
+        return known[1]
 
     def end(self, check: Check, passed: bool) -> None:
         """After ``check``: stop what is left of its stream; where its plan was being learned
@@ -634,6 +642,7 @@ class _Learning:
 # makes more than PLANNED_CALLS calls has no plan: a stream is one request, held in memory.
 PLANNED_CALLS = 2000
 _PLANS: dict[tuple[int, str], tuple[Check, tuple[_Planned, ...]]] = {}
+_OWN: dict[tuple[int, str], tuple[Check, dict[bytes, Call]]] = {}  # StudentCalls._own_questions
 
 
 # The reference's answers in this process, by question (_question): at most ANSWERS_KEPT of
