@@ -64,6 +64,7 @@ def _grade_one(
     record: Mapping[str, Any] | None = None,
 ) -> SubmissionResult:
     i18n.use(options.language)  # a spawned grading process starts in English
+    _settle()
     exercises = bank.load(exercise_names, points=points)
     try:
         result = engine.grade(Path(path), exercises, options, name=name)
@@ -72,23 +73,22 @@ def _grade_one(
     result.path = path
     result.graded_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     result.grader = {"version": resume.grader_version(), "options": options.to_json(), **(record or {})}
-    _settled()
+    _GRADED.append(path)
     return result
 
 
-_SETTLED: list[bool] = []
+_GRADED: list[str] = []  # by this process
 
 
-def _settled() -> None:
-    """In a grading process of its own (``--jobs``), after its first submission: what it keeps
-    for every later one (torch, the bank, the references, the examples and plans) is frozen
-    out of the garbage collector's full collections, which walked all of it every few
-    submissions (0.1-0.3 s each). Not in a process that only calls the grader, whose objects
-    are not the grader's to freeze."""
-    if not _SETTLED and multiprocessing.parent_process() is not None:
+def _settle() -> None:
+    """In a grading process of its own (``--jobs``), before its second submission: what it
+    keeps for every later one (torch, the bank, the references, the examples and plans) is
+    frozen out of the garbage collector's full collections, which walked all of it every few
+    submissions (0.1-0.3 s each). A process that grades one submission pays nothing; one that
+    only calls the grader is not the grader's to freeze."""
+    if len(_GRADED) == 1 and multiprocessing.parent_process() is not None:
         gc.collect()  # the first submission's own garbage is not kept for good
         gc.freeze()
-        _SETTLED.append(True)
 
 
 def grade_all(

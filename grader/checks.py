@@ -500,6 +500,8 @@ class Property(Generated):
     """``holds(student, call, out)`` returns None when the property holds, else what is wrong.
 
     ``student`` calls any function of the exercise, for properties that relate two of them.
+    ``holds`` is also run ahead of any submission with stand-in answers (``own_inputs``), so
+    it keeps nothing between calls.
     """
 
     holds: Callable[[Student, Call, Any], str | None]
