@@ -590,7 +590,7 @@ class _TruthRaised:
 # The truths of ReferenceParity(truth=...) in this process, by check (kept beside, as _RECORDED
 # does) and question: at most TRUTHS_KEPT of them, which the whole bank stays well below.
 TRUTHS_KEPT = 50_000
-_TRUTHS: dict[tuple[int, bytes | None], tuple[ReferenceParity, Any]] = {}
+_TRUTHS: dict[tuple[int, bytes], tuple[ReferenceParity, Any]] = {}
 
 
 @dataclass(frozen=True)
