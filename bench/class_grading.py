@@ -19,8 +19,8 @@ notebook's solution cell). Then it times:
   level, where the worker's memory is counted (bubblewrap reaps a sandboxed worker itself);
 
 checks that the three gradings agree on every score, and prints the seconds per submission,
-the ratios, and the peak resident memory of the largest single process of each command
-(grader, worker or kernel).
+the machine's busy CPU seconds per submission (Linux), the ratios, and the peak resident
+memory of the largest single process of each command (grader, worker or kernel).
 """
 
 from __future__ import annotations
@@ -58,18 +58,31 @@ WAVES = (
 )
 
 
-def timed(command: list[str], cwd: Path, stdout: Path | None = None) -> tuple[float, float]:
-    """Wall seconds, and the peak RSS in MiB of the largest process among the command and its
-    descendants (Linux reports the maximum over the waited-for tree)."""
+def busy_seconds() -> float:
+    """The CPU seconds the whole machine has spent busy (Linux's /proc/stat; 0 elsewhere):
+    what a command used, its sandboxed workers included, which bubblewrap reaps outside what
+    wait4 reports. Grading a class is CPU-bound, so this, per submission, is its real cost."""
+    try:
+        with open("/proc/stat") as f:
+            user, nice, system = (int(v) for v in f.readline().split()[1:4])
+    except (OSError, ValueError):
+        return 0.0
+    return (user + nice + system) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(command: list[str], cwd: Path, stdout: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, the peak RSS in MiB of the largest process among the command and its
+    descendants (Linux reports the maximum over the waited-for tree), and the machine's busy
+    CPU seconds meanwhile (``busy_seconds``)."""
     with open(stdout or os.devnull, "w") as out:
-        start = time.perf_counter()
+        busy, start = busy_seconds(), time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=out, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
+        seconds, busy = time.perf_counter() - start, busy_seconds() - busy
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, busy
 
 
 def solution_cell(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
@@ -170,11 +183,12 @@ def main() -> None:
         nbgrader_seconds = rows["nbgrader autograde"][0] if not args.without_nbgrader else 0.0
         print(f"{n} submissions of {len(names)} exercises each; scores:", sorted(graded.values()))
         print(f"all {len(scores)} gradings give the same scores: {agree}")
-        for name, (seconds, rss) in rows.items():
+        for name, (seconds, rss, busy) in rows.items():
             ratio = "" if args.without_nbgrader else f"{nbgrader_seconds / seconds:5.1f}x faster than nbgrader  "
-            print(f"{name:40s} {seconds:7.1f} s  {seconds / n:6.2f} s/submission  {ratio}peak RSS {rss:5.0f} MiB")
+            cpu = f"CPU {busy / n:5.2f} s/submission  "
+            print(f"{name:40s} {seconds:7.1f} s  {seconds / n:6.2f} s/submission  {cpu}{ratio}peak RSS {rss:5.0f} MiB")
         for name, runs in checks.items():
-            median, rss = statistics.median(s for s, _ in runs), max(r for _, r in runs)
+            median, rss = statistics.median(s for s, _, _ in runs), max(r for _, r, _ in runs)
             print(f"{name:40s} {median:7.2f} s (median of 3)  peak RSS {rss:5.0f} MiB")
         if not agree:
             for name, s in scores.items():
