@@ -2,7 +2,7 @@
 
 A student's ``mlgrade check`` waits most of its time for its worker's template to import
 torch. Where the checked exercises' forbidden calls are known without loading the grader (a
-grading noted them: ``examples_cache.forbidden_patterns``), the template starts first, and
+grading noted them: ``examples_cache.noted_forbidden``), the template starts first, and
 imports torch while this process imports the grader; the command then finds it started
 (``isolation.start_early``). Anything unusual on the command line, and it starts
 when the grading does, as before: starting early is only ever a head start.
@@ -36,7 +36,7 @@ def _start_worker_early(args: list[str]) -> None:
     with contextlib.suppress(Exception):  # a head start, never a reason for the command to fail
         from grader import examples_cache, isolation
 
-        known = [examples_cache.forbidden_patterns(name) for name in exercises]
+        known = [examples_cache.noted_forbidden(name) for name in exercises]
         if any(patterns is None for patterns in known):
             return
         patterns = sorted({p for ps in known for p in ps or []})

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from grader import isolation
 
-if TYPE_CHECKING:  # imported where used: ``forbidden_patterns`` is read before the grader loads
+if TYPE_CHECKING:  # imported where used: ``noted_forbidden`` is read before the grader loads
     from grader.checks import Call, Generated
     from grader.exercise import Exercise
 
@@ -135,7 +135,7 @@ def _write(path: Path, data: bytes) -> None:
 # -- what each exercise forbids, for starting its worker before the grader is loaded -----------
 
 
-def forbidden_patterns(exercise: str) -> list[str] | None:
+def noted_forbidden(exercise: str) -> list[str] | None:
     """The forbidden-call patterns of ``exercise``'s functions as this bank version declares
     them, where a grading has noted them (None: not yet). Read without loading the bank, so
     that ``mlgrade check`` can start its worker first (grader/__main__.py)."""

@@ -144,7 +144,7 @@ def test_check_starts_its_template_early_and_the_grading_uses_it(
     (exercise,) = bank.load(["least_squares"], hidden=False)
     examples_cache.prepare([exercise.scaled(24)])  # a grading notes it (a copy: this process may have graded it)
     patterns = forbidden_patterns([exercise])
-    assert examples_cache.forbidden_patterns("least_squares") == patterns
+    assert examples_cache.noted_forbidden("least_squares") == patterns
 
     for unusual in (["check", "least_squares", "--no-sandbox"], ["grade", "x"], ["check"]):
         command._start_worker_early(unusual)

@@ -43,12 +43,10 @@ class ForkServer:
         cwd: str,
         timeout: float,
         base_uid: int | None = None,
-        wait: bool = True,
     ) -> None:
         """Start ``python -m grader.isolation.forkserver`` inside ``wrap`` (the sandbox's command line,
-        or nothing) at the ``isolation`` level, its own worker set up by ``config``, and wait until
-        it has imported everything (unless not ``wait``: then its first use waits); ForkServerLost
-        if it cannot."""
+        or nothing) at the ``isolation`` level, its own worker set up by ``config``, without waiting
+        for it: ``wait_started`` (and its first use) waits until it has imported everything."""
         ours, theirs = socket.socketpair()
         fd = str(theirs.fileno())
         command = [python, "-I", "-B", "-m", "grader.isolation.forkserver", fd, isolation, config.to_json()]
@@ -71,8 +69,6 @@ class ForkServer:
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
         self.started = False
-        if wait:
-            self.wait_started()
 
     def wait_started(self) -> None:
         """Wait until the template has imported everything; ForkServerLost (and it is closed)
@@ -173,32 +169,35 @@ def warm(isolation: str, device: str, forbidden: list[str], limits: Limits) -> F
     """The warm template for this setup, started on first use (or by ``start_early``). CUDA
     cannot be forked once initialised, so a CUDA worker always starts cold; so does one whose
     template failed, and every worker with MLGRADE_COLD_WORKERS set (SECURITY.md)."""
-    server = _template(isolation, device, forbidden, limits, wait=True)
-    if server is not None and not server.started:
-        try:
-            server.wait_started()
-        except ForkServerLost:
-            _TEMPLATES[Setup(isolation, device, tuple(forbidden), limits)] = None
-            return None
+    key = Setup(isolation, device, tuple(forbidden), limits)
+    server = _template(key)
+    if server is None:
+        return None
+    try:
+        server.wait_started()
+    except ForkServerLost:
+        _TEMPLATES[key] = None
+        return None
     return server
 
 
 def start_early(isolation: str, device: str, forbidden: list[str], limits: Limits) -> None:
     """Start the template for this setup without waiting for it: it imports torch while this
     process imports the grader (``mlgrade check``: grader/__main__.py). ``warm`` waits for it."""
-    _template(isolation, device, forbidden, limits, wait=False)
+    _template(Setup(isolation, device, tuple(forbidden), limits))
 
 
-def _template(isolation: str, device: str, forbidden: list[str], limits: Limits, wait: bool) -> ForkServer | None:
+def _template(key: Setup) -> ForkServer | None:
+    """The template for ``key``, started (not waited for) where there is none yet."""
+    isolation, device, limits = key.isolation, key.device, key.limits
     if device != "cpu" or os.environ.get("MLGRADE_COLD_WORKERS"):
         return None
-    key = Setup(isolation, device, tuple(forbidden), limits)
     known = _TEMPLATES.get(key)
     if known is not None and not known.alive():
         drop(known)
     if key not in _TEMPLATES:
         sandboxed = isolation == sandbox.SANDBOX
-        config = WorkerConfig.of(device, forbidden, limits)
+        config = WorkerConfig.of(device, list(key.forbidden), limits)
         home = "/tmp" if sandboxed else tempfile.gettempdir()
 
         def wrap(command: list[str]) -> list[str]:
@@ -216,7 +215,6 @@ def _template(isolation: str, device: str, forbidden: list[str], limits: Limits,
                 "/" if sandboxed else home,
                 limits.start_seconds,
                 sandbox.worker_uid() if sandboxed else None,
-                wait,
             )
         except (ForkServerLost, OSError):
             _TEMPLATES[key] = None
