@@ -5,10 +5,14 @@ submission order whatever order they finish in. A grading process that fails (a 
 never the student's fault: student code runs in the workers) is reported as an error for
 that submission and the others go on.
 
-Ctrl-C is the grader's alone: the grading processes start with SIGINT ignored (an ignored
-signal stays ignored across exec), so that a terminal's Ctrl-C, sent to the whole process
-group, neither kills them halfway through an import (a traceback each) nor breaks the pool
-before the grader sees it. The grader then cancels what is not started and stops them.
+The grading processes are forked from multiprocessing's fork server, which has imported
+torch, the grader and the exercises once for all of them (``_grading_processes``).
+
+Ctrl-C is the grader's alone: the fork server starts with SIGINT ignored (an ignored signal
+stays ignored across exec, and the processes it forks inherit it), so that a terminal's
+Ctrl-C, sent to the whole process group, neither kills a grading process halfway through
+(a traceback each) nor breaks the pool before the grader sees it. The grader then cancels
+what is not started and stops them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,8 +66,13 @@ def _grade_one(
     options: engine.Options,
     points: Mapping[str, float] | None = None,
     record: Mapping[str, Any] | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> SubmissionResult:
-    i18n.use(options.language)  # a spawned grading process starts in English
+    global _graded
+    if environment is not None and os.environ != environment:
+        os.environ.clear()  # the grader's environment as it is now, not as the fork server's started
+        os.environ.update(environment)
+    i18n.use(options.language)  # a grading process of its own starts in English
     _settle()
     exercises = bank.load(exercise_names, points=points)
     try:
@@ -73,11 +82,11 @@ def _grade_one(
     result.path = path
     result.graded_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     result.grader = {"version": resume.grader_version(), "options": options.to_json(), **(record or {})}
-    _GRADED.append(path)
+    _graded += 1
     return result
 
 
-_GRADED: list[str] = []  # by this process
+_graded = 0  # submissions graded by this process
 
 
 def _settle() -> None:
@@ -86,7 +95,7 @@ def _settle() -> None:
     frozen out of the garbage collector's full collections, which walked all of it every few
     submissions (0.1-0.3 s each). A process that grades one submission pays nothing; one that
     only calls the grader is not the grader's to freeze."""
-    if len(_GRADED) == 1 and multiprocessing.parent_process() is not None:
+    if _graded == 1 and multiprocessing.parent_process() is not None:
         gc.collect()  # the first submission's own garbage is not kept for good
         gc.freeze()
 
@@ -113,14 +122,25 @@ def grade_all(
             results[i] = _grade_one(str(path), name, exercise_names, options, points, record)
             done(results[i])
     else:
-        context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
-        with _interrupts_ignored_by_children():  # the processes start as the first submissions go in
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-            futures = {
-                pool.submit(_grade_one, str(path), name, exercise_names, options, points, record): i
-                for i, (path, name) in enumerate(zip(paths, names, strict=True))
-            }
+        context = _grading_processes(exercise_names)
+        environment = dict(os.environ)
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+        futures: dict[Future[SubmissionResult], int] = {}
+
+        def submit_all() -> None:
+            for i, (path, name) in enumerate(zip(paths, names, strict=True)):
+                job = (str(path), name, exercise_names, options, points, record, environment)
+                futures[pool.submit(_grade_one, *job)] = i
+
         try:
+            with _interrupts_ignored_by_children():  # what starts now inherits it
+                if context.get_start_method() == "forkserver":
+                    _start_fork_server()  # returns at once: its imports go on meanwhile
+                else:
+                    submit_all()  # each spawned process starts as its first submission goes in
+            if not futures:
+                with _interrupts_deferred():  # forked once the fork server has imported all
+                    submit_all()
             for future in as_completed(futures):
                 i = futures[future]
                 try:
@@ -137,6 +157,49 @@ def grade_all(
             raise
         pool.shutdown()
     return [results[i] for i in range(len(paths))]
+
+
+def _grading_processes(exercise_names: Sequence[str]) -> multiprocessing.context.BaseContext:
+    """Where the grading processes come from: forked from multiprocessing's fork server, which
+    imports once, before any of them starts, what each would import again (torch, the grader,
+    the exercises' checks and references: a second or two each on a small machine), and holds
+    no thread of the grader's (a fork of this process could copy a lock held by one). A
+    process forked from it is as fresh as a spawned one: the preloaded modules as imported, no
+    state of this process's, and the environment handed to each submission (``_grade_one``),
+    since the fork server keeps the one it started with. Where there is no fork server
+    (Windows), they are spawned, each importing all of it."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    modules = ["__main__", "torch", "grader.batch"]
+    for name in exercise_names:
+        modules += [f"grader.bank.{name}", f"grader.hidden.{name}", f"solutions.{name}"]
+    context.set_forkserver_preload(modules)  # a missing module (hidden checks not installed) is skipped
+    return context
+
+
+def _start_fork_server() -> None:
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """A Ctrl-C meanwhile raised once the block is done, so that a grading process's start is
+    not broken off halfway: the fork server would still fork it, and it would fail loudly,
+    reading a request its grader no longer holds. The wait is the fork server's imports."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

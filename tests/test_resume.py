@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, grades_only, max_score
 
+from grader import batch, engine
 from grader.cli import cli
 
 pytestmark = pytest.mark.slow
@@ -129,3 +130,17 @@ def test_resume_reuses_only_unchanged_submissions(submissions: list[Path], tmp_p
 def test_resume_needs_out() -> None:
     result = CliRunner().invoke(cli, ["grade", str(REPO / "solutions"), "--resume"])
     assert result.exit_code == 2 and "--out DIR" in result.output
+
+
+def test_grading_processes_work_in_the_environment_of_the_moment(
+    submissions: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--jobs forks its grading processes from multiprocessing's fork server, which keeps the
+    environment it started with for as long as the grader's process lives (a server, a test
+    session). Each submission is graded in the grader's environment as it is then: here, the
+    examples of the second run go to the second cache folder, not the first."""
+    for cache in ("first", "second"):
+        monkeypatch.setenv("MLGRADE_CACHE", str(tmp_path / cache))
+        results = batch.grade_all(submissions[:2], ["least_squares"], engine.Options(), jobs=2)
+        assert [r.score for r in results] == [FULL, BUGGY]
+        assert list((tmp_path / cache).rglob("least_squares*")), f"nothing cached in {cache}"
