@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader import engine
+from grader import engine, isolation
 from grader.checks import Call, Check, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise, Function
 from grader.isolation import WorkerLost
@@ -314,3 +314,39 @@ def test_forbidden_names_the_worker_recorded_are_kept_even_when_the_call_failed(
     with pytest.raises(StudentRaised):
         student("fit", CALL)
     assert student.used == {"fit": {"torch.linalg.lstsq"}}
+
+
+def test_a_question_asked_again_is_answered_once_and_judged_again() -> None:
+    """The worker seeds every generator before each call, so one submission asked the same
+    question twice (two checks, or a check and its shrinking) answers the same: the worker is
+    asked once, and the answer is judged afresh each time, with what it printed and called."""
+
+    class Echo(FakeChannel):
+        def call(self, module: str, function: str, args: tuple, *rest: Any, **kw: Any) -> tuple[dict, list[bytes]]:
+            self.calls += 1
+            value = {"array": 0, "dtype": "float64", "shape": [3]}
+            digests = [isolation.array_digest(a) for a in args]
+            answer = {"ok": True, "value": value, "arg_digests": digests, "printed": "hi", "used": ["sklearn"]}
+            return answer, [np.arange(3.0).tobytes()]
+
+    channel = Echo({})
+    student = engine.StudentCalls(channel, EXERCISE, "cpu", {"fit": ["X"], "predict": ["X"]})
+    first = student("predict", Call((np.zeros(3),)))
+    first[0] = 99.0  # what a check does with an answer is its own
+    student.printed, student.used = "", {}
+    again = student("predict", Call((np.zeros(3),)))
+    assert channel.calls == 1 and again.tolist() == [0.0, 1.0, 2.0]
+    assert student.printed == "hi" and student.used == {"predict": {"sklearn"}}
+    student("predict", Call((np.ones(3),)))  # another question
+    student("fit", Call((np.zeros(3),)))  # the same arrays, another function
+    student("predict", Call((np.zeros(3),)), keep="cache")  # keeps its result in the worker: asked each time
+    student("predict", Call((np.zeros(3),)), keep="cache")
+    assert channel.calls == 5
+
+
+def test_a_failure_asked_again_fails_again_without_asking() -> None:
+    student, channel = student_calls({"ok": False, "error": {"kind": "raised", "type": "IndexError", "message": "m"}})
+    for _ in range(2):
+        with pytest.raises(StudentRaised):
+            student("fit", CALL)
+    assert channel.calls == 1
