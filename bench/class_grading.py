@@ -72,17 +72,46 @@ def busy_seconds() -> float:
 
 def timed(command: list[str], cwd: Path, stdout: Path | None = None) -> tuple[float, float, float]:
     """Wall seconds, the peak RSS in MiB of the largest process among the command and its
-    descendants (Linux reports the maximum over the waited-for tree), and the machine's busy
-    CPU seconds meanwhile (``busy_seconds``)."""
+    descendants, and the machine's busy CPU seconds meanwhile (``busy_seconds``). Linux
+    reports the peak over the waited-for tree, which misses a process no descendant waits
+    for (multiprocessing's fork server, and the grading processes it forks): the tree is also
+    read from /proc every 50 ms (``largest_descendant``)."""
     with open(stdout or os.devnull, "w") as out:
         busy, start = busy_seconds(), time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, largest_descendant(process.pid))
+            time.sleep(0.05)
         seconds, busy = time.perf_counter() - start, busy_seconds() - busy
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024, busy
+    return seconds, peak / 2**20, busy
+
+
+def largest_descendant(root: int) -> int:
+    """The resident bytes of the largest process among ``root`` and its descendants now."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    largest = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                largest = max(largest, int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, IndexError):
+            continue
+    return largest
 
 
 def solution_cell(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
