@@ -15,6 +15,8 @@ of the bank, ``--repeat`` times in one grading process, and splits each check's 
 Only the first grading starts the worker (the template, at the sandbox level); the repeats
 show the cost of a submission once everything is warm, which is what a class pays per
 submission. Everything but the student calls is the same for every submission of a class.
+The last columns count the student calls, those answered from a stream, and those asked
+again and answered without the worker (``StudentCalls.answered``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ PARTS = ("student calls", "reference", "comparisons")
 spent: dict[str, float] = defaultdict(float)
 calls: dict[str, int] = defaultdict(int)
 streamed: dict[str, int] = defaultdict(int)  # student calls answered from a stream, by check kind
+again: dict[str, int] = defaultdict(int)  # student calls asked before, answered without the worker
 
 
 def timed(part: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -63,15 +66,22 @@ def instrumented() -> Iterator[None]:
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     for owner, name, part in patches:
         setattr(owner, name, timed(part, getattr(owner, name)))
-    is_streamed = engine.StudentCalls._streamed
-    originals.append((engine.StudentCalls, "_streamed", is_streamed))
+    is_streamed, exchange = engine.StudentCalls._streamed, engine.StudentCalls._exchange
+    originals += [(engine.StudentCalls, "_streamed", is_streamed), (engine.StudentCalls, "_exchange", exchange)]
 
-    def counted(self: engine.StudentCalls, function: str, call: Any, keep: str | None) -> bool:
-        answered = is_streamed(self, function, call, keep)
+    def counted(self: engine.StudentCalls, question: bytes | None) -> bool:
+        answered = is_streamed(self, question)
         streamed[type(running[0]).__name__] += answered
         return answered
 
+    def counted_again(
+        self: engine.StudentCalls, function: str, call: Any, keep: Any, question: Any, timeout: Any
+    ) -> Any:
+        again[type(running[0]).__name__] += question is not None and question in self.answered
+        return exchange(self, function, call, keep, question, timeout)
+
     engine.StudentCalls._streamed = counted  # type: ignore[method-assign]
+    engine.StudentCalls._exchange = counted_again  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -116,6 +126,7 @@ def main() -> None:
         spent.clear()
         calls.clear()
         streamed.clear()
+        again.clear()
         kinds.clear()
         start = time.perf_counter()
         with instrumented():
@@ -127,16 +138,16 @@ def main() -> None:
         print(
             f"  {'kind':16s} {'checks':>6s} {'total':>7s} "
             + " ".join(f"{p:>14s}" for p in PARTS)
-            + "  generation+rest  calls streamed"
+            + "  generation+rest  calls streamed again"
         )
         for name, kind in sorted(kinds.items(), key=lambda kv: -kv[1]["total"]):
             rest = kind["total"] - sum(kind[p] for p in PARTS)
             cells = " ".join(f"{kind[p]:14.2f}" for p in PARTS)
-            asked = f"{int(kind['calls']):6d} {streamed[name]:8d}"
+            asked = f"{int(kind['calls']):6d} {streamed[name]:8d} {again[name]:5d}"
             print(f"  {name:16s} {int(kind['checks']):6d} {kind['total']:7.2f} {cells}  {rest:14.2f}  {asked}")
         rest = in_checks - sum(spent[p] for p in PARTS)
         cells = " ".join(f"{spent[p]:14.2f}" for p in PARTS)
-        asked = f"{calls['student calls']:6d} {sum(streamed.values()):8d}"
+        asked = f"{calls['student calls']:6d} {sum(streamed.values()):8d} {sum(again.values()):5d}"
         print(
             f"  {'all':16s} {sum(int(k['checks']) for k in kinds.values()):6d} {in_checks:7.2f} {cells}  {rest:14.2f}"
             f"  {asked}"
