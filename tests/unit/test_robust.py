@@ -117,9 +117,9 @@ SLOW = Exercise(
     (Function("accuracy", Scalar()),),
     tuple(
         KnownAnswers(
-            name=f"accuracy known answers {i}", function="accuracy", points=1.0, cases=(Case(Call((1,)), 0.5),)
+            name=f"accuracy known answers {i}", function="accuracy", points=1.0, cases=(Case(Call((i,)), 0.5),)
         )
-        for i in range(4)
+        for i in range(4)  # each asks its own question (one asked again would be answered at once)
     ),
     worth=4.0,
 )
