@@ -122,25 +122,13 @@ def grade_all(
             results[i] = _grade_one(str(path), name, exercise_names, options, points, record)
             done(results[i])
     else:
-        context = _grading_processes(exercise_names)
         environment = dict(os.environ)
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-        futures: dict[Future[SubmissionResult], int] = {}
-
-        def submit_all() -> None:
-            for i, (path, name) in enumerate(zip(paths, names, strict=True)):
-                job = (str(path), name, exercise_names, options, points, record, environment)
-                futures[pool.submit(_grade_one, *job)] = i
-
+        jobs_given = [
+            (str(path), name, exercise_names, options, points, record, environment)
+            for path, name in zip(paths, names, strict=True)
+        ]
+        pool, futures = _submitted(_grading_processes(exercise_names), jobs, jobs_given)
         try:
-            with _interrupts_ignored_by_children():  # what starts now inherits it
-                if context.get_start_method() == "forkserver":
-                    _start_fork_server()  # returns at once: its imports go on meanwhile
-                else:
-                    submit_all()  # each spawned process starts as its first submission goes in
-            if not futures:
-                with _interrupts_deferred():  # forked once the fork server has imported all
-                    submit_all()
             for future in as_completed(futures):
                 i = futures[future]
                 try:
@@ -150,13 +138,54 @@ def grade_all(
                     results[i] = SubmissionResult(names[i], error=error, grader_failed=True, path=str(paths[i]))
                 done(results[i])
         except BaseException:  # Ctrl-C: what is not finished is not waited for
-            processes = list((getattr(pool, "_processes", None) or {}).values())  # gone after shutdown
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
+            _stop(pool)
             raise
         pool.shutdown()
     return [results[i] for i in range(len(paths))]
+
+
+def _submitted(
+    context: multiprocessing.context.BaseContext, jobs: int, jobs_given: list[tuple[Any, ...]]
+) -> tuple[ProcessPoolExecutor, dict[Future[SubmissionResult], int]]:
+    """A pool of ``jobs`` grading processes from ``context``, with every submission's
+    ``_grade_one`` submitted (by index). A fork server that cannot fork them (a module it
+    preloads failed with more than an ImportError, and it exited) leaves them to be spawned,
+    each importing on its own, as without one: a broken module then fails the submissions
+    that need it, not the whole run."""
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    futures: dict[Future[SubmissionResult], int] = {}
+
+    def submit_all() -> None:
+        for i, job in enumerate(jobs_given):
+            futures[pool.submit(_grade_one, *job)] = i
+
+    forked = context.get_start_method() == "forkserver"
+    try:
+        with _interrupts_ignored_by_children():  # what starts now inherits it
+            if forked:
+                _start_fork_server()  # returns at once: its imports go on meanwhile
+            else:
+                submit_all()  # each spawned process starts as its first submission goes in
+        if forked:
+            with _interrupts_deferred():  # forked once the fork server has imported all
+                submit_all()
+    except Exception:
+        _stop(pool)
+        if not forked:
+            raise
+        return _submitted(multiprocessing.get_context("spawn"), jobs, jobs_given)
+    except BaseException:  # Ctrl-C
+        _stop(pool)
+        raise
+    return pool, futures
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` without waiting for what it has not finished."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # gone after shutdown
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _grading_processes(exercise_names: Sequence[str]) -> multiprocessing.context.BaseContext:

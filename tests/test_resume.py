@@ -144,3 +144,39 @@ def test_grading_processes_work_in_the_environment_of_the_moment(
         results = batch.grade_all(submissions[:2], ["least_squares"], engine.Options(), jobs=2)
         assert [r.score for r in results] == [FULL, BUGGY]
         assert list((tmp_path / cache).rglob("least_squares*")), f"nothing cached in {cache}"
+
+
+BROKEN_PRELOAD = """
+import sys
+from pathlib import Path
+from grader import batch, engine
+
+preloads = batch._grading_processes
+
+
+def with_a_broken_module(names):
+    context = preloads(names)
+    context.set_forkserver_preload(["broken_at_import", *names])
+    return context
+
+
+if __name__ == "__main__":
+    batch._grading_processes = with_a_broken_module
+    results = batch.grade_all([Path(p) for p in sys.argv[1:]], ["least_squares"], engine.Options(), jobs=2)
+    print([r.score for r in results])
+"""
+
+
+def test_a_fork_server_that_cannot_start_leaves_the_grading_processes_spawned(
+    submissions: list[Path], tmp_path: Path
+) -> None:
+    """A module the fork server preloads that fails with more than an ImportError ends the
+    fork server: the grading processes are then spawned, as without one, and the class is
+    graded, not lost to an EOFError."""
+    (tmp_path / "broken_at_import.py").write_text("raise RuntimeError('broken')\n")
+    (tmp_path / "grade_class.py").write_text(BROKEN_PRELOAD)
+    command = [sys.executable, "grade_class.py", *map(str, submissions[:2])]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "RuntimeError: broken" in done.stderr  # the fork server's own report
+    assert done.stdout.strip() == f"[{FULL}, {BUGGY}]"
