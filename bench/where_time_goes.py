@@ -74,11 +74,9 @@ def instrumented() -> Iterator[None]:
         streamed[type(running[0]).__name__] += answered
         return answered
 
-    def counted_again(
-        self: engine.StudentCalls, function: str, call: Any, keep: Any, question: Any, timeout: Any
-    ) -> Any:
+    def counted_again(self: engine.StudentCalls, function: str, call: Any, keep: Any, question: Any, *rest: Any) -> Any:
         again[type(running[0]).__name__] += question is not None and question in self.answered
-        return exchange(self, function, call, keep, question, timeout)
+        return exchange(self, function, call, keep, question, *rest)
 
     engine.StudentCalls._streamed = counted  # type: ignore[method-assign]
     engine.StudentCalls._exchange = counted_again  # type: ignore[method-assign]

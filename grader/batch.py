@@ -161,14 +161,22 @@ def _submitted(
 
     forked = context.get_start_method() == "forkserver"
     try:
-        with _interrupts_ignored_by_children():  # what starts now inherits it
+        with _on_interrupt(signal.SIG_IGN):  # what starts now inherits SIGINT ignored
             if forked:
-                _start_fork_server()  # returns at once: its imports go on meanwhile
+                from multiprocessing import forkserver
+
+                forkserver.ensure_running()  # returns at once: its imports go on meanwhile
             else:
                 submit_all()  # each spawned process starts as its first submission goes in
         if forked:
-            with _interrupts_deferred():  # forked once the fork server has imported all
+            # Forked once the fork server has imported all: a Ctrl-C meanwhile is raised after,
+            # not halfway through a start (the fork server would still fork that process, and
+            # it would fail loudly, reading a request its grader no longer holds).
+            caught: list[int] = []
+            with _on_interrupt(lambda signum, frame: caught.append(signum)):
                 submit_all()
+            if caught:
+                raise KeyboardInterrupt
     except Exception:
         _stop(pool)
         if not forked:
@@ -207,37 +215,15 @@ def _grading_processes(exercise_names: Sequence[str]) -> multiprocessing.context
     return context
 
 
-def _start_fork_server() -> None:
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()
-
-
 @contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """A Ctrl-C meanwhile raised once the block is done, so that a grading process's start is
-    not broken off halfway: the fork server would still fork it, and it would fail loudly,
-    reading a request its grader no longer holds. The wait is the fork server's imports."""
+def _on_interrupt(handler: Any) -> Iterator[None]:
+    """``handler`` for SIGINT meanwhile; a process started meanwhile inherits SIG_IGN (an
+    ignored signal stays ignored across exec). Only the main thread may set handlers: in
+    another (a grader inside a server's thread) nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _interrupts_ignored_by_children() -> Iterator[None]:
-    """SIGINT ignored while the grading processes start, so that they inherit it ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set handlers (a grader inside a server's thread)
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:

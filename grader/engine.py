@@ -46,7 +46,7 @@ from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCh
 from grader.exercise import Exercise, forbidden_patterns
 from grader.i18n import _, ngettext
 from grader.isolation import Limits, Supervisor, WorkerLost
-from grader.outputs import ContractViolation, conform, opaque_items
+from grader.outputs import ContractViolation, Returns, conform, opaque_items
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
 ZIP_MAX_BYTES = 50 * 2**20
@@ -401,12 +401,11 @@ class StudentCalls:
             self.learning = _Learning(self._own_questions(check))
             return
         planned = list(itertools.takewhile(lambda p: p.function not in self.lost, kept[1]))
-        asked = set(self.answered)  # answered already, or earlier in the plan: not asked again
-        unasked = []
+        unasked, seen = [], set()  # answered already, or earlier in the plan: not asked again
         for p in planned:
-            if p.question not in asked:
+            if p.question not in self.answered and p.question not in seen:
                 unasked.append(p)
-                asked.add(p.question)
+                seen.add(p.question)
         planned = unasked
         if not planned:
             return
@@ -462,22 +461,27 @@ class StudentCalls:
             learning.asked.append(_Planned(function, question, own))
 
     def _exchange(
-        self, function: str, call: Call, keep: str | None, question: bytes | None, timeout: float | None
+        self,
+        function: str,
+        call: Call,
+        keep: str | None,
+        question: bytes | None,
+        returns: Returns,
+        timeout: float | None,
     ) -> tuple[dict[str, Any], list[bytes]]:
         """The worker's answer to the call: asked once per submission and question. The worker
         seeds every generator before each call, so a function asked the same question again
         answers the same (an answer that depends on what an earlier call left behind is not
         one to grade twice); the answer is then judged again as a fresh one, its failures,
-        prints and forbidden calls included. Calls that keep or hand on a result are asked
-        each time, and answers stop being kept past ANSWERED_BYTES."""
+        prints and forbidden calls included (the answer is only read). Calls that keep or hand
+        on a result are asked each time, and answers stop being kept past ANSWERED_BYTES."""
         answered = self.answered.get(question) if question is not None else None
         if answered is not None:
-            return dict(answered[0]), answered[1]
+            return answered
         try:
             if self._streamed(question):
                 answer, blobs = self.channel.answer(function, timeout=timeout)  # type: ignore[attr-defined]
             else:
-                returns = self.exercise.function(function).returns
                 answer, blobs = self.channel.call(
                     self.exercise.name, function, call.args, call.kwargs, keep, opaque_items(returns), timeout=timeout
                 )
@@ -486,7 +490,7 @@ class StudentCalls:
             raise
         size = sum(len(b) for b in blobs)
         if question is not None and self.answered_bytes + size <= ANSWERED_BYTES:
-            self.answered[question] = (dict(answer), blobs)
+            self.answered[question] = (answer, blobs)
             self.answered_bytes += size
         return answer, blobs
 
@@ -503,7 +507,7 @@ class StudentCalls:
         question = _question(self.exercise.name, function, self.device, call) if keep is None else None
         self._learn(function, question)
         try:
-            answer, blobs = self._exchange(function, call, keep, question, timeout)
+            answer, blobs = self._exchange(function, call, keep, question, returns, timeout)
         except WorkerLost as exc:
             self.printed = localized(exc.printed)
             if self.budget is not None and self.budget.left() <= 0:
