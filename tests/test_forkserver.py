@@ -35,15 +35,23 @@ numpy.MLGRADE_MARK = True
 torch.MLGRADE_MARK = True
 """
 
-# The second is correct only if it finds none of them.
+# The second is correct only if it finds none of them: where the first wrote them, in its own
+# folders or in any worker's folder (``mlgrade-worker-*``) left next to its own. Not all of
+# /tmp: at the process level that is the machine's, whose size is not the test's (a CI
+# machine's took longer than the call's time limit to walk).
 LOOK_FOR_MARKS = """
 import builtins, os, sys, tempfile, pathlib, numpy, torch
 def _found():
-    places = {tempfile.gettempdir(), "/tmp", os.path.expanduser("~"), os.getcwd(), "/dev/shm"}
+    own = pathlib.Path(tempfile.gettempdir())
+    places = {own, pathlib.Path("/tmp"), pathlib.Path(os.path.expanduser("~")), pathlib.Path.cwd(),
+              pathlib.Path("/dev/shm"), own.parent.parent}
     for place in places:
         try:
-            for path in pathlib.Path(place).rglob("mlgrade-mark"):
+            if (place / "mlgrade-mark").exists():
                 return True
+            for folder in place.glob("mlgrade-worker-*"):
+                for path in folder.rglob("mlgrade-mark"):
+                    return True
         except OSError:
             pass
     return (hasattr(builtins, "MLGRADE_MARK") or "MLGRADE_MARK" in os.environ or "mlgrade_mark" in sys.modules
