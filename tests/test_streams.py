@@ -102,6 +102,28 @@ def test_a_worker_that_exits_in_a_stream_is_reported_as_in_a_call(folder: Path) 
     assert "exit status 3" in str(lost.value.reason) and lost.value.printed == "leaving"
 
 
+def test_a_stream_with_a_key_is_encoded_once_and_answered_each_time(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every submission of a class is sent the same streams: the request is encoded once per
+    process under the key its caller gives, and a worker answers it as encoded afresh."""
+    monkeypatch.setattr(supervisor, "_STREAMS", {})
+    encoded: list[int] = []
+    calls_request = supervisor.wire.calls_request
+    monkeypatch.setattr(supervisor.wire, "calls_request", lambda *a: encoded.append(1) or calls_request(*a))
+    printed = []
+    for _ in range(2):  # two submissions
+        with Supervisor(str(folder), "cpu", [], Limits()) as worker:
+            worker.stream("m", _calls("echo", 1, 2), key="echo 1 2")
+            printed.append([worker.answer("echo")[0]["printed"] for _ in range(2)])
+    assert printed == [["echo 2", "echo 4"]] * 2 and len(encoded) == 1
+    monkeypatch.setattr(supervisor, "STREAMS_KEPT_BYTES", 0)  # past the bound: encoded each time, not kept
+    with Supervisor(str(folder), "cpu", [], Limits()) as worker:
+        worker.stream("m", _calls("echo", 3), key="echo 3")
+        assert worker.answer("echo")[0]["printed"] == "echo 6"
+    assert len(encoded) == 2 and list(supervisor._STREAMS) == ["echo 1 2"]
+
+
 # -- grading -----------------------------------------------------------------------------
 
 EXERCISES = ("least_squares", "optimization")

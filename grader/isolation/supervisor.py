@@ -37,6 +37,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import replace
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,10 @@ PRINTED_LINE_CHARS = 200
 STARTING = Message(N_("starting"))
 # How long a stopped stream's call may still run before the worker is killed instead of waited for.
 SETTLE_SECONDS = 0.5
+# Streams' requests, encoded, by the key their caller gives (Supervisor.stream), up to this many
+# bytes in a process: a class's streams are the same for every submission.
+STREAMS_KEPT_BYTES = 64 * 2**20
+_STREAMS: dict[Hashable, bytes] = {}
 
 
 # The worker's private copy of the submission, as a path prints (a warning's file name): removed
@@ -274,19 +279,30 @@ class Supervisor:
         the grader's stop between calls on every system."""
         return self.isolation != sandbox.PORTABLE
 
-    def stream(self, module: str, calls: list[tuple[str, tuple[Any, ...], dict[str, Any], list[int]]]) -> None:
+    def stream(
+        self,
+        module: str,
+        calls: list[tuple[str, tuple[Any, ...], dict[str, Any], list[int]]],
+        key: Hashable | None = None,
+    ) -> None:
         """Ask for ``calls`` (each ``(function, args, kwargs, opaque)``) of ``module`` in one
         request; ``answer`` reads their answers in order. Raises WorkerLost as ``call`` does
-        where the worker does not start."""
+        where the worker does not start. ``key``, where given, stands for the request's
+        content (equal keys: equal modules and calls, to the byte): every submission of a
+        class is sent the same streams, encoded once per process and kept under it."""
         self._settle()
         if self.process is None:
             self.start()
         if not self.ready:
             self._wait_ready()
-        request, blobs = wire.calls_request(module, calls)
+        data = _STREAMS.get(key) if key is not None else None
+        if data is None:
+            data = wire.frame(*wire.calls_request(module, calls))
+            if key is not None and sum(map(len, _STREAMS.values())) + len(data) <= STREAMS_KEPT_BYTES:
+                _STREAMS[key] = data
         self.printed_from = self._output_size()
         try:
-            wire.write_frame(self.to_worker, request, blobs)
+            wire.write_bytes(self.to_worker, data)
         except OSError:
             self.stop()  # the next request starts a fresh worker, and says what became of it
             return

@@ -172,11 +172,20 @@ def array_digest(a: np.ndarray) -> str:
 
 
 def write_frame(fd: int, header: Any, blobs: list[bytes] | None = None) -> None:
+    write_bytes(fd, frame(header, blobs))
+
+
+def frame(header: Any, blobs: list[bytes] | None = None) -> bytes:
+    """The bytes of one frame: what ``write_frame`` writes."""
     head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     parts = [_HEAD.pack(len(head), len(blobs or [])), head]
     for b in blobs or []:
         parts += [_BLOB.pack(len(b)), b]
-    data = b"".join(parts)
+    return b"".join(parts)
+
+
+def write_bytes(fd: int, data: bytes) -> None:
+    """Write all of ``data`` (one or more whole frames) to ``fd``."""
     view = memoryview(data)
     while view:
         written = os.write(fd, view)

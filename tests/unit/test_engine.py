@@ -350,3 +350,29 @@ def test_a_failure_asked_again_fails_again_without_asking() -> None:
         with pytest.raises(StudentRaised):
             student("fit", CALL)
     assert channel.calls == 1
+
+
+def test_an_input_changed_in_place_is_caught_on_a_question_digested_before() -> None:
+    """The arrays a question sends are digested once per process (engine._SENT): equal
+    questions send equal arrays. A submission that changes them is caught all the same, the
+    second to be asked as the first."""
+
+    def channel(changes: bool) -> FakeChannel:
+        class Answering(FakeChannel):
+            def call(self, module: str, function: str, args: tuple, *rest: Any, **kw: Any) -> tuple[dict, list[bytes]]:
+                self.calls += 1
+                digests = [isolation.array_digest(a + 1 if changes else a) for a in args]
+                value = {"array": 0, "dtype": "float64", "shape": [3]}
+                return {"ok": True, "value": value, "arg_digests": digests}, [np.zeros(3).tobytes()]
+
+        return Answering({})
+
+    question = Call((np.full(3, 7.5),))
+    for changes in (True, False, True, False):  # each a submission of its own
+        student = engine.StudentCalls(channel(changes), EXERCISE, "cpu", {"predict": ["X"]})
+        if changes:
+            with pytest.raises(CheckFailed, match="predict modified its input X in place"):
+                student("predict", question)
+        else:
+            assert student("predict", question).tolist() == [0.0, 0.0, 0.0]
+    assert engine._question(EXERCISE.name, "predict", "cpu", question) in engine._SENT
