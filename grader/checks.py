@@ -120,7 +120,7 @@ class _NotPlainData(Exception):
 def _feed(digest: Any, value: Any) -> None:
     if isinstance(value, np.ndarray):
         digest.update(f"a{value.dtype.str}{value.shape}".encode())
-        digest.update(np.ascontiguousarray(value).tobytes())
+        digest.update(np.ascontiguousarray(value))  # its bytes in C order, without a copy
     elif isinstance(value, np.generic):
         digest.update(f"g{value.dtype.str}".encode())
         digest.update(value.tobytes())
@@ -1134,14 +1134,16 @@ def compare(
             got, want = _show(out[bad] if bad else out), _show(truth[bad] if bad else truth)
             return _("{where} is {got}, expected {expected}").format(where=at, got=got, expected=want)
         return _("{where} differs (integers must match exactly)").format(where=at)
-    if tol is not None:
-        allowed = f"atol {tol.atol:g}" if tol.rtol == 0 else f"rtol {tol.rtol:g}, atol {tol.atol:g}"
-    else:
+    given = tol is not None
+    if tol is None:
         tol = tolerance.for_dtype(dtype if dtype is not None else "float64")
-        allowed = _allowed(tol, dtype)
     worst = tolerance.worst_mismatch(out, truth, tol)
     if worst is None:
         return None
+    if given:
+        allowed = f"atol {tol.atol:g}" if tol.rtol == 0 else f"rtol {tol.rtol:g}, atol {tol.atol:g}"
+    else:
+        allowed = _allowed(tol, dtype)
     at = f"{where}{list(worst.index)}" if worst.index else where
     if reveal:
         got, want = _show(out[worst.index]), _show(truth[worst.index])

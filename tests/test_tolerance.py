@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader import tolerance
 
@@ -53,3 +57,32 @@ def test_an_infinite_truth_does_not_loosen_the_finite_entries() -> None:
     truth = np.array([np.inf, 2.0, 0.5])
     worst = tolerance.worst_mismatch(np.array([np.inf, 2.0, 0.6]), truth, tolerance.FLOAT64)
     assert worst is not None and worst.index == (2,)
+
+
+VALUES = st.sampled_from([0.0, 1.0, -1.0, 1e-9, 1.0 + 1e-6, 1.0 + 1e-3, 3e4, np.inf, -np.inf, np.nan])
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(
+    pairs=st.lists(st.tuples(VALUES, VALUES), min_size=0, max_size=5),
+    tol=st.sampled_from(
+        [tolerance.FLOAT32, tolerance.FLOAT64, tolerance.Tolerance(rtol=0.0, atol=1e-3), tolerance.Tolerance(1e-5, 0.0)]
+    ),
+)
+def test_the_entries_found_are_those_whose_error_exceeds_their_allowance(pairs: list, tol: tolerance.Tolerance) -> None:
+    """The rule, entry by entry: the error over the allowance (atol + rtol * (|truth| + the
+    mean |truth| of the finite entries)) above 1 fails; equal values (an infinity too) pass;
+    a NaN fails. Whatever path ``mismatches`` takes to it."""
+    student = np.array([s for s, _ in pairs])
+    truth = np.array([t for _, t in pairs])
+    finite = truth[np.isfinite(truth)]
+    mean = float(np.mean(np.abs(finite))) if finite.size else 0.0
+    expected = []
+    for i, (s, t) in enumerate(pairs):
+        allowance = tol.atol + tol.rtol * (abs(t) + mean)
+        error = 0.0 if s == t else abs(s - t)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.float64(error) / np.float64(allowance) if math.isfinite(error) else math.inf
+        if math.isnan(ratio) or ratio > 1.0:
+            expected.append((i,))
+    assert sorted(m.index for m in tolerance.mismatches(student, truth, tol)) == expected
