@@ -126,7 +126,7 @@ class _NotPlainData(Exception):
 def _feed(digest: Any, value: Any) -> None:
     if isinstance(value, np.ndarray):
         digest.update(f"a{value.dtype.str}{value.shape}".encode())
-        digest.update(np.ascontiguousarray(value))  # its bytes in C order, without a copy
+        digest.update(np.ascontiguousarray(value).data)  # its bytes in C order, without a copy
     elif isinstance(value, np.generic):
         digest.update(f"g{value.dtype.str}".encode())
         digest.update(value.tobytes())

@@ -571,7 +571,9 @@ class StudentCalls:
         question has equal arrays."""
         sent = _SENT.get(question) if question is not None else None
         if sent is None:
-            sent = [(label, isolation.array_digest(a)) for label, a in _array_leaves(call, self.params.get(function, []))]
+            sent = [
+                (label, isolation.array_digest(a)) for label, a in _array_leaves(call, self.params.get(function, []))
+            ]
             if question is not None and len(_SENT) < ANSWERS_KEPT:
                 _SENT[question] = sent
         if not isinstance(digests, list) or len(digests) != len(sent):

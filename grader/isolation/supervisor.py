@@ -36,8 +36,8 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import replace
 from collections.abc import Hashable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

@@ -167,7 +167,7 @@ def array_digest(a: np.ndarray) -> str:
     """A digest of an array's dtype, shape and bytes: equal digests mean equal arrays."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{dtype_name(a.dtype)}{a.shape}".encode())
-    h.update(np.ascontiguousarray(a))  # its bytes in C order, without a copy
+    h.update(np.ascontiguousarray(a).data)  # its bytes in C order, without a copy
     return h.hexdigest()
 
 
