@@ -12,7 +12,8 @@ notebook's solution cell). Then it times:
 
 - ``mlgrade grade --jobs J`` on the folders, twice: first where the checks' examples are not
   drawn yet (a new version of the bank: grader/examples_cache.py), then as every later grading
-  runs, and the notebooks' kernels below, with them read from the cache;
+  runs, and the notebooks' kernels below, with them read from the cache; then on the first J
+  submissions only, which splits the cost into a flat part and a part per submission;
 - ``mlgrade nbgrader autograde --jobs J`` on the notebooks (a copy of the course);
 - ``nbgrader autograde`` on the notebooks (nbgrader runs them one at a time);
 - ``mlgrade check least_squares``, the student's command (median of 3), also at process
@@ -187,6 +188,10 @@ def main() -> None:
         grade = [str(BIN / "mlgrade"), "grade", *map(str, folders), "--jobs", jobs, "--json"]
         rows[f"mlgrade grade --jobs {jobs}, examples drawn"] = timed(grade, REPO, root / "grades-drawn.json")
         rows[f"mlgrade grade --jobs {jobs}"] = timed(grade, REPO, root / "grades.json")
+        # the same command on one submission per grading process: what is left of a grading
+        # that is not per submission (starting the processes, their templates) is the flat part
+        few = [str(BIN / "mlgrade"), "grade", *map(str, folders[: args.jobs]), "--jobs", jobs, "--json"]
+        alone = timed(few, REPO, root / "grades-few.json")
         rows[f"mlgrade nbgrader autograde --jobs {jobs}"] = timed(
             [str(BIN / "mlgrade"), "nbgrader", "autograde", str(isolated), ASSIGNMENT, "--jobs", jobs], REPO
         )
@@ -212,10 +217,23 @@ def main() -> None:
         nbgrader_seconds = rows["nbgrader autograde"][0] if not args.without_nbgrader else 0.0
         print(f"{n} submissions of {len(names)} exercises each; scores:", sorted(graded.values()))
         print(f"all {len(scores)} gradings give the same scores: {agree}")
+        # cost linear in the submissions: a flat part, then each further submission's share
+        cached, (few_seconds, _, few_busy) = f"mlgrade grade --jobs {jobs}", alone
+        split = ""
+        if n > args.jobs:
+            more = n - args.jobs
+            wall_each, busy_each = (rows[cached][0] - few_seconds) / more, (rows[cached][2] - few_busy) / more
+            split = (
+                f"{'  of which flat, then per submission':40s} {few_seconds - args.jobs * wall_each:7.1f} s, then "
+                f"{wall_each:.2f} s/submission; CPU {few_busy - args.jobs * busy_each:.1f} s, then "
+                f"{busy_each:.2f} s/submission (from {args.jobs} submissions and {n})"
+            )
         for name, (seconds, rss, busy) in rows.items():
             ratio = "" if args.without_nbgrader else f"{nbgrader_seconds / seconds:5.1f}x faster than nbgrader  "
             cpu = f"CPU {busy / n:5.2f} s/submission  "
             print(f"{name:40s} {seconds:7.1f} s  {seconds / n:6.2f} s/submission  {cpu}{ratio}peak RSS {rss:5.0f} MiB")
+            if name == cached and split:
+                print(split)
         for name, runs in checks.items():
             median, rss = statistics.median(s for s, _, _ in runs), max(r for _, r, _ in runs)
             print(f"{name:40s} {median:7.2f} s (median of 3)  peak RSS {rss:5.0f} MiB")
