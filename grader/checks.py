@@ -788,7 +788,7 @@ class KnownAnswers(Check):
 
     def _run(self, ctx: Context) -> None:
         for case in self.cases:
-            shown = case.call.show(self.function)
+            shown = self._shown(case)
             if case.raises is not None:
                 expected = case.raises.__name__
                 try:
@@ -815,6 +815,19 @@ class KnownAnswers(Check):
                 problem = compare(out, truth, input_dtype(case.call), reveal=reveal, labels=labels, tol=self.tolerance)
             if problem:
                 raise CheckFailed(_("{call}: {problem}").format(call=shown, problem=problem))
+
+    def _shown(self, case: Case) -> str:
+        """The case's call as a message shows it, formatted once per process: the same for
+        every submission, and formatting its arrays costs more than judging them."""
+        kept = _SHOWN.get((id(case), self.function))
+        if kept is None or kept[0] is not case:
+            kept = _SHOWN[(id(case), self.function)] = (case, case.call.show(self.function))
+        return kept[1]
+
+
+# KnownAnswers._shown, by case and function (the case kept beside it, so that an id is never
+# reused while its entry lives).
+_SHOWN: dict[tuple[int, str], tuple[Case, str]] = {}
 
 
 # -- adapters: how a check reaches the functions (``via=``) -----------------------------------
