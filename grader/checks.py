@@ -787,8 +787,7 @@ class KnownAnswers(Check):
         return tuple((self.function, case.call) for case in self.cases)
 
     def _run(self, ctx: Context) -> None:
-        for case in self.cases:
-            shown = self._shown(case)
+        for case, shown in zip(self.cases, self._shown, strict=True):
             if case.raises is not None:
                 expected = case.raises.__name__
                 try:
@@ -816,18 +815,11 @@ class KnownAnswers(Check):
             if problem:
                 raise CheckFailed(_("{call}: {problem}").format(call=shown, problem=problem))
 
-    def _shown(self, case: Case) -> str:
-        """The case's call as a message shows it, formatted once per process: the same for
-        every submission, and formatting its arrays costs more than judging them."""
-        kept = _SHOWN.get((id(case), self.function))
-        if kept is None or kept[0] is not case:
-            kept = _SHOWN[(id(case), self.function)] = (case, case.call.show(self.function))
-        return kept[1]
-
-
-# KnownAnswers._shown, by case and function (the case kept beside it, so that an id is never
-# reused while its entry lives).
-_SHOWN: dict[tuple[int, str], tuple[Case, str]] = {}
+    @functools.cached_property
+    def _shown(self) -> tuple[str, ...]:
+        """Each case's call as a message shows it, formatted once: the same for every
+        submission, and formatting its arrays costs more than judging them."""
+        return tuple(case.call.show(self.function) for case in self.cases)
 
 
 # -- adapters: how a check reaches the functions (``via=``) -----------------------------------

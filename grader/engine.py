@@ -412,12 +412,9 @@ class StudentCalls:
         opaque = {p.function: opaque_items(self.exercise.function(p.function).returns) for p in planned}
         calls = [(p.function, p.call.args, p.call.kwargs, opaque[p.function]) for p in planned]
         try:
-            # the request's content: the questions name each call's function, device and arguments
-            key = (
-                self.exercise.name,
-                tuple(p.question for p in planned),
-                tuple((f, tuple(o)) for f, o in sorted(opaque.items())),
-            )
+            # the request's content: the questions name each call's exercise, function, device
+            # and arguments; beside them, what the worker keeps back of each function's result
+            key = (tuple(p.question for p in planned), tuple((f, tuple(o)) for f, o in sorted(opaque.items())))
             self.channel.stream(self.exercise.name, calls, key)  # type: ignore[attr-defined]
         except WorkerLost:
             return  # the check's first call starts a fresh worker, and says what became of this one

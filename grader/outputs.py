@@ -139,9 +139,10 @@ def opaque_items(spec: Returns) -> list[int]:
     return [i for i, item in enumerate(spec.items) if isinstance(item, Opaque)] if isinstance(spec, Tuple) else []
 
 
-# NumPy's dtype kinds of np.floating and np.integer (timedelta64 is a signed integer to NumPy),
-# tested on every answer: np.issubdtype walks the type hierarchy each time
-_FLOATING, _INTEGER = "f", "ium"
+# The dtype kinds a float result may have (np.floating, or np.integer: timedelta64 is a signed
+# integer to NumPy) and an integer result (np.integer), tested on every answer by kind, since
+# np.issubdtype walks the type hierarchy each time
+_FLOAT_KINDS, _INTEGER_KINDS = "fium", "ium"
 
 
 def conform(value: Any, spec: Returns, args: Sequence[Any], where: str | None = None) -> Any:
@@ -199,7 +200,7 @@ def conform(value: Any, spec: Returns, args: Sequence[Any], where: str | None = 
         raise ContractViolation(_should_be(where, spec.describe(args), _describe(value)))
     array = np.asarray(value)
     if spec.kind == "float":
-        if array.dtype.kind not in _FLOATING + _INTEGER:
+        if array.dtype.kind not in _FLOAT_KINDS:
             raise ContractViolation(
                 _("{where} should hold floats, got dtype {dtype}").format(where=where, dtype=array.dtype)
             )
@@ -211,7 +212,7 @@ def conform(value: Any, spec: Returns, args: Sequence[Any], where: str | None = 
             )
         canonical = array.copy()
     else:
-        if array.dtype.kind not in _INTEGER:
+        if array.dtype.kind not in _INTEGER_KINDS:
             raise ContractViolation(
                 _("{where} should hold integers, got dtype {dtype}").format(where=where, dtype=array.dtype)
             )

@@ -81,11 +81,12 @@ def mismatches(student: np.ndarray, truth: np.ndarray, tol: Tolerance, limit: in
     scale = np.abs(truth) + (np.mean(np.abs(truth[finite])) if finite.any() else 0.0)
     with np.errstate(invalid="ignore"):
         allowance = tol.atol + tol.rtol * scale  # rtol 0 times an infinite truth: NaN, which fails
-        if (np.abs(student - truth) < allowance).all():
+        error = np.abs(student - truth)
+        if (error < allowance).all():
             # every entry strictly within its allowance (so finite, and the allowance above
             # 0): the ratios below would all be at most 1. The usual case, in fewer steps.
             return []
-        diff = np.where(student == truth, 0.0, np.abs(student - truth))  # inf == inf: no error
+        diff = np.where(student == truth, 0.0, error)  # inf == inf: no error
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(np.isfinite(diff), diff / allowance, np.inf)
     ratio = np.where(np.isnan(ratio), np.inf, ratio)
