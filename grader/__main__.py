@@ -42,7 +42,7 @@ def _start_worker_early(args: list[str]) -> None:
         patterns = sorted({p for ps in known for p in ps or []})
         level = isolation.choose("auto", portable=True)  # as ``mlgrade check`` chooses it
         if level != isolation.PORTABLE:  # the portable level has no template
-            isolation.start_early(level, "cpu", patterns, isolation.Limits())
+            isolation.start_early(level, "cpu", patterns, isolation.Limits(), isolation.kept_seconds())
 
 
 def main() -> None:

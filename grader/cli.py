@@ -346,7 +346,12 @@ def check(selection: course.Selection, path: Path, no_sandbox: bool, as_json: bo
 
     Exits 0 when every check passes, 1 when one fails (as pytest does), 2 for bad usage."""
     path = _exercises_folder(path, list(selection.names))
-    options = engine.Options(sandbox="off" if no_sandbox else "auto", portable=True, language=i18n.language())
+    options = engine.Options(
+        sandbox="off" if no_sandbox else "auto",
+        portable=True,
+        language=i18n.language(),
+        keep_template=isolation.kept_seconds(),
+    )
     exercises = selection.load(hidden=False)
     result = engine.grade(path, exercises, options, name=str(path))
     if as_json:
@@ -374,7 +379,7 @@ def validate(selection: course.Selection, path: Path) -> None:
 
     Exits 0 when the folder is ready to hand in, 1 when something must be fixed, 2 for bad usage."""
     path = _exercises_folder(path, list(selection.names))
-    options = engine.Options(portable=True, language=i18n.language())
+    options = engine.Options(portable=True, language=i18n.language(), keep_template=isolation.kept_seconds())
     found = validation.validate(path, selection.load(hidden=False), options)
     report.render_validation(Console(), found)
     if not found.ready:

@@ -119,6 +119,9 @@ class Options:
     submission_seconds: float = SUBMISSION_SECONDS  # the time budget of a whole submission
     # the language of titles and messages (grader.i18n); the grading processes batch starts use it
     language: str = "en"
+    # seconds the worker's warm template may wait for the next command: a student's own check,
+    # run again and again (isolation.kept_seconds); 0 for grading, whose template is its own
+    keep_template: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """The options a grade depends on, as grades.json records them."""
@@ -743,7 +746,9 @@ def grade(submission: Path, exercises: list[Exercise], options: Options, name: s
         with opened(submission, [e.name for e in exercises]) as found:
             module_dir, result.notes = found.folder, found.left_out
             patterns = forbidden_patterns(exercises)
-            with Supervisor(str(module_dir), options.device, patterns, options.limits, isolation_level) as supervisor:
+            with Supervisor(
+                str(module_dir), options.device, patterns, options.limits, isolation_level, options.keep_template
+            ) as supervisor:
                 for exercise in exercises:
                     path = module_dir / f"{exercise.name}.py"
                     if not path.is_file():

@@ -68,7 +68,9 @@ def validate(folder: Path, exercises: list[Exercise], options: engine.Options) -
         importable.append(exercise)
     if importable:
         patterns = forbidden_patterns(exercises)
-        with Supervisor(str(module_dir), options.device, patterns, options.limits, level) as supervisor:
+        with Supervisor(
+            str(module_dir), options.device, patterns, options.limits, level, options.keep_template
+        ) as supervisor:
             for exercise in importable:
                 found[exercise.name].problems += _import_problems(supervisor, exercise)
     return Validation(module_dir, level, list(found.values()), engine.left_out(module_dir))

@@ -30,6 +30,10 @@ def pytest_configure(config: pytest.Config) -> None:
     instructor would, with MLGRADE_NO_SANDBOX (tests of that rule unset it)."""
     if not SANDBOX_REQUIRED and "MLGRADE_NO_SANDBOX" not in os.environ and sandbox.sandbox_problem() is not None:
         os.environ["MLGRADE_NO_SANDBOX"] = "1"
+    # A student's mlgrade check keeps its warm template for the next check, for minutes after the
+    # command (grader/isolation/templates.py): the suite's hundreds of checks keep none, and
+    # leave no process behind. tests/test_kept_templates.py asks for them, and ends them.
+    os.environ["MLGRADE_TEMPLATE_MINUTES"] = "0"
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

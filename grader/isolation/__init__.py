@@ -35,7 +35,7 @@ from grader.isolation.sandbox import (
     sandbox_problem,
 )
 from grader.isolation.supervisor import Supervisor, WorkerLost
-from grader.isolation.templates import start_early
+from grader.isolation.templates import kept_seconds, start_early
 from grader.isolation.wire import Kept, WireError, array_digest, decode
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "cache_dir",
     "choose",
     "decode",
+    "kept_seconds",
     "left_out",
     "package_dir",
     "portable_reason",

@@ -12,17 +12,25 @@ fresh folder only that uid can read; then its limits, the audit hook, and the gr
 unimportable. When a worker ends, the template kills its process group and, at the sandbox
 level, removes every file its uid left in /tmp before the next worker starts.
 
-The grader talks to the template over a socket pair; each request is one byte (carrying the
-worker's three descriptors, for a spawn) followed by a ``grader.isolation.wire`` frame:
+The grader talks to the template over a socket; the template first says it is ready
+(``{"ready": true, "served": N}``, N the commands it served before), then each request is one
+byte (carrying the worker's three descriptors, for a spawn) followed by a
+``grader.isolation.wire`` frame:
 
     {"op": "spawn", "config": WorkerConfig JSON, "files": [paths]} + file blobs  -> {"pid": P}
     {"op": "wait", "pid": P, "timeout": S}                           -> {"code": C or null}
     {"op": "kill", "pid": P}                                         -> {"code": C}
+    {"op": "end"}                       -> {"ended": true}, and no command is served after this one
 
-Started as ``python -I -B -m grader.isolation.forkserver SOCKET_FD LEVEL CONFIG_JSON``: the
-isolation level it runs at, and the config of its own worker (a
-:class:`~grader.isolation.config.WorkerConfig`). The template exits, killing its workers, when
-the grader closes the socket.
+Started as ``python -I -B -m grader.isolation.forkserver SOCKET_FD LEVEL CONFIG_JSON [IDLE]``:
+the isolation level it runs at, and the config of its own worker (a
+:class:`~grader.isolation.config.WorkerConfig`). Without IDLE, SOCKET_FD is one end of a socket
+pair, and the template exits, killing its workers, when the grader closes it. With IDLE, the
+template is kept between commands (``mlgrade check``: grader/isolation/templates.py):
+SOCKET_FD is a listening Unix socket, and it serves one command's connection at a time (any
+other is told ``{"ready": false, "busy": true}`` and closed); when that command closes it, the
+template kills that command's workers and waits for the next connection, and exits after IDLE
+seconds without one.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import select
 import shutil
 import signal
 import socket
@@ -109,21 +118,26 @@ def _child(
     serve(worker, config.request_bytes, to_worker, from_worker)
 
 
-def main() -> None:
-    sock = socket.socket(fileno=int(sys.argv[1]))
-    sandboxed = sys.argv[2] == sandbox.SANDBOX
-    config = WorkerConfig.from_json(sys.argv[3])
-    protected = [*installed.secret_dirs(), *config.hidden]  # before the worker's import guard hides the packages
-    template = Worker(config, "/")  # imports torch; wraps forbidden library functions
+def _serve(
+    sock: socket.socket,
+    listener: socket.socket | None,
+    template: Worker,
+    sandboxed: bool,
+    protected: list[str],
+    served: int,
+) -> bool:
+    """Serve one grader's connection until it closes it; False if it asked for the end."""
     reader = wire.FrameReader(wire.read_exactly_blocking(sock.fileno()), 1 << 30)
     children: dict[int, int | None] = {}  # pid -> its uid, until it is killed
     reaped: set[int] = set()  # children already waited for: their pid may be reused, never signal it
-    wire.write_frame(sock.fileno(), {"ready": True})
+    wire.write_frame(sock.fileno(), {"ready": True, "served": served})
     try:
         while True:
+            if listener is not None:
+                _turn_away(sock, listener)
             data, fds, _, _ = socket.recv_fds(sock, 1, 3)
             if not data:
-                return  # the grader is gone
+                return True  # the grader is gone
             request, blobs = reader.read()
             op = request.get("op")
             if op == "spawn":
@@ -136,6 +150,8 @@ def main() -> None:
                 if pid == 0:
                     try:
                         sock.close()  # the worker must never talk to the template
+                        if listener is not None:
+                            listener.close()  # nor be reached by the next command
                         _child(template, child_config, protected, request["files"], blobs, fds)
                     finally:
                         os._exit(70)
@@ -150,29 +166,85 @@ def main() -> None:
                     reaped.add(pid)
                 answer = {"code": code}
             elif op == "kill":
-                pid, code = request["pid"], None
-                if pid in children and pid not in reaped:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.killpg(pid, signal.SIGKILL)
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(pid, signal.SIGKILL)
-                    code = _reap(pid, None)
-                reaped.discard(pid)
-                uid = children.pop(pid, None)
-                if uid is not None:
-                    _clean(uid)
-                elif sandboxed:  # workers keep the template's uid: empty the sandbox's /tmp
-                    _clean_all()
+                pid = request["pid"]
+                code = _end_child(pid, children, reaped, sandboxed)
                 answer = {"code": code}
+            elif op == "end":
+                wire.write_frame(sock.fileno(), {"ended": True})
+                return False
             else:
                 answer = {"error": f"unknown op {op!r}"}
             wire.write_frame(sock.fileno(), answer)
     except (EOFError, OSError):
-        return
+        return True
     finally:
-        for pid in set(children) - reaped:
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
+        if listener is None:  # the template exits with its grader: its workers go with it
+            for pid in set(children) - reaped:
+                with contextlib.suppress(OSError):
+                    os.killpg(pid, signal.SIGKILL)
+        else:  # kept for the next command, which meets nothing this one's workers left
+            for pid in list(children):
+                _end_child(pid, children, reaped, sandboxed)
+
+
+def _turn_away(sock: socket.socket, listener: socket.socket) -> None:
+    """Until the grader being served asks something, tell every other command that connects
+    that this template is busy (it starts a worker of its own instead of waiting)."""
+    while True:
+        readable, _, _ = select.select([sock, listener], [], [])
+        if sock in readable:
+            return
+        with contextlib.suppress(OSError):
+            other, _ = listener.accept()
+            with other:
+                other.setblocking(True)
+                wire.write_frame(other.fileno(), {"ready": False, "busy": True})
+
+
+def _end_child(pid: int, children: dict[int, int | None], reaped: set[int], sandboxed: bool) -> int | None:
+    """Kill worker ``pid`` and its process group, and remove what it left in the sandbox's /tmp;
+    its exit code (None if it was not one of ours, or already killed)."""
+    code = None
+    if pid in children and pid not in reaped:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+        code = _reap(pid, None)
+    reaped.discard(pid)
+    if pid not in children:
+        return code
+    uid = children.pop(pid)
+    if uid is not None:
+        _clean(uid)
+    elif sandboxed:  # workers keep the template's uid: empty the sandbox's /tmp
+        _clean_all()
+    return code
+
+
+def main() -> None:
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    sandboxed = sys.argv[2] == sandbox.SANDBOX
+    config = WorkerConfig.from_json(sys.argv[3])
+    idle = float(sys.argv[4]) if len(sys.argv) > 4 else None
+    protected = [*installed.secret_dirs(), *config.hidden]  # before the worker's import guard hides the packages
+    template = Worker(config, "/")  # imports torch; wraps forbidden library functions
+    if idle is None:
+        _serve(sock, None, template, sandboxed, protected, 0)
+        return
+    sock.settimeout(idle)
+    served = 0
+    while True:
+        try:
+            connection, _ = sock.accept()
+        except TimeoutError:
+            return  # nobody came: a kept template ends after its idle time
+        connection.setblocking(True)
+        with connection:
+            going_on = _serve(connection, sock, template, sandboxed, protected, served)
+        served += 1
+        if not going_on:
+            return
 
 
 if __name__ == "__main__":

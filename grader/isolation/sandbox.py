@@ -297,10 +297,13 @@ def _python_paths() -> list[str]:
     return [p for p in paths if not any(p != q and p.startswith(q + os.sep) for q in paths)]
 
 
-def command(worker: list[str], staged: list[str], device: str, uid: int | None, template: bool = False) -> list[str]:
+def command(
+    worker: list[str], staged: list[str], device: str, uid: int | None, template: bool = False, kept: bool = False
+) -> list[str]:
     """bwrap's command line running ``worker``, with /submission built by ``staged`` (from
     ``stage``). The worker itself switches to ``uid`` (see seal.py). A ``template`` (the fork
-    server, grader/isolation/forkserver.py) forks the workers, which switch uid, and kills them."""
+    server, grader/isolation/forkserver.py) forks the workers, which switch uid, and kills them;
+    a ``kept`` one outlives the command that starts it (grader/isolation/templates.py)."""
     # mounts first: a Python environment under /tmp, or a GPU's device node, goes on top of them
     args = ["bwrap", "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr"):
@@ -328,7 +331,9 @@ def command(worker: list[str], staged: list[str], device: str, uid: int | None, 
         args += ["--ro-bind", "/sys", "/sys"]
     args += staged
     args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    args += ["--die-with-parent", "--new-session", "--chdir", SUBMISSION]
+    if not kept:
+        args += ["--die-with-parent"]
+    args += ["--new-session", "--chdir", SUBMISSION]
     if uid is not None:  # only to drop to ``uid``: setuid clears every capability
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         if template:  # signalling a worker that runs under another uid takes CAP_KILL

@@ -84,9 +84,18 @@ class Supervisor:
     """One submission's worker. Use as a context manager so the worker never outlives it."""
 
     def __init__(
-        self, submission: str, device: str, forbidden: list[str], limits: Limits, isolation: str = sandbox.PROCESS
+        self,
+        submission: str,
+        device: str,
+        forbidden: list[str],
+        limits: Limits,
+        isolation: str = sandbox.PROCESS,
+        keep_template: float = 0.0,
     ) -> None:
+        """``keep_template``: seconds the warm template may wait for the next command after this
+        one (``mlgrade check``: grader/isolation/templates.py); 0, one of this process alone."""
         self.submission = os.path.abspath(submission)
+        self.keep_template = keep_template
         self.device = device
         self.forbidden = forbidden
         self.limits = limits
@@ -125,7 +134,7 @@ class Supervisor:
             config = replace(config, folders=Folders(inside, tmp, (inside, tmp)))
         try:
             for _ in range(0 if portable else 2):  # a lost template is replaced once; then the worker starts cold
-                server = templates.warm(self.isolation, self.device, self.forbidden, self.limits)
+                server = templates.warm(self.isolation, self.device, self.forbidden, self.limits, self.keep_template)
                 if server is None:
                     break
                 self.process = self._fork(server, config, [to_worker_r, from_worker_w, self.output.fileno()])

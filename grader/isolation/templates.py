@@ -5,25 +5,43 @@ A template has imported torch, NumPy and the worker, and forks a fresh worker fo
 submission in milliseconds instead of starting Python and torch again. One is kept per
 grading process and :class:`Setup`, started on first use, replaced once when lost, and
 closed (killing its workers) when the process exits. The protocol is in forkserver.py.
+
+A student's ``mlgrade check`` spends most of its time on its template's import of torch, and
+is run again and again. Its template is kept between commands (``Setup.keep``): it listens on
+a Unix socket in a folder only this user can open (``kept_place``), named by everything the
+template fixes (its command line, which holds its sandbox and its worker's config, the
+isolation code it runs, and the torch it imported), so that a later check with the same setup
+connects to it instead of starting one. It serves one command at a time, kills that command's
+workers when the command ends, and exits after ``Setup.keep`` seconds with no command.
+Grading never keeps a template.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
+import io
 import os
+import select
 import signal
 import socket
+import stat
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from grader.isolation import sandbox, wire
+from grader.isolation import installed, sandbox, wire
 from grader.isolation.config import WorkerConfig
 from grader.isolation.limits import Limits, worker_env
+
+# How long a kept template waits for the next ``mlgrade check`` (MLGRADE_TEMPLATE_MINUTES).
+KEEP_MINUTES = 10.0
 
 
 class ForkServerLost(Exception):
@@ -35,6 +53,30 @@ class ForkServer:
 
     def __init__(
         self,
+        sock: socket.socket,
+        log: BinaryIO,
+        timeout: float,
+        process: subprocess.Popen[bytes] | None = None,
+        base_uid: int | None = None,
+    ) -> None:
+        """A template on the other end of ``sock``, not waited for yet: ``wait_started`` (and
+        its first use) waits until it has imported everything. ``log`` is what it prints;
+        ``process`` is the template where this process started it for itself alone (closed with
+        it), None where it is kept between commands."""
+        self.sock: socket.socket | None = sock
+        self.log = log
+        self.process = process
+        self.base_uid = base_uid
+        self.spawned = 0  # workers forked so far
+        self.served = 0  # the commands a kept template served before this one
+        self.reader = wire.FrameReader(self._read_exactly, 1 << 20)
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.started = False
+
+    @classmethod
+    def start(
+        cls,
         wrap: Callable[[list[str]], list[str]],
         python: str,
         isolation: str,
@@ -43,32 +85,26 @@ class ForkServer:
         cwd: str,
         timeout: float,
         base_uid: int | None = None,
-    ) -> None:
+    ) -> ForkServer:
         """Start ``python -m grader.isolation.forkserver`` inside ``wrap`` (the sandbox's command line,
-        or nothing) at the ``isolation`` level, its own worker set up by ``config``, without waiting
-        for it: ``wait_started`` (and its first use) waits until it has imported everything."""
+        or nothing) at the ``isolation`` level, its own worker set up by ``config``, for this
+        process alone, without waiting for it."""
         ours, theirs = socket.socketpair()
         fd = str(theirs.fileno())
         command = [python, "-I", "-B", "-m", "grader.isolation.forkserver", fd, isolation, config.to_json()]
-        self.log = tempfile.TemporaryFile(prefix="mlgrade-forkserver-")  # noqa: SIM115 - lives with it
-        self.process = subprocess.Popen(
+        log = tempfile.TemporaryFile(prefix="mlgrade-forkserver-")  # noqa: SIM115 - lives with it
+        process = subprocess.Popen(
             wrap(command),
             stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=self.log,
+            stdout=log,
+            stderr=log,
             pass_fds=(theirs.fileno(),),
             cwd=cwd,
             env=env,
             process_group=0,
         )
         theirs.close()
-        self.sock: socket.socket | None = ours
-        self.base_uid = base_uid
-        self.spawned = 0  # workers forked so far
-        self.reader = wire.FrameReader(self._read_exactly, 1 << 20)
-        self.timeout = timeout
-        self.deadline = time.monotonic() + timeout
-        self.started = False
+        return cls(ours, log, timeout, process, base_uid)
 
     def wait_started(self) -> None:
         """Wait until the template has imported everything; ForkServerLost (and it is closed)
@@ -77,14 +113,16 @@ class ForkServer:
             return
         problem = "no ready message"
         try:
-            ready = self.reader.read()[0].get("ready")
+            said = self.reader.read()[0]
+            ready, served = said.get("ready"), said.get("served", 0)
         except (EOFError, OSError, TimeoutError, wire.WireError) as exc:
-            ready, problem = False, str(exc)
+            ready, served, problem = False, 0, str(exc)
         if not ready:
             self.log.seek(0)
             tail = self.log.read()[-2000:].decode(errors="replace")
             self.close()
             raise ForkServerLost(f"the fork server did not start ({problem}): {tail}")
+        self.served = served if isinstance(served, int) else 0
         self.started = True
 
     def _read_exactly(self, n: int) -> bytes:
@@ -131,16 +169,33 @@ class ForkServer:
         code = self._ask({"op": "kill", "pid": pid}).get("code")
         return code if isinstance(code, int) else None
 
+    def end(self) -> None:
+        """Tell a kept template to exit once this command is done with it, and close."""
+        with contextlib.suppress(ForkServerLost):
+            self._ask({"op": "end"})
+        self.close()
+
     def alive(self) -> bool:
-        return self.process.poll() is None
+        if self.process is not None:
+            return self.process.poll() is None
+        if self.sock is None:
+            return False
+        if not self.started:
+            return True  # its ready message may be waiting: wait_started reads it, or finds it lost
+        # a kept template that ended closed its end: nothing else is ever waiting to be read
+        readable, _, _ = select.select([self.sock], [], [], 0)
+        return not readable
 
     def close(self) -> None:
+        """Close the connection; a template of this process alone is killed with its workers,
+        a kept one kills this command's workers and waits for the next command."""
         if self.sock is not None:
             self.sock.close()
             self.sock = None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
         self.log.close()
 
 
@@ -153,6 +208,7 @@ class Setup:
     device: str
     forbidden: tuple[str, ...]
     limits: Limits
+    keep: float = 0.0  # seconds a template kept between commands waits for the next; 0: not kept
 
 
 # One template per grading process and setup; None where warm workers cannot be had.
@@ -165,11 +221,12 @@ def templates() -> dict[Setup, ForkServer]:
     return {setup: server for setup, server in _TEMPLATES.items() if server is not None}
 
 
-def warm(isolation: str, device: str, forbidden: list[str], limits: Limits) -> ForkServer | None:
-    """The warm template for this setup, started on first use (or by ``start_early``). CUDA
+def warm(isolation: str, device: str, forbidden: list[str], limits: Limits, keep: float = 0.0) -> ForkServer | None:
+    """The warm template for this setup, started on first use (or by ``start_early``), or a
+    kept one connected to where ``keep`` says to keep it (seconds, for ``mlgrade check``). CUDA
     cannot be forked once initialised, so a CUDA worker always starts cold; so does one whose
     template failed, and every worker with MLGRADE_COLD_WORKERS set (SECURITY.md)."""
-    key = Setup(isolation, device, tuple(forbidden), limits)
+    key = Setup(isolation, device, tuple(forbidden), limits, keep)
     server = _template(key)
     if server is None:
         return None
@@ -181,10 +238,24 @@ def warm(isolation: str, device: str, forbidden: list[str], limits: Limits) -> F
     return server
 
 
-def start_early(isolation: str, device: str, forbidden: list[str], limits: Limits) -> None:
-    """Start the template for this setup without waiting for it: it imports torch while this
-    process imports the grader (``mlgrade check``: grader/__main__.py). ``warm`` waits for it."""
-    _template(Setup(isolation, device, tuple(forbidden), limits))
+def start_early(isolation: str, device: str, forbidden: list[str], limits: Limits, keep: float = 0.0) -> None:
+    """Start the template for this setup (or connect to the kept one) without waiting for it:
+    it imports torch while this process imports the grader (``mlgrade check``:
+    grader/__main__.py). ``warm`` waits for it."""
+    _template(Setup(isolation, device, tuple(forbidden), limits, keep))
+
+
+def kept_seconds() -> float:
+    """How long a template kept between commands waits for the next one: MLGRADE_TEMPLATE_MINUTES
+    (0: keep none), else ``KEEP_MINUTES``; 0 where MLGRADE_COLD_WORKERS asks for no template."""
+    if os.environ.get("MLGRADE_COLD_WORKERS"):
+        return 0.0
+    given = os.environ.get("MLGRADE_TEMPLATE_MINUTES", "")
+    try:
+        minutes = float(given) if given else KEEP_MINUTES
+    except ValueError:
+        minutes = KEEP_MINUTES
+    return max(0.0, minutes) * 60
 
 
 def _template(key: Setup) -> ForkServer | None:
@@ -199,26 +270,155 @@ def _template(key: Setup) -> ForkServer | None:
         sandboxed = isolation == sandbox.SANDBOX
         config = WorkerConfig.of(device, list(key.forbidden), limits)
         home = "/tmp" if sandboxed else tempfile.gettempdir()
+        base_uid = sandbox.worker_uid() if sandboxed else None
 
         def wrap(command: list[str]) -> list[str]:
             if not sandboxed:
                 return command
-            return sandbox.command(command, sandbox.stage(None)[0], device, sandbox.worker_uid(), template=True)
+            staged = sandbox.stage(None)[0]
+            return sandbox.command(command, staged, device, base_uid, template=True, kept=key.keep > 0)
 
+        server = None
+        if key.keep > 0:
+            with contextlib.suppress(OSError):  # none can be kept here: one of this process's own
+                server = _kept(key, wrap, config, worker_env(home=home, tmp=home), "/" if sandboxed else home, base_uid)
         try:
-            _TEMPLATES[key] = ForkServer(
-                wrap,
-                sandbox.python(),
-                isolation,
-                config,
-                worker_env(home=home, tmp=home),
-                "/" if sandboxed else home,
-                limits.start_seconds,
-                sandbox.worker_uid() if sandboxed else None,
-            )
+            if server is None:
+                server = ForkServer.start(
+                    wrap,
+                    sandbox.python(),
+                    isolation,
+                    config,
+                    worker_env(home=home, tmp=home),
+                    "/" if sandboxed else home,
+                    limits.start_seconds,
+                    base_uid,
+                )
         except (ForkServerLost, OSError):
-            _TEMPLATES[key] = None
+            server = None
+        _TEMPLATES[key] = server
     return _TEMPLATES[key]
+
+
+def kept_place() -> Path | None:
+    """The folder of the templates kept between commands: ``$XDG_RUNTIME_DIR/mlgrade``, else
+    ``mlgrade-UID`` in the temporary folder; made only this user's (0700). None where it is
+    not (another's, or open to others): then no template is kept."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    place = Path(runtime, "mlgrade") if runtime else Path(tempfile.gettempdir(), f"mlgrade-{os.getuid()}")
+    with contextlib.suppress(FileExistsError):
+        place.mkdir(mode=0o700)
+    try:
+        found = os.lstat(place)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
+        return None
+    return place
+
+
+def _kept(
+    key: Setup,
+    wrap: Callable[[list[str]], list[str]],
+    config: WorkerConfig,
+    env: dict[str, str],
+    cwd: str,
+    base_uid: int | None,
+) -> ForkServer | None:
+    """The template kept for ``key``: connected to where one listens, else started there
+    (detached: it outlives this command) and connected to. None where none can be kept."""
+    place = kept_place()
+    if place is None:
+        return None
+    # The name covers all the template fixes: the command that starts it (sandbox, interpreter,
+    # worker config, idle time; the descriptor's number left out), the environment it runs
+    # in, the isolation code it runs, and the torch it imports.
+    command = wrap([sandbox.python(), "-I", "-B", "-m", "grader.isolation.forkserver", "{fd}", key.isolation])
+    command += [config.to_json(), repr(key.keep)]
+    digest = hashlib.sha256(repr((command, sorted(env.items()), cwd, sys.version)).encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    torch = installed.package_dir("torch")
+    with contextlib.suppress(OSError):
+        version = os.stat(torch / "version.py") if torch is not None else None
+        digest.update(repr(version and (str(torch), version.st_mtime_ns, version.st_size)).encode())
+    name = digest.hexdigest()[:16]
+    path, log = place / f"{name}.sock", place / f"{name}.log"
+    if len(os.fsencode(path)) > 100:  # past what a Unix socket's address holds
+        return None
+    with _locked(place / f"{name}.lock"):
+        sock = _connect(path)
+        if sock is None:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+                listener.bind(str(path))
+                listener.listen(8)
+                fd = listener.fileno()
+                _detach([str(fd) if part == "{fd}" else part for part in command], env, cwd, log, fd)
+            sock = _connect(path)
+            if sock is None:
+                return None
+    try:
+        printed: BinaryIO = open(log, "rb")  # noqa: SIM115 - lives with the connection
+    except OSError:
+        printed = io.BytesIO()
+    return ForkServer(sock, printed, key.limits.start_seconds, None, base_uid)
+
+
+def end_kept() -> int:
+    """End every template kept in ``kept_place`` that serves no command now: how many there
+    were. For tests and benchmarks that must leave none behind."""
+    place = kept_place()
+    ended = 0
+    for path in sorted(place.glob("*.sock")) if place is not None else []:
+        sock = _connect(path)
+        if sock is None:
+            continue
+        with contextlib.suppress(OSError), open(path.with_suffix(".log"), "rb") as printed:
+            ForkServer(sock, printed, Limits().start_seconds).end()
+            ended += 1
+    return ended
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``: two checks at once start one template, not two."""
+    import fcntl  # POSIX only, as kept templates are: the portable level (Windows) has none
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _connect(path: Path) -> socket.socket | None:
+    """A connection to the template listening at ``path``; None where none listens there."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
+def _detach(command: list[str], env: dict[str, str], cwd: str, log: Path, fd: int) -> None:
+    """Start ``command`` with descriptor ``fd``, in a session of its own, as a child of neither
+    this process nor its group: it outlives this command, and nothing of it waits for it."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - a child that only starts the template
+        try:
+            os.setsid()
+            with open(log, "wb") as out:
+                subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, pass_fds=(fd,), cwd=cwd, env=env
+                )
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
 
 
 def drop(server: ForkServer) -> None:
