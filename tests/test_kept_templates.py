@@ -183,6 +183,20 @@ def test_a_template_that_ended_is_started_again(place: Path, make_submission: Ca
     assert server.alive() and server.served == 0, "not a new template"
 
 
+def test_a_check_of_another_setup_ends_the_kept_template(place: Path, make_submission: Callable[..., Path]) -> None:
+    """One template is kept per user: a check that forbids other calls starts its own, and the
+    one kept before ends (each holds torch: a student going through the exercises one after
+    another would otherwise keep one per exercise)."""
+    folder = make_submission("both", {n: reference_source(n) for n in ("least_squares", "metrics")})
+    for name in ("least_squares", "metrics"):  # their forbidden calls differ: two setups
+        result = engine.grade(folder, bank.load((name,)), options(sandbox.PROCESS, 60.0))
+        command_ends()
+        assert result.score == max_score([name])
+
+    assert len(list(place.glob("*.sock"))) == 2
+    assert served(place) == [1], "the first setup's template did not end, or the second's is not kept"
+
+
 def test_grading_keeps_no_template(place: Path, make_submission: Callable[..., Path]) -> None:
     correct = make_submission("correct", {"least_squares": reference_source("least_squares")})
     os.environ["MLGRADE_TEMPLATE_MINUTES"] = "1"  # as a student's check would keep one

@@ -12,8 +12,8 @@ a Unix socket in a folder only this user can open (``kept_place``), named by eve
 template fixes (its command line, which holds its sandbox and its worker's config, the
 isolation code it runs, and the torch it imported), so that a later check with the same setup
 connects to it instead of starting one. It serves one command at a time, kills that command's
-workers when the command ends, and exits after ``Setup.keep`` seconds with no command.
-Grading never keeps a template.
+workers when the command ends, and exits after ``Setup.keep`` seconds with no command, or when
+a check with another setup starts its own (one kept per user). Grading never keeps a template.
 """
 
 from __future__ import annotations
@@ -169,11 +169,15 @@ class ForkServer:
         code = self._ask({"op": "kill", "pid": pid}).get("code")
         return code if isinstance(code, int) else None
 
-    def end(self) -> None:
-        """Tell a kept template to exit once this command is done with it, and close."""
-        with contextlib.suppress(ForkServerLost):
-            self._ask({"op": "end"})
+    def end(self) -> bool:
+        """Tell a kept template to exit once this command is done with it, and close; whether
+        it took the word (not one that is busy with another command, or lost)."""
+        try:
+            ended = bool(self._ask({"op": "end"}).get("ended"))
+        except ForkServerLost:
+            ended = False
         self.close()
+        return ended
 
     def alive(self) -> bool:
         if self.process is not None:
@@ -356,6 +360,9 @@ def _kept(
                 listener.listen(8)
                 fd = listener.fileno()
                 _detach([str(fd) if part == "{fd}" else part for part in command], env, cwd, log, fd)
+            # One kept template per user (each holds torch, a few hundred MB): the others end,
+            # while this one imports torch. A student checks one exercise after another.
+            end_kept(keeping=path, timeout=1.0)
             sock = _connect(path)
             if sock is None:
                 return None
@@ -366,18 +373,17 @@ def _kept(
     return ForkServer(sock, printed, key.limits.start_seconds, None, base_uid)
 
 
-def end_kept() -> int:
-    """End every template kept in ``kept_place`` that serves no command now: how many there
-    were. For tests and benchmarks that must leave none behind."""
+def end_kept(keeping: Path | None = None, timeout: float = Limits.start_seconds) -> int:
+    """End every template kept in ``kept_place`` but the one listening at ``keeping``, where it
+    answers within ``timeout`` and serves no command now: how many ended."""
     place = kept_place()
     ended = 0
     for path in sorted(place.glob("*.sock")) if place is not None else []:
-        sock = _connect(path)
+        sock = _connect(path) if path != keeping else None
         if sock is None:
             continue
         with contextlib.suppress(OSError), open(path.with_suffix(".log"), "rb") as printed:
-            ForkServer(sock, printed, Limits().start_seconds).end()
-            ended += 1
+            ended += ForkServer(sock, printed, timeout).end()
     return ended
 
 
