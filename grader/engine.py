@@ -21,7 +21,6 @@ wherever it is asked. About a third of a submission's calls, measured on the ref
 from __future__ import annotations
 
 import ast
-import copy
 import difflib
 import functools
 import importlib
@@ -42,7 +41,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from grader import examples_cache, forbidden, isolation
-from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCheck, StudentRaised
+from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCheck, StudentRaised, copied
 from grader.exercise import Exercise, forbidden_patterns
 from grader.i18n import _, ngettext
 from grader.isolation import Limits, Supervisor, WorkerLost
@@ -633,7 +632,7 @@ class ReferenceCalls:
             answer = _ANSWERS[key]
             if isinstance(answer, _Raised):
                 raise ValueError(answer.message)
-            return copy.deepcopy(answer)
+            return copied(answer)
         args = tuple(self._to_torch(a) for a in call.args)
         kwargs = {k: self._to_torch(v) for k, v in call.kwargs.items()}
         try:
@@ -647,7 +646,7 @@ class ReferenceCalls:
         returns = self.exercise.function(function).returns
         answer = conform(self._to_numpy(value), returns, call.args, _("the reference"))
         if key is not None and len(_ANSWERS) < ANSWERS_KEPT:
-            _ANSWERS[key] = copy.deepcopy(answer)
+            _ANSWERS[key] = copied(answer)
         return answer
 
     def _to_torch(self, v: Any) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader import checks, tolerance
@@ -454,3 +455,90 @@ def test_a_tuple_of_labelled_numbers_names_every_item_that_is_off() -> None:
     )
     assert "2.6" not in hidden and "expected" not in hidden
     assert compare(truth, truth, None, reveal=True, labels=labels) is None
+
+
+# -- copied: copy.deepcopy's copy of plain data, faster -------------------------------------
+
+_ARRAYS = st.sampled_from(["C", "F", "T", "slice", "0d", "empty", "bool", "int64", "float16", "object"]).map(
+    lambda layout: {
+        "C": lambda: np.arange(12.0).reshape(3, 4),
+        "F": lambda: np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+        "T": lambda: np.arange(12.0, dtype=np.float32).reshape(3, 4).T,
+        "slice": lambda: np.arange(24.0).reshape(4, 6)[::2, 1::2],
+        "0d": lambda: np.array(2.5),
+        "empty": lambda: np.zeros((0, 3)),
+        "bool": lambda: np.array([True, False, True]),
+        "int64": lambda: np.arange(5),
+        "float16": lambda: np.linspace(0, 1, 7, dtype=np.float16),
+        "object": lambda: np.array([[1.0], "a"], dtype=object),
+    }[layout]()
+)
+_LEAVES = _ARRAYS | st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3)
+_LEAVES |= st.sampled_from([np.float64(1.5), np.int32(3)])
+_PLAIN = st.recursive(
+    _LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=2) | st.integers(), inner, max_size=3)
+        | st.tuples(
+            st.lists(inner, max_size=2).map(tuple), st.dictionaries(st.text(max_size=2), inner, max_size=2)
+        ).map(lambda parts: Call(*parts))
+    ),
+    max_leaves=8,
+)
+
+
+def _same_copy(a: Any, b: Any, layout: bool = True) -> None:
+    """``a`` and ``b`` hold the same things, arrays alike to their memory layout (``layout``:
+    two copies of one value)."""
+    assert type(a) is type(b)
+    if isinstance(a, np.ndarray):
+        assert (a.dtype, a.shape) == (b.dtype, b.shape)
+        assert not layout or (a.strides, a.flags.writeable) == (b.strides, b.flags.writeable)
+        assert a.tobytes() == b.tobytes() if a.dtype != object else a.tolist() == b.tolist()
+    elif isinstance(a, Call):
+        _same_copy(a.args, b.args, layout)
+        _same_copy(a.kwargs, b.kwargs, layout)
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _same_copy(x, y, layout)
+    elif isinstance(a, dict):
+        assert list(a) == list(b)
+        for k in a:
+            _same_copy(a[k], b[k], layout)
+    else:
+        assert a == b
+
+
+@given(_PLAIN)
+@settings(max_examples=200, deadline=None)
+def test_copied_makes_what_deepcopy_makes(value: Any) -> None:
+    import copy
+
+    made = checks.copied(value)
+
+    _same_copy(made, copy.deepcopy(value))
+    _same_copy(made, value, layout=False)
+    for original, copy_ in zip(_arrays(value), _arrays(made), strict=True):
+        assert copy_ is not original and not np.shares_memory(copy_, original)
+
+
+def _arrays(value: Any) -> list[np.ndarray]:
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, Call):
+        return _arrays(value.args) + _arrays(value.kwargs)
+    if isinstance(value, (list, tuple)):
+        return [a for item in value for a in _arrays(item)]
+    if isinstance(value, dict):
+        return [a for item in value.values() for a in _arrays(item)]
+    return []
+
+
+def test_copied_keeps_one_copy_of_an_array_held_twice() -> None:
+    shared = np.ones(3)
+    made = checks.copied(Call((shared, [shared]), {"also": shared}))
+    assert made.args[0] is made.args[1][0] is made.kwargs["also"]
+    assert made.args[0] is not shared
