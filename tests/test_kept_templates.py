@@ -221,3 +221,19 @@ def test_no_template_is_kept_in_a_folder_others_can_open(place: Path) -> None:
     own.mkdir(mode=0o700)
     place.symlink_to(own)
     assert templates.kept_place() is None
+
+
+def test_no_template_is_kept_where_its_folder_cannot_be_made(
+    monkeypatch: pytest.MonkeyPatch, make_submission: Callable[..., Path]
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/nonexistent/run")
+    monkeypatch.setattr(templates, "_TEMPLATES", {})
+    assert templates.kept_place() is None
+    correct = make_submission("correct", {"least_squares": reference_source("least_squares")})
+
+    result = engine.grade(correct, bank.load(("least_squares",)), options(sandbox.PROCESS, 60.0))
+
+    assert result.score == max_score(["least_squares"])
+    (server,) = templates.templates().values()
+    assert server.process is not None, "not the command's own template"
+    templates.drop(server)

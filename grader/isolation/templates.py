@@ -310,7 +310,7 @@ def kept_place() -> Path | None:
     not (another's, or open to others): then no template is kept."""
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     place = Path(runtime, "mlgrade") if runtime else Path(tempfile.gettempdir(), f"mlgrade-{os.getuid()}")
-    with contextlib.suppress(FileExistsError):
+    with contextlib.suppress(OSError):  # there already, or not to be made (then lstat says so)
         place.mkdir(mode=0o700)
     try:
         found = os.lstat(place)
