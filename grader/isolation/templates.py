@@ -251,9 +251,7 @@ def start_early(isolation: str, device: str, forbidden: list[str], limits: Limit
 
 def kept_seconds() -> float:
     """How long a template kept between commands waits for the next one: MLGRADE_TEMPLATE_MINUTES
-    (0: keep none), else ``KEEP_MINUTES``; 0 where MLGRADE_COLD_WORKERS asks for no template."""
-    if os.environ.get("MLGRADE_COLD_WORKERS"):
-        return 0.0
+    (0: keep none), else ``KEEP_MINUTES`` (MLGRADE_COLD_WORKERS starts no template at all)."""
     given = os.environ.get("MLGRADE_TEMPLATE_MINUTES", "")
     try:
         minutes = float(given) if given else KEEP_MINUTES
