@@ -121,6 +121,18 @@ def solution_cell(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == name)
 
 
+def handed_in_as(student: int, exercise: int, variants: list[Path]) -> str | Path:
+    """What student ``student`` hands in for the ``exercise``-th exercise of the class: about
+    half "correct" (the reference), a third a classic bug (one of ``variants``, each student
+    in turn), the rest the "stub", untouched."""
+    kind = (3 * student + exercise) % 6
+    if kind < 3:
+        return "correct"
+    if kind < 5:
+        return variants[(student + exercise) % len(variants)]
+    return "stub"
+
+
 def make_class(root: Path, students: int, names: list[str]) -> tuple[Path, list[Path]]:
     course = root / "course"
     course_file = root / "mlgrade.toml"  # the assignment: the exercises, at the bank's points
@@ -139,13 +151,13 @@ def make_class(root: Path, students: int, names: list[str]) -> tuple[Path, list[
         submitted = course / "submitted" / student / ASSIGNMENT
         submitted.mkdir(parents=True)
         for j, name in enumerate(names):
-            kind = (3 * i + j) % 6
-            if kind < 3:  # correct
+            handed_in = handed_in_as(i, j, variants[name])
+            if handed_in == "correct":
                 code = solution_cell(source[name], name).source
-            elif kind < 5:  # a classic bug
-                code = variants[name][(i + j) % len(variants[name])].read_text()
-            else:  # not started
+            elif handed_in == "stub":
                 code = solution_cell(released[name], name).source
+            else:
+                code = handed_in.read_text()
             (folder / f"{name}.py").write_text(code)
             nb = nbformat.from_dict(json.loads(nbformat.writes(released[name])))
             solution_cell(nb, name).source = code

@@ -43,13 +43,14 @@ import copy
 import functools
 import hashlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
+from hypothesis.internal.escalation import InterestingOrigin
 
 from grader import numgrad, tolerance
 from grader.i18n import _, ngettext
@@ -367,7 +368,7 @@ class Generated(Check):
             raise CheckFailed(self.explain(*first_failure))
         failure: list[tuple[Call, Exception]] = []
         try:
-            Generated._hypothesis(self, ctx, failure)
+            _shrunk(self, ctx, failure)
         except StopCheck as exc:
             if exc.message:
                 raise
@@ -521,6 +522,157 @@ _RECORDED: dict[int, tuple[Generated, tuple[Call, ...]]] = {}
 # the smallest failing input found so far: enough to shrink a vector of labels to a few
 # entries, bounded so that a failing check costs a fraction of a second.
 SHRINK_BUDGET = 150
+
+
+# -- a failure shrunk again, for the next submission that fails the same way ------------------
+#
+# Hypothesis shrinks a public check's failure by judging one candidate input after another, each
+# chosen from what the ones before it did: passed, or failed with what exception raised where
+# (its "interesting origin"). Derandomized, it chooses the same next candidate after the same
+# outcomes, whoever's code it judges. So each path it took is kept (``_Shrink``, by outcome), and a
+# later submission is judged along it directly, the same inputs in the same order, for as long
+# as its outcomes match one taken before: the same failures noted, without hypothesis's own work
+# (~25 ms a run, mostly drawing each candidate again). At the first outcome no submission had
+# there, hypothesis runs as always, from the start (what it asks again is answered without the
+# worker: engine.StudentCalls), and its path joins the others. A submission is thus asked only
+# what hypothesis would ask it, after its own outcomes, and is graded as hypothesis alone grades
+# it (bench/snapshot.py: every variant and sample; bench/shrinking.py: a class); the bugs a
+# class shares are shrunk once per grading process.
+
+
+@dataclass(eq=False)
+class _Shrink:
+    """A point of the paths hypothesis took shrinking a check's failure: the input it judged
+    there and the point each outcome of judging it led to (by ``_outcome``: None for a pass),
+    or ``ended``, where its run ended. A point with neither is not known (a path not kept whole)."""
+
+    call: Call | None = None
+    digest: bytes = b""
+    after: dict[Hashable, _Shrink] = field(default_factory=dict)
+    ended: bool = False
+
+
+# Keyed by id as _RECORDED; at most SHRINK_CALLS_KEPT inputs kept in all (shrunk inputs are
+# small: 726 kept for a class of 60 on 8 exercises, 77 KB of arrays; the cap is tens of MB).
+_SHRINKS: dict[int, tuple[Generated, _Shrink]] = {}
+SHRINK_CALLS_KEPT = 20_000
+_shrink_calls_kept = 0
+
+
+def _outcome(exc: BaseException) -> Hashable:
+    """What hypothesis tells a failure by: the exception's type, where it was raised, and the
+    same of the exception it was raised while handling (hypothesis's own ``InterestingOrigin``)."""
+    return InterestingOrigin.from_exception(exc)
+
+
+@dataclass
+class _Shrinking:
+    """A check judged by hypothesis (``Generated._hypothesis``), noting each input judged and
+    its outcome; ``whole`` turns false where something else ended a judgement (the grader's
+    own failure, a worker lost), whose path is not kept."""
+
+    check: Generated
+    steps: list[tuple[Call, Hashable]] = field(default_factory=list)
+    whole: bool = True
+
+    @property
+    def inputs(self) -> st.SearchStrategy[Call]:
+        return self.check.inputs
+
+    @property
+    def examples(self) -> int:
+        return self.check.examples
+
+    @property
+    def visibility(self) -> Visibility:
+        return self.check.visibility
+
+    def judge(self, ctx: Context, call: Call) -> None:
+        asked = copied(call)  # as drawn: the judgement may change its input
+        try:
+            self.check.judge(ctx, call)
+        except (CheckFailed, StudentRaised) as exc:
+            self.steps.append((asked, _outcome(exc)))
+            raise
+        except BaseException:
+            self.whole = False
+            raise
+        self.steps.append((asked, None))
+
+
+def _shrunk(check: Generated, ctx: Context, failure: list[tuple[Call, Exception]]) -> None:
+    """What ``Generated._hypothesis`` does for ``check``'s failure, noting each failure in
+    ``failure``: along a path kept from an earlier submission while the outcomes match it,
+    else by hypothesis, whose path is then kept."""
+    kept = _SHRINKS.get(id(check))
+    if kept is not None and kept[0] is check:
+        if _replayed(check, kept[1], ctx, failure):
+            return
+        failure.clear()  # hypothesis judges them all again, from the first
+    shrinking = _Shrinking(check)
+    try:
+        Generated._hypothesis(shrinking, ctx, failure)
+    except StopCheck as exc:  # without a message: SHRINK_BUDGET reached, a run ended as any other
+        if not exc.message and shrinking.whole:
+            _keep(check, shrinking.steps)
+        raise
+    except Exception:  # hypothesis raising the failure it shrank, or its own error
+        if failure and shrinking.whole:
+            _keep(check, shrinking.steps)
+        raise
+    if shrinking.whole:
+        _keep(check, shrinking.steps)
+
+
+def _replayed(check: Generated, point: _Shrink, ctx: Context, failure: list[tuple[Call, Exception]]) -> bool:
+    """Judge the inputs of the kept path whose outcomes this submission's match, noting its
+    failures as hypothesis's run does; False at an outcome no kept path has (or the grader's
+    own failure), where hypothesis takes over."""
+    while not point.ended:
+        if point.call is None:
+            return False
+        call = copied(point.call)
+        try:
+            check.judge(ctx, call)
+            outcome = None
+        except (CheckFailed, StudentRaised) as exc:
+            failure.append((call, exc))
+            outcome = _outcome(exc)
+        except Exception:
+            return False
+        following = point.after.get(outcome)
+        if following is None:
+            return False
+        point = following
+    return True
+
+
+def _keep(check: Generated, steps: list[tuple[Call, Hashable]]) -> None:
+    """Add a run's path (each input judged, and its outcome) to those kept for ``check``. Where
+    it disagrees with a kept one (another input, or an end, after the same outcomes), none is
+    kept for ``check``: that would be hypothesis not choosing by outcomes alone."""
+    global _shrink_calls_kept
+    if not steps or _shrink_calls_kept + len(steps) > SHRINK_CALLS_KEPT:
+        return
+    digests = [digest for call, _ in steps if (digest := call.digest("shrink")) is not None]
+    if len(digests) < len(steps):
+        return  # not plain data: nothing to tell two inputs apart by
+    kept = _SHRINKS.get(id(check))
+    root = kept[1] if kept is not None and kept[0] is check else _Shrink()
+    point = root
+    for (call, outcome), digest in zip(steps, digests, strict=True):
+        if point.ended or (point.call is not None and point.digest != digest):
+            _SHRINKS.pop(id(check), None)
+            return
+        if point.call is None:
+            point.call, point.digest = call, digest
+            _shrink_calls_kept += 1
+        point = point.after.setdefault(outcome, _Shrink())
+    if point.call is not None:
+        _SHRINKS.pop(id(check), None)
+        return
+    point.ended = True
+    _SHRINKS[id(check)] = (check, root)
 
 
 @dataclass(frozen=True, kw_only=True)

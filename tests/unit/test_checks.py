@@ -170,6 +170,75 @@ def test_the_shrink_budget_caps_the_calls_after_a_failure(monkeypatch: pytest.Mo
     assert message.startswith("too big\n") and sum(int(v) for v in shown.strip("[]").split(",")) > 300
 
 
+def shrinking_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts hypothesis's runs for checks that were judged (not the drawing of their examples)."""
+    runs: list[int] = []
+    run = checks.Generated._hypothesis
+
+    def counted(self: Any, ctx: Any, failure: list[Any]) -> None:
+        if ctx is not None:
+            runs.append(1)
+        run(self, ctx, failure)
+
+    monkeypatch.setattr(checks.Generated, "_hypothesis", staticmethod(counted))
+    return runs
+
+
+def failed_on(check: Property, f: Any) -> tuple[str, list[str]]:
+    """The check's failure message for a student's ``f``, and the inputs it was asked, in order."""
+    student = FakeStudent(f=f)
+    with pytest.raises(CheckFailed) as failed:
+        check.run(context(student, f=SAME))
+    return str(failed.value), [call.show("f") for _, call in student.calls]
+
+
+def too_big(limit: int) -> Any:
+    return lambda s, c, out: f"sums to {out.sum()}, more than {limit}" if out.sum() > limit else None
+
+
+def test_a_failure_shrunk_before_is_judged_along_the_same_path_without_hypothesis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs = shrinking_runs(monkeypatch)
+    check = Property(name="p", function="f", points=1, inputs=SUMS, holds=too_big(300))
+    first = failed_on(check, lambda x: x)
+    assert len(runs) == 1 and len(first[1]) > 10, "hypothesis shrank the first failure, in many steps"
+    again = failed_on(check, lambda x: x.copy())  # another submission, failing the same way
+    assert again == first  # the same inputs asked in the same order, the same smallest failure
+    assert len(runs) == 1, "the second was judged along the kept path, not by hypothesis"
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: x + (x > 150),  # fails on other inputs: another path from some point on
+        # fails where the first did, but raises above 600: two failures hypothesis tells apart
+        lambda x: x if x.sum() <= 600 else _raise(),
+    ],
+    ids=["other inputs", "another failure"],
+)
+def test_a_submission_failing_otherwise_gets_what_hypothesis_alone_gives(
+    f: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check = Property(name="p", function="f", points=1, inputs=SUMS, holds=too_big(300))
+    monkeypatch.setattr(checks, "_SHRINKS", {})
+    alone = failed_on(check, f)
+    monkeypatch.setattr(checks, "_SHRINKS", {})
+    failed_on(check, lambda x: x)  # a path kept first, which this submission leaves at some point
+    runs = shrinking_runs(monkeypatch)
+    message, asked = failed_on(check, f)
+    assert message == alone[0]
+    assert runs, "hypothesis took over where the outcomes differed"
+    # hypothesis's run starts where it asks the first recorded example again: the same run,
+    # after the inputs judged along the kept path up to where the outcomes differed
+    alone_run = alone[1][alone[1].index(alone[1][0], 1) :]
+    assert len(asked) > len(alone[1]) and asked[-len(alone_run) :] == alone_run
+
+
+def _raise() -> Any:
+    raise StudentRaised("ValueError", "too big", "Traceback: line 3 in f")
+
+
 def test_a_stop_ends_the_check_at_once_without_shrinking() -> None:
     def f(x: np.ndarray) -> np.ndarray:
         raise StopCheck("f is not implemented yet (it raises NotImplementedError)")
