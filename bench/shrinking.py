@@ -5,19 +5,21 @@
 A public check that fails is shrunk by hypothesis to its smallest failing input; the path it
 took is kept, and a later submission that fails the same way is judged along it without
 hypothesis (grader/checks.py, ``_shrunk``). What that saves grows with the class: the bugs a
-class shares are shrunk once per grading process. This builds the class of
+class shares are shrunk once. This builds the class of
 bench/class_grading.py as folders of modules (the references, the classic bugs of
 tests/variants/, the stubs), grades it one submission after another in one grading process,
 once with paths kept and once without (``SHRINK_CALLS_KEPT = 0``), each in a fresh process,
-and prints, for each, the shrinks and how many were judged along a kept path, their CPU
-seconds, the whole grading's CPU and wall seconds; then checks that both gave the same
-results, every check's points and message.
+then once more as a later grading (a regrade), which finds the paths the first one kept on
+disk (grader/examples_cache.py). It prints, for each, the shrinks and how many were judged
+along a kept path, their CPU seconds, the whole grading's CPU and wall seconds; then checks
+that all three gave the same results, every check's points and message.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -90,27 +92,35 @@ def main() -> None:
     grown = {8: WAVES[0], 14: WAVES[0] + WAVES[1], 18: WAVES[0] + WAVES[1] + WAVES[2]}[args.exercises]
     names = [n for n in bank.NAMES if n in grown]
     if args.grade:
-        folders = sorted(p for p in args.root.iterdir() if p.is_dir())
+        folders = sorted(p for p in (args.root / "class").iterdir() if p.is_dir())
         print(json.dumps(grade(folders, names, args.grade == "kept")))
         return
     with tempfile.TemporaryDirectory(prefix="mlgrade-bench-") as tmp:
-        make_folders(Path(tmp), args.students, names)
+        classroom = Path(tmp, "class")
+        make_folders(classroom, args.students, names)
         runs = {}
-        for keep in ("not-kept", "kept"):
+        # each with a cache folder of its own (the examples are drawn before the clock starts);
+        # the later grading finds the paths the first one kept there, as a regrade does
+        for run, keep, cache in (("not kept", "not-kept", "a"), ("kept", "kept", "b"), ("kept before", "kept", "b")):
             command = [sys.executable, __file__, "--exercises", str(args.exercises), "--grade", keep, "--root", tmp]
-            runs[keep] = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+            env = {**os.environ, "MLGRADE_CACHE": str(Path(tmp, cache))}
+            done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+            runs[run] = json.loads(done.stdout)
     print(f"{args.students - 1} submissions of {len(names)} exercises, one after another in one process")
-    for keep, run in runs.items():
+    for name, run in runs.items():
         print(
-            f"paths {keep:9s} {run['runs']:4d} shrinks, {run['replayed']:4d} judged along a kept path, "
+            f"paths {name:11s} {run['runs']:4d} shrinks, {run['replayed']:4d} judged along a kept path, "
             f"their CPU {run['cpu']:6.2f} s; grading CPU {run['grading cpu']:6.2f} s, wall {run['wall']:6.2f} s"
         )
-    kept, not_kept = runs["kept"], runs["not-kept"]
-    print(
-        f"kept / not kept: shrinking CPU {kept['cpu'] / not_kept['cpu']:.2f}, "
-        f"grading CPU {kept['grading cpu'] / not_kept['grading cpu']:.2f}, wall {kept['wall'] / not_kept['wall']:.2f}"
-    )
-    print("the same results, every check's points and message:", kept["results"] == not_kept["results"])
+    base = runs["not kept"]
+    for name in ("kept", "kept before"):
+        run = runs[name]
+        print(
+            f"{name} / not kept: shrinking CPU {run['cpu'] / base['cpu']:.2f}, "
+            f"grading CPU {run['grading cpu'] / base['grading cpu']:.2f}, wall {run['wall'] / base['wall']:.2f}"
+        )
+    same = all(run["results"] == base["results"] for run in runs.values())
+    print("the same results, every check's points and message:", same)
 
 
 if __name__ == "__main__":

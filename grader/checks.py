@@ -536,8 +536,8 @@ SHRINK_BUDGET = 150
 # there, hypothesis runs as always, from the start (what it asks again is answered without the
 # worker: engine.StudentCalls), and its path joins the others. A submission is thus asked only
 # what hypothesis would ask it, after its own outcomes, and is graded as hypothesis alone grades
-# it (bench/snapshot.py: every variant and sample; bench/shrinking.py: a class); the bugs a
-# class shares are shrunk once per grading process.
+# it (bench/snapshot.py: every variant and sample; bench/shrinking.py: a class). The paths are
+# kept on disk too (grader/examples_cache.py): the bugs a class shares are shrunk once.
 
 
 @dataclass(eq=False)
@@ -552,9 +552,10 @@ class _Shrink:
     ended: bool = False
 
 
-# Keyed by id as _RECORDED; at most SHRINK_CALLS_KEPT inputs kept in all (shrunk inputs are
-# small: 726 kept for a class of 60 on 8 exercises, 77 KB of arrays; the cap is tens of MB).
-_SHRINKS: dict[int, tuple[Generated, _Shrink]] = {}
+# Keyed by id as _RECORDED, with the number of inputs kept; at most SHRINK_CALLS_KEPT inputs in
+# all (shrunk inputs are small: 726 kept for a class of 60 on 8 exercises, 77 KB of arrays; the
+# cap is tens of MB). grader/examples_cache.py keeps them on disk for the next grading process.
+_SHRINKS: dict[int, tuple[Generated, _Shrink, int]] = {}
 SHRINK_CALLS_KEPT = 20_000
 _shrink_calls_kept = 0
 
@@ -658,21 +659,58 @@ def _keep(check: Generated, steps: list[tuple[Call, Hashable]]) -> None:
     if len(digests) < len(steps):
         return  # not plain data: nothing to tell two inputs apart by
     kept = _SHRINKS.get(id(check))
-    root = kept[1] if kept is not None and kept[0] is check else _Shrink()
+    root, size = (kept[1], kept[2]) if kept is not None and kept[0] is check else (_Shrink(), 0)
     point = root
     for (call, outcome), digest in zip(steps, digests, strict=True):
         if point.ended or (point.call is not None and point.digest != digest):
-            _SHRINKS.pop(id(check), None)
+            _drop(check, size)
             return
         if point.call is None:
             point.call, point.digest = call, digest
+            size += 1
             _shrink_calls_kept += 1
         point = point.after.setdefault(outcome, _Shrink())
     if point.call is not None:
-        _SHRINKS.pop(id(check), None)
+        _drop(check, size)
         return
     point.ended = True
-    _SHRINKS[id(check)] = (check, root)
+    _SHRINKS[id(check)] = (check, root, size)
+
+
+def _drop(check: Generated, size: int) -> None:
+    """Keep no path for ``check``, whose ``size`` inputs kept are freed."""
+    global _shrink_calls_kept
+    _SHRINKS.pop(id(check), None)
+    _shrink_calls_kept -= size
+
+
+def shrink_paths(check: Generated) -> list[list[tuple[Call, Hashable]]]:
+    """The paths kept for ``check``, each as the run that took it: every input judged, and its
+    outcome (what ``keep_shrink_paths`` takes back, in another process)."""
+    kept = _SHRINKS.get(id(check))
+    if kept is None or kept[0] is not check:
+        return []
+    paths: list[list[tuple[Call, Hashable]]] = []
+    going: list[tuple[_Shrink, list[tuple[Call, Hashable]]]] = [(kept[1], [])]
+    while going:
+        point, steps = going.pop()
+        if point.ended:
+            paths.append(steps)
+        elif point.call is not None:
+            going += [(then, [*steps, (point.call, outcome)]) for outcome, then in point.after.items()]
+    return paths
+
+
+def keep_shrink_paths(check: Generated, paths: list[list[tuple[Call, Hashable]]]) -> None:
+    """Keep ``paths`` (from ``shrink_paths``) for ``check`` beside those it has."""
+    for steps in paths:
+        _keep(check, steps)
+
+
+def shrinks_kept(check: Generated) -> int:
+    """How many inputs of shrinking paths are kept for ``check``."""
+    kept = _SHRINKS.get(id(check))
+    return kept[2] if kept is not None and kept[0] is check else 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -823,6 +823,7 @@ def grade_exercise(
     reference = ReferenceCalls(exercise, device) if needs_reference else None
     ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
     results = [_run_within(check, ctx, budget, student) for check in [*checks, *also]]
+    examples_cache.keep_shrinks(exercise)  # for the next grading process (or a regrade)
     outcome = ExerciseResult(exercise.name, results[: len(checks)])
     apply_evidence(checks, outcome, {r.name: r.passed for r in results})
     apply_forbidden_rule(exercise, outcome, static, student.used)

@@ -5,8 +5,12 @@ hypothesis draws each check's examples once per grading process, seconds for the
 in every process of every grading. They are kept here, a file per exercise, under a digest of
 all that decides them: the grader's own source (the bank, the strategies, the checks) and the
 versions of Python, hypothesis and NumPy. A grading process that finds its exercises' file
-draws nothing; one that does not draws them as before, and writes the file for the next. Only
-the draws are kept: the reference's answers, and everything of a submission, are not.
+draws nothing; one that does not draws them as before, and writes the file for the next.
+Beside them, the paths hypothesis took shrinking the failures of the exercise's public checks
+(``checks.shrink_paths``: the inputs it judged, and their outcomes, as the type and place of
+the exception a failure raised), which a later submission failing the same way follows without
+hypothesis, in this process and in the next (a regrade, the other grading processes, a
+notebook's kernel). Nothing else of a submission is kept, nor the reference's answers.
 
 The folder is ``$MLGRADE_CACHE``, else ``$XDG_CACHE_HOME/mlgrade``, else ``~/.cache/mlgrade``;
 ``MLGRADE_CACHE=off`` keeps nothing. The files are pickles, which run code when read: a file is
@@ -29,12 +33,12 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from grader import isolation
 
 if TYPE_CHECKING:  # imported where used: ``noted_forbidden`` is read before the grader loads
-    from grader.checks import Call, Generated
+    from grader.checks import Generated
     from grader.exercise import Exercise
 
 # The exercises whose checks have their examples in this process, by id (the exercise kept
@@ -70,6 +74,8 @@ def prepare(exercises: list[Exercise]) -> None:
     cache where it holds them, else drawn, and the cache written with them."""
     from grader.checks import Generated
 
+    for exercise in exercises:
+        _read_shrinks(exercise)
     exercises = [e for e in exercises if _PREPARED.get(id(e)) is not e]
     _remember_forbidden(exercises)
     for exercise in exercises:
@@ -90,9 +96,59 @@ def prepare(exercises: list[Exercise]) -> None:
         _PREPARED[id(exercise)] = exercise
 
 
-def _path(exercise: Exercise) -> Path | None:
+def _path(exercise: Exercise, kind: str = "") -> Path | None:
     where = folder()
-    return where / version() / f"{exercise.name}.pickle" if where is not None else None
+    return where / version() / f"{exercise.name}{kind}.pickle" if where is not None else None
+
+
+# -- the paths of hypothesis's shrinking ----------------------------------------------------
+
+# Of each exercise (by id, kept beside it): the modification time of its file of shrinking
+# paths when this process last read or wrote it, and how many inputs it kept then.
+_SHRINKS_SEEN: dict[int, tuple[Exercise, int, int]] = {}
+
+
+def _kept_inputs(exercise: Exercise) -> int:
+    from grader import checks
+
+    return sum(checks.shrinks_kept(c) for c in exercise.checks if isinstance(c, checks.Generated))
+
+
+def _read_shrinks(exercise: Exercise) -> None:
+    """Take the paths another process kept for ``exercise`` where its file changed since."""
+    from grader import checks
+
+    path = _path(exercise, ".shrinks")
+    if path is None:
+        return
+    try:
+        modified = path.stat().st_mtime_ns
+    except OSError:
+        return
+    seen = _SHRINKS_SEEN.get(id(exercise))
+    if seen is not None and seen[0] is exercise and seen[1] == modified:
+        return
+    kept = _read(path)
+    for check in exercise.checks:
+        if isinstance(check, checks.Generated) and isinstance(paths := kept.get(_key(check)), list):
+            checks.keep_shrink_paths(check, paths)
+    _SHRINKS_SEEN[id(exercise)] = (exercise, modified, _kept_inputs(exercise))
+
+
+def keep_shrinks(exercise: Exercise) -> None:
+    """Write the shrinking paths kept for ``exercise`` where this process kept some it has not
+    read or written (with those the file holds now: other processes write it too)."""
+    from grader import checks
+
+    path = _path(exercise, ".shrinks")
+    seen = _SHRINKS_SEEN.get(id(exercise))
+    if path is None or _kept_inputs(exercise) <= (seen[2] if seen is not None and seen[0] is exercise else 0):
+        return
+    _read_shrinks(exercise)
+    kept = {_key(c): checks.shrink_paths(c) for c in exercise.checks if isinstance(c, checks.Generated)}
+    with contextlib.suppress(Exception):  # an input that cannot be pickled: no file
+        _write(path, pickle.dumps({k: v for k, v in kept.items() if v}, protocol=pickle.HIGHEST_PROTOCOL))
+        _SHRINKS_SEEN[id(exercise)] = (exercise, path.stat().st_mtime_ns, _kept_inputs(exercise))
 
 
 def _owned(path: Path) -> bool:
@@ -105,7 +161,7 @@ def _owned(path: Path) -> bool:
     return mine and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def _read(path: Path) -> dict[tuple[str, str, str, int], tuple[Call, ...]]:
+def _read(path: Path) -> dict[tuple[str, str, str, int], Any]:
     if not (path.is_file() and _owned(path) and _owned(path.parent) and _owned(path.parent.parent)):
         return {}
     try:

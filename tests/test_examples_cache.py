@@ -1,6 +1,7 @@
 """The examples every check draws, kept on disk for a version of the bank (issue 17 item 2):
 a grading process that finds them draws nothing and asks exactly the same questions; a file
-that cannot be trusted or read is drawn again; no worker can read the folder."""
+that cannot be trusted or read is drawn again; no worker can read the folder. Beside them, the
+paths hypothesis took shrinking failures: the next process follows them without hypothesis."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from grader import bank, checks, engine, examples_cache
 from grader.exercise import Exercise
 from grader.isolation import Limits, Supervisor
+from grader.results import SubmissionResult
 
 
 @pytest.fixture
@@ -126,3 +128,52 @@ def test_a_new_bank_version_replaces_the_oldest_kept(cache: Path) -> None:
     kept = sorted(p.name for p in cache.iterdir())
     assert len(kept) == examples_cache.KEPT_VERSIONS
     assert kept == sorted([examples_cache.version(), "old", "recent"][: examples_cache.KEPT_VERSIONS])
+
+
+@pytest.fixture
+def shrinks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The checks hypothesis shrinks a failure of, from now on (not those followed along a kept path)."""
+    shrunk: list[str] = []
+    original = checks.Generated._hypothesis
+
+    def counting(judge: checks._Judge, ctx: object, failure: list) -> None:
+        if ctx is not None:
+            shrunk.append(repr(judge.inputs)[:40])
+        original(judge, ctx, failure)
+
+    monkeypatch.setattr(checks.Generated, "_hypothesis", staticmethod(counting))
+    return shrunk
+
+
+WRONG_LINE = {"least_squares": "def fit_line(x, y):\n    return 1.0, 2.0\n"}
+
+
+def outcomes(result: SubmissionResult) -> list[tuple[str, bool, str]]:
+    return [(c.name, c.passed, c.message) for c in result.exercises[0].checks]
+
+
+def test_a_failure_shrunk_in_one_process_is_followed_in_the_next_without_hypothesis(
+    cache: Path, shrinks: list[str], make_submission: Callable[..., Path]
+) -> None:
+    folder = make_submission("s", WRONG_LINE)
+    first = engine.grade(folder, [fresh(24)], engine.Options())
+    assert shrinks, "hypothesis shrank the public failures"
+    (written,) = cache.glob("*/least_squares.shrinks.pickle")
+    assert os.stat(written).st_mode & 0o077 == 0
+    shrinks.clear()
+    # check objects of its own: nothing kept in memory for them, as in another grading process
+    again = engine.grade(make_submission("t", WRONG_LINE), [fresh(24)], engine.Options())
+    assert shrinks == []  # every failure followed along the paths read from the cache
+    assert outcomes(again) == outcomes(first)
+
+
+def test_shrinking_paths_others_may_write_are_never_read(
+    cache: Path, shrinks: list[str], make_submission: Callable[..., Path]
+) -> None:
+    first = engine.grade(make_submission("s", WRONG_LINE), [fresh(24)], engine.Options())
+    (written,) = cache.glob("*/least_squares.shrinks.pickle")
+    written.chmod(0o666)
+    shrinks.clear()
+    again = engine.grade(make_submission("t", WRONG_LINE), [fresh(24)], engine.Options())
+    assert shrinks  # hypothesis shrank them again
+    assert outcomes(again) == outcomes(first)
