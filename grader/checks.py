@@ -50,7 +50,6 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
-from hypothesis.internal.escalation import InterestingOrigin
 
 from grader import numgrad, tolerance
 from grader.i18n import _, ngettext
@@ -560,6 +559,12 @@ SHRINK_CALLS_KEPT = 20_000
 _shrink_calls_kept = 0
 
 
+try:  # what hypothesis tells failures apart by: its own, never a copy that could tell fewer apart
+    from hypothesis.internal.escalation import InterestingOrigin
+except ImportError:  # pragma: no cover - a hypothesis without it: every failure is shrunk by hypothesis
+    InterestingOrigin = None  # type: ignore[assignment,misc]
+
+
 def _outcome(exc: BaseException) -> Hashable:
     """What hypothesis tells a failure by: the exception's type, where it was raised, and the
     same of the exception it was raised while handling (hypothesis's own ``InterestingOrigin``)."""
@@ -605,6 +610,9 @@ def _shrunk(check: Generated, ctx: Context, failure: list[tuple[Call, Exception]
     """What ``Generated._hypothesis`` does for ``check``'s failure, noting each failure in
     ``failure``: along a path kept from an earlier submission while the outcomes match it,
     else by hypothesis, whose path is then kept."""
+    if InterestingOrigin is None:
+        Generated._hypothesis(check, ctx, failure)
+        return
     kept = _SHRINKS.get(id(check))
     if kept is not None and kept[0] is check:
         if _replayed(check, kept[1], ctx, failure):
