@@ -167,12 +167,22 @@ def test_a_failure_shrunk_in_one_process_is_followed_in_the_next_without_hypothe
     assert outcomes(again) == outcomes(first)
 
 
-def test_shrinking_paths_others_may_write_are_never_read(
-    cache: Path, shrinks: list[str], make_submission: Callable[..., Path]
+def other_paths(path: Path) -> None:
+    """The same keys, holding what no grading writes."""
+    path.write_bytes(pickle.dumps({key: [["not", "a", "path"]] for key in pickle.loads(path.read_bytes())}))
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [lambda path: path.chmod(0o666), lambda path: path.write_bytes(b"not a pickle"), other_paths],
+    ids=["writable-by-others", "garbage", "not-paths"],
+)
+def test_shrinking_paths_that_cannot_be_trusted_or_read_are_shrunk_again(
+    cache: Path, shrinks: list[str], make_submission: Callable[..., Path], spoil: Callable[[Path], None]
 ) -> None:
     first = engine.grade(make_submission("s", WRONG_LINE), [fresh(24)], engine.Options())
     (written,) = cache.glob("*/least_squares.shrinks.pickle")
-    written.chmod(0o666)
+    spoil(written)
     shrinks.clear()
     again = engine.grade(make_submission("t", WRONG_LINE), [fresh(24)], engine.Options())
     assert shrinks  # hypothesis shrank them again
