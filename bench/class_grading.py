@@ -61,6 +61,12 @@ WAVES = (
 )
 
 
+def bank_as_it_was(exercises: int) -> list[str]:
+    """The exercises of the bank when it had ``exercises`` of them (8, 14 or 18), in the course's order."""
+    grown = sum(WAVES[: {8: 1, 14: 2, 18: 3}[exercises]], ())
+    return [n for n in bank.NAMES if n in grown]
+
+
 def busy_seconds() -> float:
     """The CPU seconds the whole machine has spent busy (Linux's /proc/stat; 0 elsewhere):
     what a command used, its sandboxed workers included, which bubblewrap reaps outside what
@@ -189,8 +195,7 @@ def main() -> None:
     root = args.keep or Path(tempfile.mkdtemp(prefix="mlgrade-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
-        grown = {8: WAVES[0], 14: WAVES[0] + WAVES[1], 18: WAVES[0] + WAVES[1] + WAVES[2]}[args.exercises]
-        names = [n for n in bank.NAMES if n in grown]  # in the course's order
+        names = bank_as_it_was(args.exercises)
         course, folders = make_class(root, args.students, names)
         isolated = root / "course-isolated"
         shutil.copytree(course, isolated)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from class_grading import WAVES, handed_in_as  # noqa: E402  (bench/, beside this script)
+from class_grading import bank_as_it_was, handed_in_as  # noqa: E402  (bench/, beside this script)
 
 from grader import bank, checks, engine  # noqa: E402
 
@@ -89,8 +89,7 @@ def main() -> None:
     parser.add_argument("--grade", choices=("kept", "not-kept"), help=argparse.SUPPRESS)  # one run, in a child
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    grown = {8: WAVES[0], 14: WAVES[0] + WAVES[1], 18: WAVES[0] + WAVES[1] + WAVES[2]}[args.exercises]
-    names = [n for n in bank.NAMES if n in grown]
+    names = bank_as_it_was(args.exercises)
     if args.grade:
         folders = sorted(p for p in (args.root / "class").iterdir() if p.is_dir())
         print(json.dumps(grade(folders, names, args.grade == "kept")))

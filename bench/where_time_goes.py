@@ -32,7 +32,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from class_grading import WAVES  # noqa: E402  (bench/, beside this script)
+from class_grading import bank_as_it_was  # noqa: E402  (bench/, beside this script)
 
 from grader import bank, checks, engine  # noqa: E402
 
@@ -98,9 +98,7 @@ def main() -> None:
         "--exercises", type=int, choices=(8, 14, 18), default=18, help="the bank as it was at 8, 14 or 18"
     )
     args = parser.parse_args()
-    exercises = bank.load()
-    grown = sum(WAVES[: {8: 1, 14: 2, 18: 3}[args.exercises]], ())
-    exercises = [e for e in exercises if e.name in grown]
+    exercises = bank.load(bank_as_it_was(args.exercises))
     kinds: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     run_check = engine.run_check
 

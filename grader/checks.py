@@ -621,12 +621,8 @@ def _shrunk(check: Generated, ctx: Context, failure: list[tuple[Call, Exception]
     shrinking = _Shrinking(check)
     try:
         Generated._hypothesis(shrinking, ctx, failure)
-    except StopCheck as exc:  # without a message: SHRINK_BUDGET reached, a run ended as any other
-        if not exc.message and shrinking.whole:
-            _keep(check, shrinking.steps)
-        raise
-    except Exception:  # hypothesis raising the failure it shrank, or its own error
-        if failure and shrinking.whole:
+    except (StopCheck, Exception):  # SHRINK_BUDGET reached, or hypothesis raising what it shrank
+        if shrinking.whole:  # a judgement's own stop (a lost worker, a spent budget) is not
             _keep(check, shrinking.steps)
         raise
     if shrinking.whole:
@@ -657,11 +653,13 @@ def _replayed(check: Generated, point: _Shrink, ctx: Context, failure: list[tupl
 
 
 def _keep(check: Generated, steps: list[tuple[Call, Hashable]]) -> None:
-    """Add a run's path (each input judged, and its outcome) to those kept for ``check``. Where
-    it disagrees with a kept one (another input, or an end, after the same outcomes), none is
-    kept for ``check``: that would be hypothesis not choosing by outcomes alone."""
+    """Add a run's path (each input judged, and its outcome) to those kept for ``check``: a run
+    that met a failure (one that met none, or ended in hypothesis's own error before any, shows
+    nothing to follow). Where it disagrees with a kept one (another input, or an end, after the
+    same outcomes), none is kept for ``check``: that would be hypothesis not choosing by
+    outcomes alone."""
     global _shrink_calls_kept
-    if not steps or _shrink_calls_kept + len(steps) > SHRINK_CALLS_KEPT:
+    if all(outcome is None for _, outcome in steps) or _shrink_calls_kept + len(steps) > SHRINK_CALLS_KEPT:
         return
     digests = [digest for call, _ in steps if (digest := call.digest("shrink")) is not None]
     if len(digests) < len(steps):

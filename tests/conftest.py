@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import bank
+from grader import bank, checks
 from grader.isolation import sandbox
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,3 +121,19 @@ def zh() -> Iterator[None]:
         yield
     finally:
         i18n.use("en")
+
+
+@pytest.fixture
+def shrinks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The checks hypothesis shrinks a failure of from now on (by their inputs' strategy): not
+    the drawing of examples, nor a failure judged along a kept path (grader/checks.py, ``_shrunk``)."""
+    shrunk: list[str] = []
+    original = checks.Generated._hypothesis
+
+    def counting(judge: checks._Judge, ctx: object, failure: list) -> None:
+        if ctx is not None:
+            shrunk.append(repr(judge.inputs)[:40])
+        original(judge, ctx, failure)
+
+    monkeypatch.setattr(checks.Generated, "_hypothesis", staticmethod(counting))
+    return shrunk

@@ -130,21 +130,6 @@ def test_a_new_bank_version_replaces_the_oldest_kept(cache: Path) -> None:
     assert kept == sorted([examples_cache.version(), "old", "recent"][: examples_cache.KEPT_VERSIONS])
 
 
-@pytest.fixture
-def shrinks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The checks hypothesis shrinks a failure of, from now on (not those followed along a kept path)."""
-    shrunk: list[str] = []
-    original = checks.Generated._hypothesis
-
-    def counting(judge: checks._Judge, ctx: object, failure: list) -> None:
-        if ctx is not None:
-            shrunk.append(repr(judge.inputs)[:40])
-        original(judge, ctx, failure)
-
-    monkeypatch.setattr(checks.Generated, "_hypothesis", staticmethod(counting))
-    return shrunk
-
-
 WRONG_LINE = {"least_squares": "def fit_line(x, y):\n    return 1.0, 2.0\n"}
 
 

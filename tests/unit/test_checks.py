@@ -170,20 +170,6 @@ def test_the_shrink_budget_caps_the_calls_after_a_failure(monkeypatch: pytest.Mo
     assert message.startswith("too big\n") and sum(int(v) for v in shown.strip("[]").split(",")) > 300
 
 
-def shrinking_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts hypothesis's runs for checks that were judged (not the drawing of their examples)."""
-    runs: list[int] = []
-    run = checks.Generated._hypothesis
-
-    def counted(self: Any, ctx: Any, failure: list[Any]) -> None:
-        if ctx is not None:
-            runs.append(1)
-        run(self, ctx, failure)
-
-    monkeypatch.setattr(checks.Generated, "_hypothesis", staticmethod(counted))
-    return runs
-
-
 def failed_on(check: Property, f: Any) -> tuple[str, list[str]]:
     """The check's failure message for a student's ``f``, and the inputs it was asked, in order."""
     student = FakeStudent(f=f)
@@ -196,16 +182,13 @@ def too_big(limit: int) -> Any:
     return lambda s, c, out: f"sums to {out.sum()}, more than {limit}" if out.sum() > limit else None
 
 
-def test_a_failure_shrunk_before_is_judged_along_the_same_path_without_hypothesis(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    runs = shrinking_runs(monkeypatch)
+def test_a_failure_shrunk_before_is_judged_along_the_same_path_without_hypothesis(shrinks: list[str]) -> None:
     check = Property(name="p", function="f", points=1, inputs=SUMS, holds=too_big(300))
     first = failed_on(check, lambda x: x)
-    assert len(runs) == 1 and len(first[1]) > 10, "hypothesis shrank the first failure, in many steps"
+    assert len(shrinks) == 1 and len(first[1]) > 10, "hypothesis shrank the first failure, in many steps"
     again = failed_on(check, lambda x: x.copy())  # another submission, failing the same way
     assert again == first  # the same inputs asked in the same order, the same smallest failure
-    assert len(runs) == 1, "the second was judged along the kept path, not by hypothesis"
+    assert len(shrinks) == 1, "the second was judged along the kept path, not by hypothesis"
 
 
 @pytest.mark.parametrize(
@@ -218,17 +201,17 @@ def test_a_failure_shrunk_before_is_judged_along_the_same_path_without_hypothesi
     ids=["other inputs", "another failure"],
 )
 def test_a_submission_failing_otherwise_gets_what_hypothesis_alone_gives(
-    f: Any, monkeypatch: pytest.MonkeyPatch
+    f: Any, monkeypatch: pytest.MonkeyPatch, shrinks: list[str]
 ) -> None:
     check = Property(name="p", function="f", points=1, inputs=SUMS, holds=too_big(300))
     monkeypatch.setattr(checks, "_SHRINKS", {})
     alone = failed_on(check, f)
     monkeypatch.setattr(checks, "_SHRINKS", {})
     failed_on(check, lambda x: x)  # a path kept first, which this submission leaves at some point
-    runs = shrinking_runs(monkeypatch)
+    shrinks.clear()
     message, asked = failed_on(check, f)
     assert message == alone[0]
-    assert runs, "hypothesis took over where the outcomes differed"
+    assert shrinks, "hypothesis took over where the outcomes differed"
     # hypothesis's run starts where it asks the first recorded example again: the same run,
     # after the inputs judged along the kept path up to where the outcomes differed
     alone_run = alone[1][alone[1].index(alone[1][0], 1) :]
