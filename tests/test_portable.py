@@ -24,7 +24,7 @@ from conftest import REPO, with_override
 
 from grader import bank, engine
 from grader.cli import cli
-from grader.isolation import PORTABLE, CannotIsolate, Limits, SandboxUnavailable, choose, portable_reason, wire
+from grader.isolation import PORTABLE, CannotIsolate, Limits, SandboxUnavailable, choose, frames, portable_reason
 from grader.results import SubmissionResult
 
 # The modules a Python on Windows lacks that the grader could reach for.
@@ -100,7 +100,7 @@ def test_nothing_posix_only_is_imported_on_the_portable_path() -> None:
 
 def test_the_pipe_reader_reads_exactly_across_chunks_and_waits_with_a_deadline() -> None:
     r, w = os.pipe()
-    reader = wire.PipeReader(r, "the test")
+    reader = frames.PipeReader(r, "the test")
     try:
         os.write(w, b"abc")
         os.write(w, b"defgh")
@@ -125,7 +125,7 @@ def test_the_pipe_reader_reads_exactly_across_chunks_and_waits_with_a_deadline()
 
 def test_a_poll_that_raises_ends_the_wait() -> None:
     r, w = os.pipe()
-    reader = wire.PipeReader(r)
+    reader = frames.PipeReader(r)
 
     def flooded() -> None:
         raise OverflowError("flood")

@@ -8,15 +8,15 @@ import os
 import numpy as np
 import pytest
 
-from grader.isolation import wire
+from grader.isolation import frames, wire
 
 
 def roundtrip(value: object) -> object:
     r, w = os.pipe()
     try:
         tree, blobs = wire.encode(value)
-        wire.write_frame(w, {"value": tree}, blobs)
-        header, got_blobs = wire.FrameReader(wire.read_exactly_blocking(r), 1 << 20).read()
+        frames.write_frame(w, {"value": tree}, blobs)
+        header, got_blobs = frames.FrameReader(frames.read_exactly_blocking(r), 1 << 20).read()
         return wire.decode(header["value"], got_blobs)
     finally:
         os.close(r)
@@ -49,7 +49,7 @@ def test_objects_that_are_not_plain_data_are_refused() -> None:
             return True
 
     for value in (AlwaysEqual(), {1: 2}, np.array([1 + 2j]), object()):
-        with pytest.raises(wire.WireError):
+        with pytest.raises(frames.WireError):
             wire.encode(value)
 
 
@@ -64,7 +64,7 @@ def test_objects_that_are_not_plain_data_are_refused() -> None:
     ],
 )
 def test_malformed_trees_are_refused(tree: object) -> None:
-    with pytest.raises(wire.WireError):
+    with pytest.raises(frames.WireError):
         wire.decode(tree, [b"\0" * 8])
 
 
@@ -72,9 +72,9 @@ def test_frames_over_the_limit_are_refused() -> None:
     r, w = os.pipe()
     try:
         tree, blobs = wire.encode(np.zeros(1000))
-        wire.write_frame(w, tree, blobs)
-        with pytest.raises(wire.WireError, match="larger than the limit"):
-            wire.FrameReader(wire.read_exactly_blocking(r), 1000).read()
+        frames.write_frame(w, tree, blobs)
+        with pytest.raises(frames.WireError, match="larger than the limit"):
+            frames.FrameReader(frames.read_exactly_blocking(r), 1000).read()
     finally:
         os.close(r)
         os.close(w)

@@ -15,7 +15,7 @@ level, removes every file its uid left in /tmp before the next worker starts.
 The grader talks to the template over a socket; the template first says it is ready
 (``{"ready": true, "served": N}``, N the commands it served before), then each request is one
 byte (carrying the worker's three descriptors, for a spawn) followed by a
-``grader.isolation.wire`` frame:
+``grader.isolation.frames`` frame:
 
     {"op": "spawn", "config": WorkerConfig JSON, "files": [paths]} + file blobs  -> {"pid": P}
     {"op": "wait", "pid": P, "timeout": S}                           -> {"code": C or null}
@@ -46,7 +46,7 @@ import sys
 import time
 from typing import Any
 
-from grader.isolation import installed, sandbox, wire
+from grader.isolation import frames, installed, sandbox
 from grader.isolation.config import WorkerConfig
 from grader.isolation.seal import seal
 from grader.isolation.worker import Worker, serve
@@ -127,10 +127,10 @@ def _serve(
     served: int,
 ) -> bool:
     """Serve one grader's connection until it closes it; False if it asked for the end."""
-    reader = wire.FrameReader(wire.read_exactly_blocking(sock.fileno()), 1 << 30)
+    reader = frames.FrameReader(frames.read_exactly_blocking(sock.fileno()), 1 << 30)
     children: dict[int, int | None] = {}  # pid -> its uid, until it is killed
     reaped: set[int] = set()  # children already waited for: their pid may be reused, never signal it
-    wire.write_frame(sock.fileno(), {"ready": True, "served": served})
+    frames.write_frame(sock.fileno(), {"ready": True, "served": served})
     try:
         while True:
             if listener is not None:
@@ -170,11 +170,11 @@ def _serve(
                 code = _end_child(pid, children, reaped, sandboxed)
                 answer = {"code": code}
             elif op == "end":
-                wire.write_frame(sock.fileno(), {"ended": True})
+                frames.write_frame(sock.fileno(), {"ended": True})
                 return False
             else:
                 answer = {"error": f"unknown op {op!r}"}
-            wire.write_frame(sock.fileno(), answer)
+            frames.write_frame(sock.fileno(), answer)
     except (EOFError, OSError):
         return True
     finally:
@@ -198,7 +198,7 @@ def _turn_away(sock: socket.socket, listener: socket.socket) -> None:
             other, _ = listener.accept()
             with other:
                 other.setblocking(True)
-                wire.write_frame(other.fileno(), {"ready": False, "busy": True})
+                frames.write_frame(other.fileno(), {"ready": False, "busy": True})
 
 
 def _end_child(pid: int, children: dict[int, int | None], reaped: set[int], sandboxed: bool) -> int | None:

@@ -41,7 +41,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from grader.isolation import sandbox, templates, wire
+from grader.isolation import frames, sandbox, templates, wire
 from grader.isolation.config import Folders, WorkerConfig
 from grader.isolation.limits import Limits, worker_env
 from grader.isolation.messages import N_, Message
@@ -103,7 +103,7 @@ class Supervisor:
         self.process: _Process | None = None
         self.output: Any = None
         self.home: str | None = None  # the worker's private folder: its copy of the submission, its tmp
-        self.pipe_reader: wire.PipeReader | None = None  # the portable level's reading thread
+        self.pipe_reader: frames.PipeReader | None = None  # the portable level's reading thread
         self.printed_from = 0  # the output file's size when the current request was sent
         self.pending = 0  # answers of the current stream not read yet
         self.stopping = False  # the current stream was told to stop
@@ -149,8 +149,8 @@ class Supervisor:
             os.close(from_worker_w)
         self.to_worker, self.from_worker = to_worker_w, from_worker_r
         if portable:
-            self.pipe_reader = wire.PipeReader(from_worker_r, "the worker")
-        self.reader = wire.FrameReader(self._read_exactly, self.limits.answer_bytes)
+            self.pipe_reader = frames.PipeReader(from_worker_r, "the worker")
+        self.reader = frames.FrameReader(self._read_exactly, self.limits.answer_bytes)
         self.ready = False
         self.start_deadline = time.monotonic() + self.limits.start_seconds
 
@@ -306,12 +306,12 @@ class Supervisor:
             self._wait_ready()
         data = _STREAMS.get(key) if key is not None else None
         if data is None:
-            data = wire.frame(*wire.calls_request(module, calls))
+            data = frames.frame(*wire.calls_request(module, calls))
             if key is not None and sum(map(len, _STREAMS.values())) + len(data) <= STREAMS_KEPT_BYTES:
                 _STREAMS[key] = data
         self.printed_from = self._output_size()
         try:
-            wire.write_bytes(self.to_worker, data)
+            frames.write_bytes(self.to_worker, data)
         except OSError:
             self.stop()  # the next request starts a fresh worker, and says what became of it
             return
@@ -332,7 +332,7 @@ class Supervisor:
         if not self.pending or self.stopping:
             return
         try:
-            wire.write_frame(self.to_worker, {"op": "stop"})
+            frames.write_frame(self.to_worker, {"op": "stop"})
         except OSError:
             self.stop()
             return
@@ -362,7 +362,7 @@ class Supervisor:
         printed meanwhile as its ``printed`` (only where it printed something)."""
         self.printed_from = self._output_size()
         try:
-            wire.write_frame(self.to_worker, request, blobs)
+            frames.write_frame(self.to_worker, request, blobs)
         except OSError:
             raise self._lost(doing) from None
         self.deadline = time.monotonic() + seconds
@@ -389,7 +389,7 @@ class Supervisor:
             raise self._lost(doing, timed_out=True) from None
         except _Flooded:
             raise self._lost(doing, flooded=True) from None
-        except (EOFError, OSError, ValueError, wire.WireError) as exc:
+        except (EOFError, OSError, ValueError, frames.WireError) as exc:
             raise self._lost(doing, broken=str(exc)) from None
         if not isinstance(header, dict):
             raise self._lost(doing, broken="malformed answer")
@@ -398,7 +398,7 @@ class Supervisor:
     def _read_exactly(self, n: int) -> bytes:
         if self.pipe_reader is not None:
             return self.pipe_reader.read_exactly(n, self.deadline, self._check_output)
-        return wire.read_exactly(self.from_worker, n, self.deadline, "the worker")
+        return frames.read_exactly(self.from_worker, n, self.deadline, "the worker")
 
     def _check_output(self) -> None:
         """The output limit where the worker cannot set it on itself (portable level)."""

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from grader.isolation import installed, sandbox, wire
+from grader.isolation import frames, installed, sandbox
 from grader.isolation.config import WorkerConfig
 from grader.isolation.limits import Limits, worker_env
 
@@ -69,7 +69,7 @@ class ForkServer:
         self.base_uid = base_uid
         self.spawned = 0  # workers forked so far
         self.served = 0  # the commands a kept template served before this one
-        self.reader = wire.FrameReader(self._read_exactly, 1 << 20)
+        self.reader = frames.FrameReader(self._read_exactly, 1 << 20)
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
         self.started = False
@@ -115,7 +115,7 @@ class ForkServer:
         try:
             said = self.reader.read()[0]
             ready, served = said.get("ready"), said.get("served", 0)
-        except (EOFError, OSError, TimeoutError, wire.WireError) as exc:
+        except (EOFError, OSError, TimeoutError, frames.WireError) as exc:
             ready, served, problem = False, 0, str(exc)
         if not ready:
             self.log.seek(0)
@@ -127,7 +127,7 @@ class ForkServer:
 
     def _read_exactly(self, n: int) -> bytes:
         assert self.sock is not None
-        return wire.read_exactly(self.sock.fileno(), n, self.deadline, "the fork server")
+        return frames.read_exactly(self.sock.fileno(), n, self.deadline, "the fork server")
 
     def _ask(
         self, request: dict[str, Any], blobs: list[bytes] | None = None, fds: list[int] | None = None
@@ -138,9 +138,9 @@ class ForkServer:
         self.deadline = time.monotonic() + self.timeout
         try:
             socket.send_fds(self.sock, [b"R"], fds or [])
-            wire.write_frame(self.sock.fileno(), request, blobs or [])
+            frames.write_frame(self.sock.fileno(), request, blobs or [])
             answer, _ = self.reader.read()
-        except (EOFError, OSError, TimeoutError, wire.WireError) as exc:
+        except (EOFError, OSError, TimeoutError, frames.WireError) as exc:
             raise ForkServerLost(str(exc)) from None
         return answer
 

@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.isolation import installed, wire
+from grader.isolation import frames, installed, wire
 from grader.isolation.config import WorkerConfig
 from grader.isolation.messages import N_, Message
 from grader.isolation.seal import seal
@@ -304,7 +304,7 @@ class Worker:
             value = tuple(None if i in opaque else v for i, v in enumerate(value))
         try:
             tree, out_blobs = wire.encode(value, self.to_numpy)
-        except wire.WireError as exc:
+        except frames.WireError as exc:
             return self.error("unsendable", exc), []
         except MemoryError:
             unsendable = MemoryError(Message(N_("the result is too large to copy for sending")))
@@ -361,10 +361,10 @@ def _flush_printed() -> None:
 def serve(worker: Worker, request_bytes: int, fd_in: int, fd_out: int) -> None:
     """Say the worker is ready, and answer calls until the grader closes the pipe. The
     worker is sealed (``grader.isolation.seal``): from here on student code may run."""
-    reader = wire.FrameReader(wire.read_exactly_blocking(fd_in), request_bytes)
+    reader = frames.FrameReader(frames.read_exactly_blocking(fd_in), request_bytes)
     with suppress(Exception):  # printed lines reach the output file in the order they were printed
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    wire.write_frame(fd_out, {"ok": True, "ready": True})
+    frames.write_frame(fd_out, {"ok": True, "ready": True})
     while True:
         try:
             request, blobs = reader.read()
@@ -389,7 +389,7 @@ def _answer(worker: Worker, request: dict[str, Any], blobs: list[bytes], fd_out:
     _flush_printed()
     with suppress(OSError):
         answer["printed_to"] = os.fstat(1).st_size
-    wire.write_frame(fd_out, answer, out_blobs)
+    frames.write_frame(fd_out, answer, out_blobs)
 
 
 def _waiting(fd: int) -> bool:
@@ -401,7 +401,7 @@ def _waiting(fd: int) -> bool:
 
 
 def _stream(
-    worker: Worker, request: dict[str, Any], blobs: list[bytes], reader: wire.FrameReader, fd_in: int, fd_out: int
+    worker: Worker, request: dict[str, Any], blobs: list[bytes], reader: frames.FrameReader, fd_in: int, fd_out: int
 ) -> None:
     """Make the calls of a "calls" request one after another, writing each answer as its
     call returns, until they are all made or the grader says stop (looked for between calls:
@@ -412,7 +412,7 @@ def _stream(
                 reader.read()  # the grader's stop: nothing else comes while a stream runs
             except EOFError:
                 return
-            wire.write_frame(fd_out, {"ok": True, "stopped": True})
+            frames.write_frame(fd_out, {"ok": True, "stopped": True})
             return
         _answer(worker, {"op": "call", "module": request.get("module"), "keep": None, **item}, blobs, fd_out)
 
