@@ -1,11 +1,12 @@
 """The ``mlgrade`` command, and ``python -m grader``.
 
 A student's ``mlgrade check`` waits most of its time for its worker's template to import
-torch. Where the checked exercises' forbidden calls are known without loading the grader (a
-grading noted them: ``examples_cache.noted_forbidden``), the template starts first, and
-imports torch while this process imports the grader; the command then finds it started
-(``isolation.start_early``). Anything unusual on the command line, and it starts
-when the grading does, as before: starting early is only ever a head start.
+torch. Its template is kept between checks; where the one the same check used last time has
+ended since (``isolation.note_kept``), it is started again first, from what was noted, before
+this process loads the grader or NumPy: it imports torch meanwhile, and the grading connects to
+it (``isolation.start_noted``), where its setup is still the same. Anything unusual on the
+command line, and the template starts when the grading does, as before: starting early is only
+ever a head start.
 """
 
 from __future__ import annotations
@@ -18,40 +19,44 @@ _PLAIN_OPTIONS = ("--path", "--lang")
 _PLAIN_FLAGS = ("--json",)
 
 
-def _start_worker_early(args: list[str]) -> None:
+def _early_command(args: list[str]) -> str | None:
+    """What a template started early is noted under for this command line (``check`` and the
+    exercises checked), or None where it is not one to start early."""
     if not args or args[0] != "check":
-        return
-    exercises, rest = [], args[1:]
+        return None
+    exercises, rest = set(), args[1:]
     while rest:
         if rest[0] in _PLAIN_OPTIONS and len(rest) > 1:
             rest = rest[2:]
         elif rest[0] in _PLAIN_FLAGS:
             rest = rest[1:]
         elif rest[0].startswith("-"):
-            return
+            return None
         else:
-            exercises.append(rest.pop(0))
-    if not exercises:
-        return
-    with contextlib.suppress(Exception):  # a head start, never a reason for the command to fail
-        from grader import examples_cache, isolation
-
-        known = [examples_cache.noted_forbidden(name) for name in exercises]
-        if any(patterns is None for patterns in known):
-            return
-        patterns = sorted({p for ps in known for p in ps or []})
-        level = isolation.choose("auto", portable=True)  # as ``mlgrade check`` chooses it
-        if level != isolation.PORTABLE:  # the portable level has no template
-            isolation.start_early(level, "cpu", patterns, isolation.Limits(), isolation.kept_seconds())
+            exercises.add(rest.pop(0))
+    return " ".join(["check", *sorted(exercises)]) if exercises else None
 
 
 def main() -> None:
     import sys
 
-    _start_worker_early(sys.argv[1:])
+    early = _early_command(sys.argv[1:])
+    if early is not None:
+        with contextlib.suppress(Exception):  # a head start, never a reason for the command to fail
+            from grader import isolation
+
+            if isolation.kept_seconds() > 0:
+                isolation.start_noted(early)
     from grader.cli import main as command
 
-    command()
+    try:
+        command()
+    finally:
+        if early is not None:
+            with contextlib.suppress(Exception):
+                from grader import isolation
+
+                isolation.note_kept(early)
 
 
 if __name__ == "__main__":

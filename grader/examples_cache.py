@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import pickle
 import shutil
@@ -37,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader import isolation
 
-if TYPE_CHECKING:  # imported where used: ``noted_forbidden`` is read before the grader loads
+if TYPE_CHECKING:
     from grader.checks import Generated
     from grader.exercise import Exercise
 
@@ -77,7 +76,6 @@ def prepare(exercises: list[Exercise]) -> None:
     for exercise in exercises:
         _read_shrinks(exercise)
     exercises = [e for e in exercises if _PREPARED.get(id(e)) is not e]
-    _remember_forbidden(exercises)
     for exercise in exercises:
         generated = [c for c in exercise.checks if isinstance(c, Generated)]
         path = _path(exercise)
@@ -187,42 +185,6 @@ def _write(path: Path, data: bytes) -> None:
         if written is not None:
             with contextlib.suppress(OSError):
                 os.unlink(written)
-
-
-# -- what each exercise forbids, for starting its worker before the grader is loaded -----------
-
-
-def noted_forbidden(exercise: str) -> list[str] | None:
-    """The forbidden-call patterns of ``exercise``'s functions as this bank version declares
-    them, where a grading has noted them (None: not yet). Read without loading the bank, so
-    that ``mlgrade check`` can start its worker first (grader/__main__.py)."""
-    where = folder()
-    if where is None:
-        return None
-    try:
-        known = json.loads((where / version() / "forbidden.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    patterns = known.get(exercise) if isinstance(known, dict) else None
-    return list(patterns) if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns) else None
-
-
-def _remember_forbidden(exercises: list[Exercise]) -> None:
-    from grader.exercise import forbidden_patterns
-
-    where = folder()
-    if where is None or not exercises:
-        return
-    path = where / version() / "forbidden.json"
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
-    given = {e.name: forbidden_patterns([e]) for e in exercises}
-    if isinstance(known, dict) and all(known.get(name) == patterns for name, patterns in given.items()):
-        return
-    merged = {**(known if isinstance(known, dict) else {}), **given}
-    _write(path, json.dumps(merged, sort_keys=True).encode())
 
 
 # The bank versions kept: a new one's folder replaces the least recently made of the others.

@@ -14,7 +14,6 @@ import pytest
 from conftest import LEVELS, max_score, reference_source
 
 from grader import batch, engine
-from grader.exercise import forbidden_patterns
 from grader.isolation import Limits, sandbox
 from grader.isolation.templates import ForkServer, templates
 
@@ -122,46 +121,3 @@ def test_cold_workers_start_no_template(
     ]
     assert second.isolation == level
     assert [setup for setup in templates() if setup.limits == limits] == []
-
-
-# -- mlgrade check starts its template before the grader loads (grader/__main__.py) ---------
-
-
-@pytest.fixture
-def no_templates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict:
-    """This process's templates, none yet; closed afterwards."""
-    from grader.isolation import templates as module
-
-    started: dict = {}
-    monkeypatch.setattr(module, "_TEMPLATES", started)
-    monkeypatch.setenv("MLGRADE_CACHE", str(tmp_path / "cache"))
-    yield started
-    for server in started.values():
-        if server is not None:
-            server.close()
-
-
-def test_check_starts_its_template_early_and_the_grading_uses_it(
-    no_templates: dict, make_submission: Callable[..., Path]
-) -> None:
-    import grader.__main__ as command
-    from grader import bank, examples_cache, isolation
-
-    command._start_worker_early(["check", "least_squares", "--path", "x"])
-    assert no_templates == {}  # nothing known yet of what least_squares forbids: no head start
-    (exercise,) = bank.load(["least_squares"], hidden=False)
-    examples_cache.prepare([exercise.scaled(24)])  # a grading notes it (a copy: this process may have graded it)
-    patterns = forbidden_patterns([exercise])
-    assert examples_cache.noted_forbidden("least_squares") == patterns
-
-    for unusual in (["check", "least_squares", "--no-sandbox"], ["grade", "x"], ["check"]):
-        command._start_worker_early(unusual)
-        assert no_templates == {}
-    command._start_worker_early(["check", "least_squares", "--path", "x", "--json"])
-    (early,) = no_templates.values()
-    assert early is not None and not early.started  # importing torch while the grader loads
-
-    folder = make_submission("s", {"least_squares": reference_source("least_squares")})
-    result = engine.grade(folder, [exercise], engine.Options(portable=True))
-    assert result.score == exercise.max_score and result.isolation == isolation.choose("auto", portable=True)
-    assert list(no_templates.values()) == [early] and early.started  # the grading's worker came from it

@@ -55,6 +55,7 @@ def place(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     runtime = Path(tempfile.mkdtemp(prefix="mlgrade-test-run-"))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setattr(templates, "_TEMPLATES", {})
+    monkeypatch.setattr(templates, "_STARTED_FIRST", [])
     yield runtime / "mlgrade"
     for server in list(templates.templates().values()):
         templates.drop(server)
@@ -231,3 +232,99 @@ def test_no_template_is_kept_where_its_folder_cannot_be_made(
     (server,) = templates.templates().values()
     assert server.process is not None, "not the command's own template"
     templates.drop(server)
+
+
+# -- a check starts the template it kept last time before the grader loads (grader/__main__.py) --
+
+
+def test_only_a_plain_check_starts_its_template_first() -> None:
+    import grader.__main__ as command
+
+    for given in (["check", "least_squares", "--path", "x", "--json"], ["check", "--lang", "zh", "least_squares"]):
+        assert command._early_command(given) == "check least_squares"
+    assert command._early_command(["check", "metrics", "least_squares", "metrics"]) == "check least_squares metrics"
+    unusual_ones = (["check", "least_squares", "--no-sandbox"], ["check", "--course", "c"], ["grade", "x"], ["check"])
+    for unusual in unusual_ones:
+        assert command._early_command(unusual) is None
+
+
+def _never(*args: object) -> None:
+    raise AssertionError("the grading started a template of its own")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_check_starts_the_template_it_kept_last_time_first(
+    level: str, place: Path, make_submission: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    correct = make_submission("correct", {"least_squares": reference_source("least_squares")})
+    exercises = bank.load(("least_squares",), hidden=False)
+    assert not templates.start_noted("check least_squares"), "nothing was noted yet"
+    engine.grade(correct, exercises, options(level, 60.0))
+    templates.note_kept("check least_squares")
+    command_ends()
+    assert templates.end_kept() == 1  # it ended since, as after its idle time
+
+    assert templates.start_noted("check least_squares")
+    assert not templates.start_noted("check least_squares"), "one listens already: not a second"
+    monkeypatch.setattr(templates, "_listen_and_start", _never)
+    result = engine.grade(correct, exercises, options(level, 60.0))
+
+    assert result.score == exercises[0].max_score
+    assert result.isolation == level
+    (server,) = templates.templates().values()
+    assert server.served == 0, "the grading's worker did not come from the template started first"
+
+
+def test_a_template_started_first_for_a_setup_since_changed_is_not_used(
+    place: Path, make_submission: Callable[..., Path]
+) -> None:
+    correct = make_submission("correct", {"least_squares": reference_source("least_squares")})
+    exercises = bank.load(("least_squares",), hidden=False)
+    engine.grade(correct, exercises, options(sandbox.PROCESS, 60.0))
+    templates.note_kept("check least_squares")
+    (noted,) = [s.launch for s in templates.templates().values()]
+    command_ends()
+    templates.end_kept()
+    assert templates.start_noted("check least_squares")
+
+    # the same check, after the bank changed what least_squares forbids: another setup
+    changed = bank.load(("metrics",), hidden=False)
+    result = engine.grade(
+        make_submission("m", {"metrics": reference_source("metrics")}), changed, options(sandbox.PROCESS, 60.0)
+    )
+
+    assert result.score == changed[0].max_score
+    (server,) = templates.templates().values()
+    assert server.launch is not None and noted is not None and server.launch["name"] != noted["name"]
+    templates.note_kept("check least_squares")  # at the command's end: the one started first ends
+    command_ends()
+    assert served(place) == [1], "the template started first still listens, or the grading used it"
+
+
+def test_what_was_noted_is_read_only_where_this_user_alone_may_write_it(place: Path, tmp_path: Path) -> None:
+    """The noted file says what to run: one that others may write, or that is a link, is not read."""
+    started = tmp_path / "started"
+    launch = {"name": "0123abcd", "command": ["sh", "-c", f"touch {started}"], "env": {}, "cwd": str(tmp_path)}
+    place.mkdir(mode=0o700)
+    noted = place / templates.NOTED
+    noted.write_text(json.dumps({"check least_squares": launch}))
+    for unsafe in (0o622, 0o646):
+        noted.chmod(unsafe)
+        assert not templates.start_noted("check least_squares")
+    noted.rename(tmp_path / "elsewhere.json")
+    (tmp_path / "elsewhere.json").chmod(0o600)
+    noted.symlink_to(tmp_path / "elsewhere.json")
+    assert not templates.start_noted("check least_squares")
+    noted.unlink()
+    for garbage in ("{", "[]", json.dumps({"check least_squares": {**launch, "name": "../x"}})):
+        noted.write_text(garbage)
+        assert not templates.start_noted("check least_squares")
+    assert not started.exists()
+
+    noted.write_text(json.dumps({"check least_squares": launch}))
+    noted.chmod(0o600)
+    assert templates.start_noted("check least_squares")  # the same file, this user's alone, is read
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists()

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         sandbox_problem,
     )
     from grader.isolation.supervisor import Supervisor, WorkerLost
-    from grader.isolation.templates import kept_seconds, start_early
+    from grader.isolation.templates import kept_seconds, note_kept, start_noted
     from grader.isolation.wire import Kept, array_digest, decode
 
 # The module each name of the facade lives in.
@@ -70,7 +70,8 @@ _HOMES = {
     "Supervisor": "supervisor",
     "WorkerLost": "supervisor",
     "kept_seconds": "templates",
-    "start_early": "templates",
+    "note_kept": "templates",
+    "start_noted": "templates",
     "WireError": "frames",
     "Kept": "wire",
     "array_digest": "wire",
@@ -107,10 +108,11 @@ __all__ = [
     "decode",
     "kept_seconds",
     "left_out",
+    "note_kept",
     "package_dir",
     "portable_reason",
     "readable_size",
     "sandbox_problem",
     "secret_dirs",
-    "start_early",
+    "start_noted",
 ]

@@ -13,7 +13,7 @@ unimportable. When a worker ends, the template kills its process group and, at t
 level, removes every file its uid left in /tmp before the next worker starts.
 
 The grader talks to the template over a socket; the template first says it is ready
-(``{"ready": true, "served": N}``, N the commands it served before), then each request is one
+(``{"ready": true, "served": N}``, N the commands that asked it something before), then each request is one
 byte (carrying the worker's three descriptors, for a spawn) followed by a
 ``grader.isolation.frames`` frame:
 
@@ -125,19 +125,23 @@ def _serve(
     sandboxed: bool,
     protected: list[str],
     served: int,
-) -> bool:
-    """Serve one grader's connection until it closes it; False if it asked for the end."""
+) -> tuple[bool, bool]:
+    """Serve one grader's connection until it closes it: whether to go on (not if it asked for
+    the end), and whether it asked anything (a command that only looked whether a template
+    listens here asked nothing: ``templates.start_noted``)."""
     reader = frames.FrameReader(frames.read_exactly_blocking(sock.fileno()), 1 << 30)
     children: dict[int, int | None] = {}  # pid -> its uid, until it is killed
     reaped: set[int] = set()  # children already waited for: their pid may be reused, never signal it
-    frames.write_frame(sock.fileno(), {"ready": True, "served": served})
+    asked = False
     try:
+        frames.write_frame(sock.fileno(), {"ready": True, "served": served})  # it may have gone already
         while True:
             if listener is not None:
                 _turn_away(sock, listener)
             data, fds, _, _ = socket.recv_fds(sock, 1, 3)
             if not data:
-                return True  # the grader is gone
+                return True, asked  # the grader is gone
+            asked = True
             request, blobs = reader.read()
             op = request.get("op")
             if op == "spawn":
@@ -170,13 +174,15 @@ def _serve(
                 code = _end_child(pid, children, reaped, sandboxed)
                 answer = {"code": code}
             elif op == "end":
+                if listener is not None:  # no command reaches it from now on: one that asks finds none
+                    listener.close()
                 frames.write_frame(sock.fileno(), {"ended": True})
-                return False
+                return False, asked
             else:
                 answer = {"error": f"unknown op {op!r}"}
             frames.write_frame(sock.fileno(), answer)
     except (EOFError, OSError):
-        return True
+        return True, asked
     finally:
         if listener is None:  # the template exits with its grader: its workers go with it
             for pid in set(children) - reaped:
@@ -232,17 +238,20 @@ def main() -> None:
     if idle is None:
         _serve(sock, None, template, sandboxed, protected, 0)
         return
-    sock.settimeout(idle)
     served = 0
+    deadline = time.monotonic() + idle  # a connection that asks nothing does not keep it longer
     while True:
+        sock.settimeout(max(deadline - time.monotonic(), 0.0))
         try:
             connection, _ = sock.accept()
         except TimeoutError:
             return  # nobody came: a kept template ends after its idle time
         connection.setblocking(True)
         with connection:
-            going_on = _serve(connection, sock, template, sandboxed, protected, served)
-        served += 1
+            going_on, asked = _serve(connection, sock, template, sandboxed, protected, served)
+        if asked:
+            served += 1
+            deadline = time.monotonic() + idle
         if not going_on:
             return
 

@@ -13,7 +13,10 @@ template fixes (its command line, which holds its sandbox and its worker's confi
 isolation code it runs, and the torch it imported), so that a later check with the same setup
 connects to it instead of starting one. It serves one command at a time, kills that command's
 workers when the command ends, and exits after ``Setup.keep`` seconds with no command, or when
-a check with another setup starts its own (one kept per user). Grading never keeps a template.
+a check with another setup starts its own (one kept per user).
+How a command's kept template was started is noted beside it (``note_kept``), so that the
+same command, run again after the template ended, starts it before loading the grader
+(``start_noted``; grader/__main__.py). Grading never keeps a template.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import atexit
 import contextlib
 import hashlib
 import io
+import json
 import os
 import select
 import signal
@@ -73,6 +77,7 @@ class ForkServer:
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
         self.started = False
+        self.launch: dict[str, Any] | None = None  # a kept template: how it is started (``note_kept``)
 
     @classmethod
     def start(
@@ -226,7 +231,7 @@ def templates() -> dict[Setup, ForkServer]:
 
 
 def warm(isolation: str, device: str, forbidden: list[str], limits: Limits, keep: float = 0.0) -> ForkServer | None:
-    """The warm template for this setup, started on first use (or by ``start_early``), or a
+    """The warm template for this setup, started on first use, or a
     kept one connected to where ``keep`` says to keep it (seconds, for ``mlgrade check``). CUDA
     cannot be forked once initialised, so a CUDA worker always starts cold; so does one whose
     template failed, and every worker with MLGRADE_COLD_WORKERS set (SECURITY.md)."""
@@ -240,13 +245,6 @@ def warm(isolation: str, device: str, forbidden: list[str], limits: Limits, keep
         _TEMPLATES[key] = None
         return None
     return server
-
-
-def start_early(isolation: str, device: str, forbidden: list[str], limits: Limits, keep: float = 0.0) -> None:
-    """Start the template for this setup (or connect to the kept one) without waiting for it:
-    it imports torch while this process imports the grader (``mlgrade check``:
-    grader/__main__.py). ``warm`` waits for it."""
-    _template(Setup(isolation, device, tuple(forbidden), limits, keep))
 
 
 def kept_seconds() -> float:
@@ -351,16 +349,7 @@ def _kept(
     with _locked(place / f"{name}.lock"):
         sock = _connect(path)
         if sock is None:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-                listener.bind(str(path))
-                listener.listen(8)
-                fd = listener.fileno()
-                _detach([str(fd) if part == "{fd}" else part for part in command], env, cwd, log, fd)
-            # One kept template per user (each holds torch, a few hundred MB): the others end,
-            # while this one imports torch. A student checks one exercise after another.
-            end_kept(keeping=path, timeout=1.0)
+            _listen_and_start(path, command, env, cwd, log)
             sock = _connect(path)
             if sock is None:
                 return None
@@ -368,7 +357,123 @@ def _kept(
         printed: BinaryIO = open(log, "rb")  # noqa: SIM115 - lives with the connection
     except OSError:
         printed = io.BytesIO()
-    return ForkServer(sock, printed, key.limits.start_seconds, None, base_uid)
+    server = ForkServer(sock, printed, key.limits.start_seconds, None, base_uid)
+    server.launch = {"name": name, "command": command, "env": env, "cwd": cwd}
+    return server
+
+
+def _listen_and_start(path: Path, command: list[str], env: dict[str, str], cwd: str, log: Path) -> None:
+    """Start the kept template ``command`` listening at ``path`` (the caller holds its lock),
+    and end the others."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        listener.listen(8)
+        fd = listener.fileno()
+        _detach([str(fd) if part == "{fd}" else part for part in command], env, cwd, log, fd)
+    # One kept template per user (each holds torch, a few hundred MB): the others end,
+    # while this one imports torch. A student checks one exercise after another.
+    end_kept(keeping=path, timeout=1.0)
+
+
+# The file in ``kept_place`` noting how each command's kept template was started, and how many
+# commands it notes at most (the least recently noted go first).
+NOTED = "started.json"
+NOTED_COMMANDS = 64
+
+
+# The kept templates this process started first (``start_noted``), by socket.
+_STARTED_FIRST: list[Path] = []
+
+
+def note_kept(command: str) -> None:
+    """Note how the kept template this process used was started, under ``command`` (what
+    grader/__main__.py reads off the command line: ``check least_squares``), for
+    ``start_noted``; and end the one it started first where its grading did not use it."""
+    launches = [s.launch for s in templates().values() if s.launch is not None]
+    used = {f"{launch['name']}.sock" for launch in launches}
+    for path in _STARTED_FIRST:
+        if path.name not in used:  # still importing torch when the grading ended the others
+            sock = _connect(path)
+            if sock is not None:
+                with contextlib.suppress(OSError), open(path.with_suffix(".log"), "rb") as printed:
+                    ForkServer(sock, printed, Limits.start_seconds).end()
+    _STARTED_FIRST.clear()
+    place = kept_place()
+    if place is None or len(launches) != 1:
+        return
+    noted = _read_noted(place)
+    if noted.get(command) == launches[0]:
+        return
+    noted.pop(command, None)
+    noted[command] = launches[0]
+    kept = dict(list(noted.items())[-NOTED_COMMANDS:])
+    fd, temporary = tempfile.mkstemp(dir=place, prefix=".started-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(kept, out)
+        os.replace(temporary, place / NOTED)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def start_noted(command: str) -> bool:
+    """Start the kept template ``command`` used last time (``note_kept``), where none listens
+    yet, without waiting for it: it imports torch while this process imports the grader, and
+    the grading then connects to it (``_kept``), where its setup is still the same, which its
+    name says. A template started for a setup that changed meanwhile is never used: the grading
+    starts its own, which ends it. Whether one was started."""
+    place = kept_place()
+    launch = _read_noted(place).get(command) if place is not None else None
+    if not _launch_is_plain(launch):
+        return False
+    assert place is not None and launch is not None
+    name = launch["name"]
+    path = place / f"{name}.sock"
+    with _locked(place / f"{name}.lock"):
+        sock = _connect(path)
+        if sock is not None:
+            sock.close()
+            return False
+        _listen_and_start(path, launch["command"], launch["env"], launch["cwd"], place / f"{name}.log")
+    _STARTED_FIRST.append(path)
+    return True
+
+
+def _read_noted(place: Path) -> dict[str, Any]:
+    """What ``note_kept`` noted in ``place``; nothing where the file is not this user's alone."""
+    try:
+        fd = os.open(place / NOTED, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return {}
+    with os.fdopen(fd, "rb") as file:
+        found = os.fstat(file.fileno())
+        if found.st_uid != os.getuid() or found.st_mode & 0o022:
+            return {}
+        try:
+            noted = json.loads(file.read())
+        except ValueError:
+            return {}
+    return noted if isinstance(noted, dict) else {}
+
+
+def _launch_is_plain(launch: Any) -> bool:
+    """Whether ``launch`` has the shape ``_kept`` notes: a name, a command, an environment."""
+    if not isinstance(launch, dict):
+        return False
+    name, command, env, cwd = (launch.get(k) for k in ("name", "command", "env", "cwd"))
+    return (
+        isinstance(name, str)
+        and name.isalnum()
+        and isinstance(command, list)
+        and bool(command)
+        and all(isinstance(part, str) for part in command)
+        and isinstance(env, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())
+        and isinstance(cwd, str)
+    )
 
 
 def end_kept(keeping: Path | None = None, timeout: float = Limits.start_seconds) -> int:
