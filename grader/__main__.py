@@ -37,6 +37,12 @@ def _early_command(args: list[str]) -> str | None:
     return " ".join(["check", *sorted(exercises)]) if exercises else None
 
 
+# The commands a student runs again and again, which end as soon as they are done: their
+# process's cleanup has run (``atexit``), and what is left, tearing down every module the
+# grader loaded, took 0.1-0.15 s of a check's wall time.
+_END_AT_ONCE = ("check", "validate")
+
+
 def main() -> None:
     import sys
 
@@ -51,12 +57,36 @@ def main() -> None:
 
     try:
         command()
-    finally:
+    except SystemExit as done:  # how click ends every command
         if early is not None:
             with contextlib.suppress(Exception):
                 from grader import isolation
 
                 isolation.note_kept(early)
+        if sys.argv[1:2] and sys.argv[1] in _END_AT_ONCE:
+            _end_at_once(done)
+        raise
+
+
+def _end_at_once(done: SystemExit) -> None:
+    """End the process with ``done``'s exit status once its cleanup has run: what ``atexit``
+    holds (templates closed, temporary folders removed), and the output flushed."""
+    import atexit
+    import os
+    import sys
+
+    if done.code is None or isinstance(done.code, int):
+        status = done.code or 0
+    else:  # a message, as Python prints it
+        print(done.code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: Python's own exit says so with 120
+        status = status or 120
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -182,6 +183,33 @@ def test_check_on_the_stubs_runs_public_checks_only() -> None:
 def test_python_dash_m_grader_works() -> None:
     done = subprocess.run([sys.executable, "-m", "grader", "list"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "least_squares" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["check", "least_squares", "--path", SOLUTIONS, "--json"], 0),
+        (["check", "least_squares", "metrics", "--path", STUBS, "--json"], 1),
+        (["check", "no_such_exercise", "--path", STUBS], 2),
+        (["validate", "least_squares", "--path", SOLUTIONS], 0),
+    ],
+)
+def test_a_students_command_ends_at_once_with_its_status_and_all_its_output(args: list[str], status: int) -> None:
+    """``mlgrade check`` and ``validate`` end without tearing down the grader's modules
+    (grader/__main__.py): their exit status and every byte of their output are as click gives them."""
+    command = [sys.executable, "-m", "grader", *args]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a terminal's shell runs it
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=buffered, timeout=300)
+
+    assert done.returncode == status, done.stderr
+    if "--json" in args:
+        (result,) = json.loads(done.stdout)
+        assert [e["name"] for e in result["exercises"]] == [a for a in args[1:] if a in bank.NAMES]
+        assert (result["score"] == result["max_score"]) == (status == 0)
+    elif status == 2:
+        assert "unknown exercise 'no_such_exercise'" in done.stderr
+    else:
+        assert "least_squares" in done.stdout
 
 
 def test_device_cuda_without_a_gpu_is_a_usage_error() -> None:
