@@ -68,7 +68,7 @@ def main() -> None:
     kept = {**ENV, "MLGRADE_TEMPLATE_MINUTES": "10", "XDG_RUNTIME_DIR": runtime}
     end = [sys.executable, "-c", "from grader.isolation import templates; templates.end_kept()"]
     for name, command in COMMANDS.items():
-        first_check = command[3] == "check" and "--no-sandbox" not in command and "template kept" not in name
+        first_check = command[3:4] == ["check"] and "--no-sandbox" not in command and "template kept" not in name
         env = kept if "template kept" in name or first_check else ENV
         wall(command, env)  # warm the file cache (and start the kept template, note how it started)
         times = []
