@@ -263,6 +263,9 @@ def test_a_check_starts_the_template_it_kept_last_time_first(
     templates.note_kept("check least_squares")
     command_ends()
     assert templates.end_kept() == 1  # it ended since, as after its idle time
+    monkeypatch.setenv("MLGRADE_COLD_WORKERS", "1")
+    assert not templates.start_noted("check least_squares"), "cold workers use no template"
+    monkeypatch.delenv("MLGRADE_COLD_WORKERS")
 
     assert templates.start_noted("check least_squares")
     assert not templates.start_noted("check least_squares"), "one listens already: not a second"

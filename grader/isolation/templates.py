@@ -425,6 +425,8 @@ def start_noted(command: str) -> bool:
     the grading then connects to it (``_kept``), where its setup is still the same, which its
     name says. A template started for a setup that changed meanwhile is never used: the grading
     starts its own, which ends it. Whether one was started."""
+    if os.environ.get("MLGRADE_COLD_WORKERS"):
+        return False  # no template is used at all
     place = kept_place()
     launch = _read_noted(place).get(command) if place is not None else None
     if not _launch_is_plain(launch):
