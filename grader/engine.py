@@ -535,7 +535,7 @@ class StudentCalls:
             ) from None
         self._check_inputs_unchanged(function, call, question, answer.get("arg_digests"))
         devices = set(answer.get("devices", [])) - {self.device}
-        if devices:
+        if devices and _sends_tensors((call.args, call.kwargs)):  # without any, no device is the input's
             raise CheckFailed(
                 _("{function} returned a tensor on {device}; inputs were on {expected}").format(
                     function=function, device=sorted(devices)[0], expected=self.device
@@ -712,6 +712,19 @@ _ANSWERS: dict[bytes, Any] = {}
 # The digests of each question's arrays as sent (StudentCalls._check_inputs_unchanged), by
 # question, at most ANSWERS_KEPT of them.
 _SENT: dict[bytes, list[tuple[str, str]]] = {}
+
+
+def _sends_tensors(value: Any) -> bool:
+    """Whether ``value`` (a call's arguments) reaches the worker holding a tensor: an array, or
+    a result the worker kept. A function called with none (a gate's name, a length) cannot know
+    the grading's device, and returns its tensors where it likes."""
+    if isinstance(value, (np.ndarray, np.generic, isolation.Kept)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_sends_tensors(v) for v in value)
+    if isinstance(value, dict):
+        return any(_sends_tensors(v) for v in value.values())
+    return False
 
 
 def _question(exercise: str, function: str, device: Any, call: Call) -> bytes | None:

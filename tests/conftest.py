@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from grader import bank, checks
 from grader.isolation import sandbox
@@ -22,6 +23,16 @@ needs_sandbox = pytest.mark.sandbox
 
 # The two isolation levels, for tests that run at both; the sandbox one follows needs_sandbox.
 LEVELS = [pytest.param(sandbox.SANDBOX, marks=needs_sandbox, id=sandbox.SANDBOX), sandbox.PROCESS]
+
+
+# The devices a reference's own tests run on: the CPU everywhere, and CUDA marked ``cuda``, which
+# skips with its reason where no GPU is (a run on a GPU machine: ``pytest -m cuda``).
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")]
+    ),
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:

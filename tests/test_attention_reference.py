@@ -8,15 +8,10 @@ import math
 
 import pytest
 import torch
+from conftest import DEVICES
 
 from solutions import attention as ref
 
-DEVICES = [
-    "cpu",
-    pytest.param(
-        "cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")]
-    ),
-]
 BATCHES = [(), (2,), (2, 3)]
 SIZES = [(1, 1), (3, 5), (5, 3), (4, 4)]  # (L, S): torch's causal mask is tril(ones(L, S)), top-left aligned
 MASK_FORMS = [None, "full", "shared", "padding"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import DEVICES
 
 from solutions import batch_norm as ref
 
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 CASES = [(2, 1), (3, 4), (16, 5), (64, 3)]
 
 

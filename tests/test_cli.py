@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, grades_only
+from conftest import LEVELS, REPO, grades_only, max_score
 
 from grader import bank
 from grader.cli import cli
+from grader.isolation import sandbox
 
 SOLUTIONS = str(REPO / "solutions")
 STUBS = str(REPO / "exercises")
@@ -222,12 +223,39 @@ def test_device_cuda_without_a_gpu_is_a_usage_error() -> None:
 
 
 @pytest.mark.cuda
-def test_reference_solutions_get_full_marks_on_cuda() -> None:
+@pytest.mark.parametrize("level", LEVELS)
+def test_reference_solutions_get_full_marks_on_cuda(level: str) -> None:
     import torch
 
     if not torch.cuda.is_available():
         pytest.skip("needs a CUDA GPU")
-    code, out = run("grade", SOLUTIONS, "--device", "cuda", "--json")
+    isolation = ["--no-sandbox"] if level == sandbox.PROCESS else []
+    code, out = run("grade", SOLUTIONS, "--device", "cuda", *isolation, "--json")
     assert code == 0, out
     (graded,) = json.loads(out)
-    assert graded["score"] == graded["max_score"] > 0
+    assert graded["isolation"] == level
+    lost = [(c["name"], c["message"]) for e in graded["exercises"] for c in e["checks"] if not c["passed"]]
+    assert graded["score"] == graded["max_score"] == max_score() > 0, lost
+
+
+@pytest.mark.cuda
+def test_grading_on_cuda_takes_every_point_the_cpu_does_and_says_why_it_takes_more() -> None:
+    """--device cuda grades with the inputs on the GPU: a submission loses there every point it
+    loses on the CPU, and more only where its code does not follow its inputs to the GPU (the
+    buggy sample makes tensors on the CPU), each message saying so; the rest are the same."""
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+
+    def graded_on(device: str) -> dict[str, tuple[float, str]]:
+        (graded,) = run_json("grade", BUGGY, "--device", device)
+        checks = [(e["name"], c) for e in graded["exercises"] for c in e["checks"]]
+        return {f"{exercise}: {c['name']}": (c["points"], c["message"]) for exercise, c in checks}
+
+    on_cpu, on_cuda = graded_on("cpu"), graded_on("cuda")
+    assert on_cuda.keys() == on_cpu.keys()
+    assert all(on_cuda[name][0] <= points for name, (points, _) in on_cpu.items())
+    differ = {name: on_cuda[name][1] for name in on_cpu if on_cuda[name] != on_cpu[name]}
+    assert all("cuda" in message for message in differ.values()), differ
+    assert any(points == 0 and on_cuda[name] == on_cpu[name] for name, (points, _) in on_cpu.items())

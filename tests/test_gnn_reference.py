@@ -8,17 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import DEVICES
 
 from grader.checks import Call
 from grader.hidden import gnn as truth
 from solutions import gnn as ref
 
-DEVICES = [
-    "cpu",
-    pytest.param(
-        "cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")]
-    ),
-]
 # (N, edges): N = 1 with a self-loop; a repeated edge, a self-loop and node 3 isolated; a star
 # out of node 3; many edges into node 0 and nodes 3 and 5 isolated
 GRAPHS = [

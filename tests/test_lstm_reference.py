@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import DEVICES
 
 from solutions import lstm as ref
 
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 SIZES = [(1, 1, 1), (3, 2, 4), (4, 5, 3), (2, 4, 4)]  # (n, d, H)
 
 

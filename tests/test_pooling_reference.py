@@ -13,18 +13,13 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
+from conftest import DEVICES
 from torch.overrides import TorchFunctionMode, resolve_name
 
 from grader.bank.pooling import FORBIDDEN
 from grader.forbidden import scan
 from solutions import pooling as ref
 
-DEVICES = [
-    "cpu",
-    pytest.param(
-        "cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")]
-    ),
-]
 # (kernel_size, stride, padding, H, W): overlapping windows, pairs, stride None, full padding
 GEOMETRIES = [
     (2, None, 0, 4, 5),
