@@ -4,11 +4,13 @@ The attacks on the isolation itself, at both levels, are in test_attacks.py."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import max_score, with_override
+from conftest import REPO, max_score, with_override
 
 from grader import batch, engine
 from grader.isolation import Limits
@@ -119,3 +121,26 @@ def test_an_import_time_syntax_error_shows_the_submissions_own_path(
         message = result.exercises[0].checks[0].message
         assert result.score == 0 and where in message, message
         assert "mlgrade-worker" not in message and "/submission" not in message, message
+
+
+def test_the_students_memory_is_room_on_top_of_what_the_loaded_worker_maps() -> None:
+    """A CUDA build of torch maps gigabytes of libraries, used or not: under a plain 2 GiB
+    address-space limit a CPU worker had too little left for one oneDNN convolution (seen on a
+    GPU machine). The limit is the student's room on top of what the worker has mapped once
+    loaded, so it is the same room whichever torch is installed."""
+    probe = (
+        "import mmap\n"
+        "from grader.isolation import Limits, seal\n"
+        "from grader.isolation.config import WorkerConfig\n"
+        "libraries = mmap.mmap(-1, 3 * 2**30, prot=mmap.PROT_READ)  # mapped, never touched\n"
+        "seal._set_limits(WorkerConfig.of('cpu', [], Limits(memory_bytes=2**30)))\n"
+        "room = bytearray(768 * 2**20)\n"
+        "del room\n"
+        "try:\n"
+        "    bytearray(2**30 + 2**28)\n"
+        "except MemoryError:\n"
+        "    print('more than the room is refused')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "more than the room is refused"

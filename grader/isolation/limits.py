@@ -17,7 +17,7 @@ class Limits:
 
     call_seconds: float = 10.0  # wall time of one call of a student function
     start_seconds: float = 60.0  # starting the worker: importing torch on a loaded machine
-    memory_bytes: int = 2 * 2**30  # address space of the worker
+    memory_bytes: int = 2 * 2**30  # address space the student's code may map (seal.py: on top of torch's)
     cpu_seconds: int = 600  # CPU time of the worker over its whole life
     output_bytes: int = 8 * 2**20  # what the student's code may print, and any file it writes
     processes: int = 32  # processes and threads beyond the worker's first

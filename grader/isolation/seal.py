@@ -9,12 +9,15 @@ apart. In this order, each step for a reason:
 2. a worker forked at the sandbox level writes its private copy of the submission, as that
    uid, from the files the template was sent; then HOME and TMPDIR are its own folders (a
    cold worker was started with them, a forked one has the template's);
-3. hard resource limits (soft = hard, so the student cannot raise them), after the copy (the
-   file-size limit would cut it short) and before the worker loads, so that a cold worker's
-   import of torch counts against them too; none for the portable worker, whose system
+3. the worker loads (``load``): a cold one imports torch and wraps the forbidden library
+   functions here, while ctypes is still allowed (no student code runs in it);
+4. hard resource limits (soft = hard, so the student cannot raise them), after the copy (the
+   file-size limit would cut it short) and after the load, so that the address space is the
+   student's on top of what the worker has mapped by then: a CUDA build of torch maps
+   gigabytes of libraries, used or not, which left a CPU worker under a plain 2 GiB limit too
+   little for one oneDNN convolution. A cold worker and a forked one, under any build of
+   torch, give the student the same room. None for the portable worker, whose system
    (Windows, macOS) lacks them: ``resource`` is imported only here, when they are set;
-4. the worker loads (``load``): a cold one imports torch and wraps the forbidden library
-   functions here, while ctypes is still allowed;
 5. it works in its copy, forks are refused, the audit hook is installed for good, and the
    grader's own modules are forgotten, so nothing of the grader stays importable by name.
 """
@@ -53,9 +56,9 @@ def seal(
     folders = config.folders or _private_copy(files or {})
     os.environ["HOME"], os.environ["TMPDIR"] = folders.submission, folders.tmp
     tempfile.tempdir = None  # found again from TMPDIR: a forked worker's would be the template's
+    worker = load(config, folders.submission)
     if config.sets_limits:
         _set_limits(config)
-    worker = load(config, folders.submission)
     sys.path.insert(0, folders.submission)
     os.chdir(folders.submission)
     _disable_unaudited_fork()
@@ -107,6 +110,18 @@ def _tasks_of_this_user() -> int:
     return count
 
 
+def _mapped_bytes() -> int:
+    """The address space this process has mapped (what RLIMIT_AS counts), 0 where /proc cannot say."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _set_limits(config: WorkerConfig) -> None:
     """Hard limits (soft = hard): the student cannot raise them again."""
     import resource  # Linux (and macOS) only: never imported by the portable worker
@@ -114,7 +129,8 @@ def _set_limits(config: WorkerConfig) -> None:
     def limit(which: int, value: int) -> None:
         resource.setrlimit(which, (value, value))
 
-    limit(resource.RLIMIT_AS, config.memory_bytes)
+    room = config.memory_bytes  # the student's, on top of what the loaded worker has mapped
+    limit(resource.RLIMIT_AS, room if room == resource.RLIM_INFINITY else _mapped_bytes() + room)
     limit(resource.RLIMIT_CPU, config.cpu_seconds)
     limit(resource.RLIMIT_FSIZE, config.output_bytes)
     limit(resource.RLIMIT_NOFILE, config.open_files)
