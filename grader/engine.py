@@ -563,7 +563,7 @@ class StudentCalls:
                     function=function, problem=message
                 )
             )
-        if type_name == "NotImplementedError":
+        if type_name == "NotImplementedError" and error.get("raised_by_submission"):
             return StopCheck(
                 _("{function} is not implemented yet (it raises NotImplementedError)").format(function=function)
             )

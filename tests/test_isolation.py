@@ -97,6 +97,24 @@ def test_missing_module_and_function(make_submission: Callable[..., Path]) -> No
     assert "defines no function fit" in messages["fit"]
 
 
+def test_only_a_raise_of_the_students_own_says_not_implemented_yet(make_submission: Callable[..., Path]) -> None:
+    """A stub raises NotImplementedError itself: "not implemented yet". torch raises it too, for
+    an operation that a dtype or a device lacks (on a GPU: "addmm_cuda" not implemented for
+    'Long'): that is the student's code failing, shown as what it raised, with its line."""
+    code = (
+        "def fit_line(x, y):\n    raise NotImplementedError('least_squares.fit_line: the slope first')\n\n"
+        "def predict(X, w):\n    mask = (X > 0) @ (X > 0).T  # booleans have no matrix product\n"
+        "    return w[0] + X @ w[1:]\n"
+    )
+    hostile, _ = grade_pair(make_submission, with_override("least_squares", code))
+    failed = [c for c in hostile.exercises[0].checks if not c.passed]
+    stub = {c.message for c in failed if c.function == "fit_line"}
+    predict = [c.message for c in failed if c.function == "predict"]
+    assert stub == {"fit_line is not implemented yet (it raises NotImplementedError)"}
+    assert predict and all('raised NotImplementedError: "addmm' in m for m in predict), predict
+    assert any("mask = (X > 0)" in m for m in predict)  # a public check shows the line
+
+
 def test_inputs_modified_in_place_are_caught(make_submission: Callable[..., Path]) -> None:
     code = "def predict(X, w):\n    X -= 0.0 * X\n    X[0, 0] = 123.0\n    return w[0] + X @ w[1:]\n"
     hostile, _ = grade_pair(make_submission, with_override("least_squares", code))

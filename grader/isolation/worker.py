@@ -15,7 +15,8 @@ Requests and answers:
 
     {"op": "call", "module": M, "function": F, "payload": {"args": [...], "kwargs": {...}}}
       -> {"ok": true, "value": V, "arg_digests": [...], "used": [names], "devices": [...]}
-      -> {"ok": false, "error": {"kind": K, "type": T, "message": S, "traceback": S}, "used": [...]}
+      -> {"ok": false, "error": {"kind": K, "type": T, "message": S, "traceback": S,
+                                 "raised_by_submission": B}, "used": [...]}
     {"op": "import", "module": M}
       -> {"ok": true, "functions": [names]}  (what M defines that can be called)
       -> {"ok": false, "error": {"kind": "import", ...}, "used": [...]}
@@ -36,6 +37,7 @@ never sees where the worker's private copy lives.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import importlib
 import importlib.abc
 import importlib.util
@@ -77,6 +79,18 @@ class _ImportGuard(importlib.abc.MetaPathFinder):
         return None
 
 
+@functools.cache
+def _library_dirs() -> tuple[str, ...]:
+    """The folders Python's standard library and installed packages live in."""
+    import site
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    found = [paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths]
+    found += site.getsitepackages() if hasattr(site, "getsitepackages") else []
+    return tuple({os.path.join(q, "") for p in found for q in (p, os.path.realpath(p))})
+
+
 class Worker:
     """Calls a student's functions, converting arguments and results, and records the
     forbidden calls they make. ``root`` is the submission's folder: modules load from it, and
@@ -88,6 +102,7 @@ class Worker:
 
         self.torch = torch
         torch.set_num_threads(1)
+        _library_dirs()  # known before the worker is sealed
         self.root = root
         self.answer_bytes = config.answer_bytes
         self.device = torch.device(config.device)
@@ -224,12 +239,24 @@ class Worker:
             "type": type(exc).__name__,
             "message": self.relative(str(exc))[:2000],
             "traceback": self.student_traceback(exc),
+            "raised_by_submission": self.raised_by_submission(exc),
         }
         said = exc.args[0] if len(exc.args) == 1 else None
         if isinstance(said, Message):  # the worker's own words: the grader may translate them
             values = {k: self.relative(v) if isinstance(v, str) else v for k, v in said.values.items()}
             error["said"] = Message(said.msgid, **values).to_json()
         return {"ok": False, "error": error, "used": sorted(self.used)}
+
+    def raised_by_submission(self, exc: BaseException) -> bool:
+        """Whether ``exc`` came from a ``raise`` statement of the student's own code (a stub's
+        ``raise NotImplementedError``, in a module or a notebook's cell), not from a library it
+        called: torch raises NotImplementedError for an operation that a dtype or a device
+        lacks ("addmm_cuda" not implemented for 'Long'), which is no unwritten function."""
+        frames = traceback.extract_tb(exc.__traceback__)
+        if not frames or frames[-1].filename.startswith(_library_dirs()):
+            return False
+        line = frames[-1].line
+        return not line or line.lstrip().startswith("raise")
 
     def relative(self, text: str) -> str:
         """``text`` with the paths of the worker's copy made relative to the submission

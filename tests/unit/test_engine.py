@@ -4,6 +4,7 @@ parse, and how the answers of a fake worker channel become failures."""
 
 from __future__ import annotations
 
+import linecache
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader import engine, isolation
+from grader import bank, engine, isolation
 from grader.checks import Call, Check, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise, Function
 from grader.isolation import WorkerLost
@@ -277,9 +278,14 @@ def student_calls(answer: dict[str, Any] | Exception) -> tuple[engine.StudentCal
         ),
         ({"kind": "missing", "message": "toy.py defines no function fit"}, StopCheck, "toy.py defines no function fit"),
         (
-            {"kind": "raised", "type": "NotImplementedError"},
+            {"kind": "raised", "type": "NotImplementedError", "raised_by_submission": True},
             StopCheck,
             "fit is not implemented yet (it raises NotImplementedError)",
+        ),
+        (
+            {"kind": "raised", "type": "NotImplementedError", "message": "\"addmm_cuda\" not implemented for 'Long'"},
+            StudentRaised,
+            "raised NotImplementedError",
         ),
         (
             {"kind": "unsendable", "message": "a generator"},
@@ -376,3 +382,22 @@ def test_an_input_changed_in_place_is_caught_on_a_question_digested_before() -> 
         else:
             assert student("predict", question).tolist() == [0.0, 0.0, 0.0]
     assert engine._question(EXERCISE.name, "predict", "cpu", question) in engine._SENT
+
+
+def test_in_a_notebook_only_the_students_own_raise_says_not_implemented_yet() -> None:
+    """A notebook's functions come from its cells (ipykernel names each a file of its own and
+    keeps its lines in linecache): the stub's raise says "not implemented yet"; torch's
+    NotImplementedError (booleans have no matrix product) is shown as what was raised."""
+    cell = "def fit_line(x, y):\n    raise NotImplementedError()\n\n\ndef predict(X, w):\n    return (X > 0) @ w\n"
+    filename = "/tmp/ipykernel_1/2.py"
+    linecache.cache[filename] = (len(cell), None, cell.splitlines(keepends=True), filename)
+    namespace: dict[str, Any] = {}
+    exec(compile(cell, filename, "exec"), namespace)
+    channel = isolation.InProcess("cpu", [])
+    channel.use(namespace, ".")
+    (exercise,) = bank.load(["least_squares"])
+    student = engine.StudentCalls(channel, exercise, "cpu", {"fit_line": ["x", "y"], "predict": ["X", "w"]})
+    with pytest.raises(StopCheck, match=r"^fit_line is not implemented yet \(it raises NotImplementedError\)$"):
+        student("fit_line", Call((np.zeros(3), np.zeros(3))))
+    with pytest.raises(StudentRaised, match="raised NotImplementedError"):
+        student("predict", Call((np.zeros((3, 2)) + 1, np.ones(2, dtype=bool))))
