@@ -88,6 +88,7 @@ def _library_dirs() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     found = [paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths]
     found += site.getsitepackages() if hasattr(site, "getsitepackages") else []
+    found += [site.getusersitepackages()]  # a notebook kernel's own, where it reads them
     return tuple({os.path.join(q, "") for p in found for q in (p, os.path.realpath(p))})
 
 
