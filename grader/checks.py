@@ -975,7 +975,7 @@ def asked_unanswered(ask: Callable[[Student, Call], Any], calls: tuple[Call, ...
 
     def student(function: str, call: Call, keep: str | None = None) -> Unanswered:
         # a kept result stays in the worker: what is asked with it is not known ahead
-        if keep is None and not _holds_unanswered([*call.args, *call.kwargs.values()]):
+        if keep is None and not holds([*call.args, *call.kwargs.values()], Unanswered):
             asked.append((function, copied(call)))
         return Unanswered()
 
@@ -986,13 +986,15 @@ def asked_unanswered(ask: Callable[[Student, Call], Any], calls: tuple[Call, ...
     return asked
 
 
-def _holds_unanswered(value: Any) -> bool:
-    if isinstance(value, Unanswered):
+def holds(value: Any, kinds: type | tuple[type, ...]) -> bool:
+    """Whether ``value`` (a call's arguments), or any item of its lists, tuples and dicts, is
+    one of ``kinds``."""
+    if isinstance(value, kinds):
         return True
     if isinstance(value, (list, tuple)):
-        return any(_holds_unanswered(v) for v in value)
+        return any(holds(v, kinds) for v in value)
     if isinstance(value, dict):
-        return any(_holds_unanswered(v) for v in value.values())
+        return any(holds(v, kinds) for v in value.values())
     return False
 
 

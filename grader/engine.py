@@ -41,7 +41,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from grader import examples_cache, forbidden, isolation
-from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCheck, StudentRaised, copied
+from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCheck, StudentRaised, copied, holds
 from grader.exercise import Exercise, forbidden_patterns
 from grader.i18n import _, ngettext
 from grader.isolation import Limits, Supervisor, WorkerLost
@@ -535,7 +535,9 @@ class StudentCalls:
             ) from None
         self._check_inputs_unchanged(function, call, question, answer.get("arg_digests"))
         devices = set(answer.get("devices", [])) - {self.device}
-        if devices and _sends_tensors((call.args, call.kwargs)):  # without any, no device is the input's
+        # a call that sends no tensor (an array, or a result the worker kept), such as a gate's
+        # name or a length, has no device its function could follow
+        if devices and holds((call.args, call.kwargs), (np.ndarray, np.generic, isolation.Kept)):
             raise CheckFailed(
                 _("{function} returned a tensor on {device}; inputs were on {expected}").format(
                     function=function, device=sorted(devices)[0], expected=self.device
@@ -563,7 +565,7 @@ class StudentCalls:
                     function=function, problem=message
                 )
             )
-        if type_name == "NotImplementedError" and error.get("raised_by_submission"):
+        if error.get("unwritten"):
             return StopCheck(
                 _("{function} is not implemented yet (it raises NotImplementedError)").format(function=function)
             )
@@ -712,19 +714,6 @@ _ANSWERS: dict[bytes, Any] = {}
 # The digests of each question's arrays as sent (StudentCalls._check_inputs_unchanged), by
 # question, at most ANSWERS_KEPT of them.
 _SENT: dict[bytes, list[tuple[str, str]]] = {}
-
-
-def _sends_tensors(value: Any) -> bool:
-    """Whether ``value`` (a call's arguments) reaches the worker holding a tensor: an array, or
-    a result the worker kept. A function called with none (a gate's name, a length) cannot know
-    the grading's device, and returns its tensors where it likes."""
-    if isinstance(value, (np.ndarray, np.generic, isolation.Kept)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(_sends_tensors(v) for v in value)
-    if isinstance(value, dict):
-        return any(_sends_tensors(v) for v in value.values())
-    return False
 
 
 def _question(exercise: str, function: str, device: Any, call: Call) -> bytes | None:

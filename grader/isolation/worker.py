@@ -16,7 +16,7 @@ Requests and answers:
     {"op": "call", "module": M, "function": F, "payload": {"args": [...], "kwargs": {...}}}
       -> {"ok": true, "value": V, "arg_digests": [...], "used": [names], "devices": [...]}
       -> {"ok": false, "error": {"kind": K, "type": T, "message": S, "traceback": S,
-                                 "raised_by_submission": B}, "used": [...]}
+                                 "unwritten": true (where it is)}, "used": [...]}
     {"op": "import", "module": M}
       -> {"ok": true, "functions": [names]}  (what M defines that can be called)
       -> {"ok": false, "error": {"kind": "import", ...}, "used": [...]}
@@ -240,8 +240,9 @@ class Worker:
             "type": type(exc).__name__,
             "message": self.relative(str(exc))[:2000],
             "traceback": self.student_traceback(exc),
-            "raised_by_submission": self.raised_by_submission(exc),
         }
+        if isinstance(exc, NotImplementedError) and self.raised_by_submission(exc):
+            error["unwritten"] = True  # the function is not written yet: a stub says so
         said = exc.args[0] if len(exc.args) == 1 else None
         if isinstance(said, Message):  # the worker's own words: the grader may translate them
             values = {k: self.relative(v) if isinstance(v, str) else v for k, v in said.values.items()}

@@ -278,7 +278,7 @@ def student_calls(answer: dict[str, Any] | Exception) -> tuple[engine.StudentCal
         ),
         ({"kind": "missing", "message": "toy.py defines no function fit"}, StopCheck, "toy.py defines no function fit"),
         (
-            {"kind": "raised", "type": "NotImplementedError", "raised_by_submission": True},
+            {"kind": "raised", "type": "NotImplementedError", "unwritten": True},
             StopCheck,
             "fit is not implemented yet (it raises NotImplementedError)",
         ),
