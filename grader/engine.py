@@ -29,6 +29,7 @@ import itertools
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import zipfile
@@ -823,6 +824,7 @@ def grade_exercise(
     # function that fails where a check of another needs it (checks._Neighbours).
     needs_reference = any(c.visibility == "hidden" for c in exercise.checks)
     reference = ReferenceCalls(exercise, device) if needs_reference else None
+    _one_thread()
     ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
     results = [_run_within(check, ctx, budget, student) for check in [*checks, *also]]
     examples_cache.keep_shrinks(exercise)  # for the next grading process (or a regrade)
@@ -830,6 +832,18 @@ def grade_exercise(
     apply_evidence(checks, outcome, {r.name: r.passed for r in results})
     apply_forbidden_rule(exercise, outcome, static, student.used)
     return outcome
+
+
+def _one_thread() -> None:
+    """The grader's own torch work (the reference's answers, a check's truth) on one thread,
+    once torch is imported here: its tensors are small, grading is parallel across submissions
+    (``--jobs``), and OpenMP's idle threads spin after each parallel operation, taking a core
+    from the student's worker (on 2 cores, a tenth of a grading process's CPU time was theirs).
+    One thread is also what the worker and a notebook's kernel compute on (``Worker``), so
+    the reference's answers do not depend on the grading machine's cores."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
 
 
 def _unreadable(exercise: Exercise, error: str) -> str:

@@ -243,6 +243,22 @@ def test_only_selects_the_checks_that_are_run() -> None:
     assert [c.name for c in graded.checks] == ["shape", "shape"] and graded.max_score == 2
 
 
+def test_the_graders_own_torch_work_runs_on_one_thread() -> None:
+    """OpenMP's idle threads in a grading process spin after each parallel operation, taking a
+    core from the student's worker; one thread is also what the worker computes on."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    (exercise,) = bank.load(NAMES)
+    torch.set_num_threads(2)
+    try:
+        engine.grade_exercise(
+            "def fit_line(x, y):\n    return 0.0, 0.0\n", exercise, NoChannel(), "cpu", only=lambda c: False
+        )
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 # -- StudentCalls: the worker's answers as failures ---------------------------------------------
 
 
