@@ -54,12 +54,14 @@ from grader.isolation.worker import Worker, serve
 
 def _reap(pid: int, timeout: float | None) -> int | None:
     """Wait for child ``pid``; its exit code (negative: the signal), or None at the timeout."""
-    deadline = None if timeout is None else time.monotonic() + timeout
+    if timeout is None:  # woken the moment it exits, not at the next poll
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    deadline = time.monotonic() + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             return os.waitstatus_to_exitcode(status)
-        if deadline is not None and time.monotonic() >= deadline:
+        if time.monotonic() >= deadline:
             return None
         time.sleep(0.002)
 
