@@ -25,14 +25,12 @@ needs_sandbox = pytest.mark.sandbox
 LEVELS = [pytest.param(sandbox.SANDBOX, marks=needs_sandbox, id=sandbox.SANDBOX), sandbox.PROCESS]
 
 
-# The devices a reference's own tests run on: the CPU everywhere, and CUDA marked ``cuda``, which
-# skips with its reason where no GPU is (a run on a GPU machine: ``pytest -m cuda``).
-DEVICES = [
-    "cpu",
-    pytest.param(
-        "cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")]
-    ),
-]
+# A test of CUDA: marked ``cuda`` (a run on a GPU machine: ``pytest -m cuda``), and skipped with
+# its reason where no GPU is. Both marks go on such a test: @pytest.mark.cuda and @needs_cuda.
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
+
+# The devices a reference's own tests run on: the CPU everywhere, and CUDA where a GPU is.
+DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.cuda, needs_cuda])]
 
 
 def pytest_configure(config: pytest.Config) -> None:

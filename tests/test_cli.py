@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import LEVELS, REPO, grades_only, max_score
+from conftest import LEVELS, REPO, grades_only, max_score, needs_cuda
 
 from grader import bank
 from grader.cli import cli
@@ -223,12 +223,9 @@ def test_device_cuda_without_a_gpu_is_a_usage_error() -> None:
 
 
 @pytest.mark.cuda
+@needs_cuda
 @pytest.mark.parametrize("level", LEVELS)
 def test_reference_solutions_get_full_marks_on_cuda(level: str) -> None:
-    import torch
-
-    if not torch.cuda.is_available():
-        pytest.skip("needs a CUDA GPU")
     isolation = ["--no-sandbox"] if level == sandbox.PROCESS else []
     code, out = run("grade", SOLUTIONS, "--device", "cuda", *isolation, "--json")
     assert code == 0, out
@@ -239,14 +236,11 @@ def test_reference_solutions_get_full_marks_on_cuda(level: str) -> None:
 
 
 @pytest.mark.cuda
+@needs_cuda
 def test_grading_on_cuda_takes_every_point_the_cpu_does_and_says_why_it_takes_more() -> None:
     """--device cuda grades with the inputs on the GPU: a submission loses there every point it
     loses on the CPU, and more only where its code does not follow its inputs to the GPU (the
     buggy sample makes tensors on the CPU), each message saying so; the rest are the same."""
-    import torch
-
-    if not torch.cuda.is_available():
-        pytest.skip("needs a CUDA GPU")
 
     def graded_on(device: str) -> dict[str, tuple[float, str]]:
         (graded,) = run_json("grade", BUGGY, "--device", device)

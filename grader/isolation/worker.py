@@ -254,10 +254,10 @@ class Worker:
         ``raise NotImplementedError``, in a module or a notebook's cell), not from a library it
         called: torch raises NotImplementedError for an operation that a dtype or a device
         lacks ("addmm_cuda" not implemented for 'Long'), which is no unwritten function."""
-        frames = traceback.extract_tb(exc.__traceback__)
-        if not frames or frames[-1].filename.startswith(_library_dirs()):
+        stack = traceback.extract_tb(exc.__traceback__)  # not ``frames``: that is the wire's module
+        if not stack or stack[-1].filename.startswith(_library_dirs()):
             return False
-        line = frames[-1].line
+        line = stack[-1].line
         return not line or line.lstrip().startswith("raise")
 
     def relative(self, text: str) -> str:
