@@ -95,6 +95,48 @@ def read_exactly(fd: int, n: int, deadline: float | None = None, sender: str = "
     return b"".join(chunks)
 
 
+class BufferedPipe:
+    """The reading end of a pipe that only this reader reads, read through a buffer: each read
+    takes what the pipe holds, up to CHUNK bytes, so that a frame's parts (its head, its
+    header, each blob's length and bytes) cost one system call, not one each, and frames
+    already sent wait here for the next ``read_exactly``. Not for a socket that also carries
+    descriptors (a template's): a read past a frame would take the next request's with it."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self, fd: int, sender: str = "the other end") -> None:
+        self.fd = fd
+        self.sender = sender
+        self._buffer = bytearray()
+
+    def read_exactly(self, n: int, deadline: float | None = None) -> bytes:
+        """Exactly ``n`` bytes, as ``read_exactly`` reads them (EOFError, TimeoutError)."""
+        buffer = self._buffer
+        while len(buffer) < n:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                    raise TimeoutError(f"{self.sender} did not answer")
+            chunk = os.read(self.fd, max(n - len(buffer), self.CHUNK))
+            if not chunk:
+                raise EOFError(f"{self.sender} closed the pipe")
+            buffer += chunk
+        with memoryview(buffer) as view:
+            data = bytes(view[:n])
+        del buffer[:n]
+        return data
+
+    def waiting(self) -> bool:
+        """Whether anything waits to be read, here or in the pipe (Windows cannot tell for a
+        pipe: there, only what is here)."""
+        if self._buffer:
+            return True
+        try:
+            return bool(select.select([self.fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
+
+
 class PipeReader:
     """Reads a pipe with a deadline where ``select`` cannot wait on one (Windows): a thread
     of its own reads the pipe into a bounded queue, and ``read_exactly`` waits on the queue.

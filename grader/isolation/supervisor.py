@@ -150,6 +150,7 @@ class Supervisor:
         self.to_worker, self.from_worker = to_worker_w, from_worker_r
         if portable:
             self.pipe_reader = frames.PipeReader(from_worker_r, "the worker")
+        self.answers = frames.BufferedPipe(from_worker_r, "the worker")
         self.reader = frames.FrameReader(self._read_exactly, self.limits.answer_bytes)
         self.ready = False
         self.start_deadline = time.monotonic() + self.limits.start_seconds
@@ -398,7 +399,7 @@ class Supervisor:
     def _read_exactly(self, n: int) -> bytes:
         if self.pipe_reader is not None:
             return self.pipe_reader.read_exactly(n, self.deadline, self._check_output)
-        return frames.read_exactly(self.from_worker, n, self.deadline, "the worker")
+        return self.answers.read_exactly(n, self.deadline)
 
     def _check_output(self) -> None:
         """The output limit where the worker cannot set it on itself (portable level)."""

@@ -43,7 +43,6 @@ import importlib.abc
 import importlib.util
 import os
 import random
-import select
 import sys
 import traceback
 import types
@@ -390,7 +389,8 @@ def _flush_printed() -> None:
 def serve(worker: Worker, request_bytes: int, fd_in: int, fd_out: int) -> None:
     """Say the worker is ready, and answer calls until the grader closes the pipe. The
     worker is sealed (``grader.isolation.seal``): from here on student code may run."""
-    reader = frames.FrameReader(frames.read_exactly_blocking(fd_in), request_bytes)
+    requests = frames.BufferedPipe(fd_in, "the grader")
+    reader = frames.FrameReader(requests.read_exactly, request_bytes)
     with suppress(Exception):  # printed lines reach the output file in the order they were printed
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     frames.write_frame(fd_out, {"ok": True, "ready": True})
@@ -400,7 +400,7 @@ def serve(worker: Worker, request_bytes: int, fd_in: int, fd_out: int) -> None:
         except EOFError:
             return
         if request.get("op") == "calls":
-            _stream(worker, request, blobs, reader, fd_in, fd_out)
+            _stream(worker, request, blobs, reader, requests, fd_out)
         else:
             _answer(worker, request, blobs, fd_out)
 
@@ -421,22 +421,19 @@ def _answer(worker: Worker, request: dict[str, Any], blobs: list[bytes], fd_out:
     frames.write_frame(fd_out, answer, out_blobs)
 
 
-def _waiting(fd: int) -> bool:
-    """Whether a request waits on ``fd`` (Windows cannot tell for a pipe: it never does)."""
-    try:
-        return bool(select.select([fd], [], [], 0)[0])
-    except (OSError, ValueError):
-        return False
-
-
 def _stream(
-    worker: Worker, request: dict[str, Any], blobs: list[bytes], reader: frames.FrameReader, fd_in: int, fd_out: int
+    worker: Worker,
+    request: dict[str, Any],
+    blobs: list[bytes],
+    reader: frames.FrameReader,
+    requests: frames.BufferedPipe,
+    fd_out: int,
 ) -> None:
     """Make the calls of a "calls" request one after another, writing each answer as its
     call returns, until they are all made or the grader says stop (looked for between calls:
     the grader stops a stream once its check has what it needs)."""
     for i, item in enumerate(request.get("calls", [])):
-        if i and _waiting(fd_in):
+        if i and requests.waiting():
             try:
                 reader.read()  # the grader's stop: nothing else comes while a stream runs
             except EOFError:
