@@ -121,3 +121,59 @@ def test_cold_workers_start_no_template(
     ]
     assert second.isolation == level
     assert [setup for setup in templates() if setup.limits == limits] == []
+
+
+def _templates_of(pid: int) -> list[int]:
+    """The templates (``python -m grader.isolation.forkserver``, not the workers they fork)
+    that process ``pid`` started itself: its children, or at the sandbox level the children of
+    its bubblewrap children."""
+
+    def children(of: int) -> list[int]:
+        found: list[int] = []
+        for task in Path(f"/proc/{of}/task").iterdir():
+            found += [int(p) for p in (task / "children").read_text().split()]
+        return found
+
+    def is_template(p: int) -> bool:
+        return b"grader.isolation.forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()
+
+    started: list[int] = []
+    for child in children(pid):
+        if is_template(child):
+            started.append(child)
+        elif Path(f"/proc/{child}/cmdline").read_bytes().startswith(b"bwrap"):
+            started += [p for p in children(child) if is_template(p)]
+    return started
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_grading_processes_templates_start_with_the_grading(
+    level: str, make_submission: Callable[..., Path]
+) -> None:
+    """With --jobs, the grader starts one template per grading process while its fork server
+    imports, not each grading process its own once forked (batch._TemplatesAhead); each
+    grading process forks every worker from its own one, sealed as before: in the sandbox,
+    nothing of one submission reaches the next, nor the one the other process grades
+    meanwhile (at the process level, workers graded at once share the machine's folders:
+    SECURITY.md)."""
+    marker = make_submission("marker", {"least_squares": reference_source("least_squares") + LEAVE_MARKS})
+    looker = make_submission("looker", {"least_squares": reference_source("least_squares") + LOOK_FOR_MARKS})
+    if level != sandbox.SANDBOX:
+        marker = make_submission("correct", {"least_squares": reference_source("least_squares")})
+    options = engine.Options(sandbox="require" if level == sandbox.SANDBOX else "off", limits=Limits(call_seconds=9.0))
+    seen: list[set[int]] = []
+    own = set(_templates_of(os.getpid()))  # this process's own (earlier tests' jobs=1 gradings)
+
+    results = batch.grade_all(
+        [marker, looker, marker, looker],
+        ["least_squares"],
+        options,
+        jobs=2,
+        done=lambda r: seen.append(set(_templates_of(os.getpid())) - own),
+    )
+
+    assert [r.score for r in results] == [max_score(["least_squares"])] * 4, [
+        c.message for r in results for c in r.exercises[0].checks if not c.passed
+    ]
+    assert all(len(started) == 2 for started in seen), seen  # this process's, one per grading process
+    assert set(_templates_of(os.getpid())) == own  # they ended with the grading

@@ -7,7 +7,7 @@ NumPy, is loaded (grader/__main__.py), and a template imports only what it runs.
 SECURITY.md describes the guarantees; the modules:
 
 - grader side: ``supervisor`` (one submission's worker: start, call, import, time out, kill),
-  ``templates`` (the warm templates this grading process keeps), ``limits`` (what a worker
+  ``templates`` (the warm templates this grading process keeps, or adopts), ``limits`` (what a worker
   may use, its environment), ``sandbox`` (bubblewrap's command line, the isolation level),
   ``installed`` (which installed packages are secret);
   the isolation levels: ``sandbox`` and ``process`` on Linux; ``portable`` (a plain
@@ -45,7 +45,16 @@ if TYPE_CHECKING:
         sandbox_problem,
     )
     from grader.isolation.supervisor import Supervisor, WorkerLost
-    from grader.isolation.templates import kept_seconds, note_kept, start_noted
+    from grader.isolation.templates import (
+        ForkServer,
+        Setup,
+        adopt_template,
+        kept_seconds,
+        note_kept,
+        start_noted,
+        start_template,
+        warm_workers,
+    )
     from grader.isolation.wire import Kept, array_digest, decode
 
 # The module each name of the facade lives in.
@@ -69,6 +78,11 @@ _HOMES = {
     "sandbox_problem": "sandbox",
     "Supervisor": "supervisor",
     "WorkerLost": "supervisor",
+    "ForkServer": "templates",
+    "Setup": "templates",
+    "adopt_template": "templates",
+    "start_template": "templates",
+    "warm_workers": "templates",
     "kept_seconds": "templates",
     "note_kept": "templates",
     "start_noted": "templates",
@@ -94,14 +108,17 @@ __all__ = [
     "SANDBOX",
     "SECRET",
     "CannotIsolate",
+    "ForkServer",
     "InProcess",
     "Kept",
     "Limits",
     "Message",
     "SandboxUnavailable",
+    "Setup",
     "Supervisor",
     "WireError",
     "WorkerLost",
+    "adopt_template",
     "array_digest",
     "cache_dir",
     "choose",
@@ -115,4 +132,6 @@ __all__ = [
     "sandbox_problem",
     "secret_dirs",
     "start_noted",
+    "start_template",
+    "warm_workers",
 ]

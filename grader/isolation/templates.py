@@ -3,8 +3,9 @@
 
 A template has imported torch, NumPy and the worker, and forks a fresh worker for every
 submission in milliseconds instead of starting Python and torch again. One is kept per
-grading process and :class:`Setup`, started on first use, replaced once when lost, and
-closed (killing its workers) when the process exits. The protocol is in forkserver.py.
+grading process and :class:`Setup`, started on first use (or started ahead by the process
+that starts the grading processes, and adopted: ``adopt_template``), replaced once when lost,
+and closed (killing its workers) when the process exits. The protocol is in forkserver.py.
 
 A student's ``mlgrade check`` spends most of its time on its template's import of torch, and
 is run again and again. Its template is kept between commands (``Setup.keep``): it listens on
@@ -260,44 +261,68 @@ def kept_seconds() -> float:
 
 def _template(key: Setup) -> ForkServer | None:
     """The template for ``key``, started (not waited for) where there is none yet."""
-    isolation, device, limits = key.isolation, key.device, key.limits
-    if device != "cpu" or os.environ.get("MLGRADE_COLD_WORKERS"):
+    if not warm_workers(key):
         return None
     known = _TEMPLATES.get(key)
     if known is not None and not known.alive():
         drop(known)
     if key not in _TEMPLATES:
-        sandboxed = isolation == sandbox.SANDBOX
-        config = WorkerConfig.of(device, list(key.forbidden), limits)
-        home = "/tmp" if sandboxed else tempfile.gettempdir()
-        base_uid = sandbox.worker_uid() if sandboxed else None
-
-        def wrap(command: list[str]) -> list[str]:
-            if not sandboxed:
-                return command
-            staged = sandbox.stage(None)[0]
-            return sandbox.command(command, staged, device, base_uid, template=True, kept=key.keep > 0)
-
         server = None
         if key.keep > 0:
             with contextlib.suppress(OSError):  # none can be kept here: one of this process's own
-                server = _kept(key, wrap, config, worker_env(home=home, tmp=home), "/" if sandboxed else home, base_uid)
-        try:
-            if server is None:
-                server = ForkServer.start(
-                    wrap,
-                    sandbox.python(),
-                    isolation,
-                    config,
-                    worker_env(home=home, tmp=home),
-                    "/" if sandboxed else home,
-                    limits.start_seconds,
-                    base_uid,
-                )
-        except (ForkServerLost, OSError):
-            server = None
-        _TEMPLATES[key] = server
+                server = _kept(key, *_launch(key))
+        _TEMPLATES[key] = server if server is not None else start_template(key)
     return _TEMPLATES[key]
+
+
+def warm_workers(key: Setup) -> bool:
+    """Whether workers for ``key`` are forked from a template: not on CUDA (it cannot be
+    forked once initialised), nor with MLGRADE_COLD_WORKERS set (SECURITY.md)."""
+    return key.device == "cpu" and not os.environ.get("MLGRADE_COLD_WORKERS")
+
+
+def start_template(key: Setup) -> ForkServer | None:
+    """A template for ``key`` of this process alone (never kept), started without waiting for
+    it; None where it cannot be started."""
+    wrap, config, env, cwd, base_uid = _launch(key)
+    try:
+        return ForkServer.start(
+            wrap, sandbox.python(), key.isolation, config, env, cwd, key.limits.start_seconds, base_uid
+        )
+    except (ForkServerLost, OSError):
+        return None
+
+
+def _launch(
+    key: Setup,
+) -> tuple[Callable[[list[str]], list[str]], WorkerConfig, dict[str, str], str, int | None]:
+    """How a template for ``key`` starts: what wraps its command line (its sandbox), its own
+    worker's config, its environment and folder, and the base of its workers' uids."""
+    sandboxed = key.isolation == sandbox.SANDBOX
+    config = WorkerConfig.of(key.device, list(key.forbidden), key.limits)
+    home = "/tmp" if sandboxed else tempfile.gettempdir()
+    base_uid = sandbox.worker_uid() if sandboxed else None
+
+    def wrap(command: list[str]) -> list[str]:
+        if not sandboxed:
+            return command
+        staged = sandbox.stage(None)[0]
+        return sandbox.command(command, staged, key.device, base_uid, template=True, kept=key.keep > 0)
+
+    return wrap, config, worker_env(home=home, tmp=home), "/" if sandboxed else home, base_uid
+
+
+def adopt_template(key: Setup, sock: socket.socket) -> None:
+    """Fork this process's workers for ``key`` from the template on the other end of ``sock``,
+    which another process started for it (``grader.batch`` starts each grading process's
+    template while its fork server imports, instead of after): as one this process started,
+    but for its process, which the process that started it ends. Nothing changes where this
+    process has a template for ``key`` already."""
+    if key in _TEMPLATES:
+        sock.close()
+        return
+    base_uid = sandbox.worker_uid() if key.isolation == sandbox.SANDBOX else None  # this process's own
+    _TEMPLATES[key] = ForkServer(sock, io.BytesIO(), key.limits.start_seconds, None, base_uid)
 
 
 def kept_place() -> Path | None:
