@@ -707,6 +707,60 @@ _PLANS: dict[tuple[int, str], tuple[Check, tuple[_Planned, ...]]] = {}
 _OWN: dict[tuple[int, str], tuple[Check, dict[bytes, Call]]] = {}  # StudentCalls._own_questions
 
 
+# Of each exercise and device (by id, the exercise kept beside it): the checks whose plans the
+# examples cache holds, as this process last read or wrote it.
+_PLANS_KEPT: dict[tuple[int, str], tuple[Exercise, set[tuple[str, str, str, str]]]] = {}
+
+
+def _take_kept_plans(exercise: Exercise, device: str) -> None:
+    """Take the plans of ``exercise``'s checks on ``device`` that another process learned
+    (grader/examples_cache.py), once per process: its first submission is asked in streams
+    too, without learning them again. A plan only says which of a check's own inputs to ask
+    ahead: a stream is answered from while the check asks those same questions, to the byte."""
+    seen = _PLANS_KEPT.get((id(exercise), device))
+    if seen is not None and seen[0] is exercise:
+        return
+    kept = examples_cache.read_plans(exercise, device)
+    for check in exercise.checks:
+        plan = _plan_as_written(kept.get(examples_cache.plan_key(check)))
+        known = _PLANS.get((id(check), device))
+        if plan is not None and (known is None or known[0] is not check):
+            _PLANS[(id(check), device)] = (check, plan)
+    _PLANS_KEPT[(id(exercise), device)] = (exercise, set(kept))
+
+
+def _plan_as_written(plan: Any) -> tuple[_Planned, ...] | None:
+    """A plan read from the examples cache, where it is one as ``_keep_plans`` writes them;
+    None for anything else (then the check learns its plan again)."""
+    if not isinstance(plan, tuple) or len(plan) > PLANNED_CALLS:
+        return None
+    planned = []
+    for item in plan:
+        if not (isinstance(item, tuple) and len(item) == 3):
+            return None
+        function, question, call = item
+        if not (isinstance(function, str) and isinstance(question, bytes) and isinstance(call, Call)):
+            return None
+        planned.append(_Planned(function, question, call))
+    return tuple(planned)
+
+
+def _keep_plans(exercise: Exercise, device: str) -> None:
+    """Write the plans this process learned for ``exercise`` on ``device`` that the examples
+    cache does not hold yet, for the next grading process."""
+    seen = _PLANS_KEPT.get((id(exercise), device))
+    written = seen[1] if seen is not None and seen[0] is exercise else set()
+    learned = {}
+    for check in exercise.checks:
+        known = _PLANS.get((id(check), device))
+        key = examples_cache.plan_key(check)
+        if known is not None and known[0] is check and key not in written:
+            learned[key] = tuple((p.function, p.question, p.call) for p in known[1])
+    if learned:
+        examples_cache.keep_plans(exercise, device, learned)
+        _PLANS_KEPT[(id(exercise), device)] = (exercise, written | set(learned))
+
+
 # The reference's answers in this process, by question (_question): at most ANSWERS_KEPT of
 # them, which the whole bank's generated and known inputs stay well below; questions made of
 # one student's answers (the neighbours' stand-ins) are rare, and past the bound not kept.
@@ -818,6 +872,8 @@ def grade_exercise(
 
     examples_cache.prepare([exercise])  # drawn once per bank version, not per grading process
     student = StudentCalls(channel, exercise, device, parameter_names(exercise), budget)
+    if student.streams:
+        _take_kept_plans(exercise, device)
     required = {name for c in checks for name in c.evidence}
     also = [c for c in exercise.checks if c.name in required and c not in checks]
     # The reference is loaded where hidden checks are (grading): it also stands in for a
@@ -828,6 +884,8 @@ def grade_exercise(
     ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
     results = [_run_within(check, ctx, budget, student) for check in [*checks, *also]]
     examples_cache.keep_shrinks(exercise)  # for the next grading process (or a regrade)
+    if student.streams:
+        _keep_plans(exercise, device)
     outcome = ExerciseResult(exercise.name, results[: len(checks)])
     apply_evidence(checks, outcome, {r.name: r.passed for r in results})
     apply_forbidden_rule(exercise, outcome, static, student.used)

@@ -10,7 +10,11 @@ Beside them, the paths hypothesis took shrinking the failures of the exercise's 
 (``checks.shrink_paths``: the inputs it judged, and their outcomes, as the type and place of
 the exception a failure raised), which a later submission failing the same way follows without
 hypothesis, in this process and in the next (a regrade, the other grading processes, a
-notebook's kernel). Nothing else of a submission is kept, nor the reference's answers.
+notebook's kernel). And each check's plan (``engine.StudentCalls.begin``: the check's own
+inputs it asks of every submission that passes it, in order, which a later submission is asked
+in one stream), learned from a submission that passed it, by device: the first submission a
+grading process grades is asked in streams too. Nothing else of a submission is kept, nor the
+reference's answers.
 
 The folder is ``$MLGRADE_CACHE``, else ``$XDG_CACHE_HOME/mlgrade``, else ``~/.cache/mlgrade``;
 ``MLGRADE_CACHE=off`` keeps nothing. The files are pickles, which run code when read: a file is
@@ -37,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from grader import isolation
 
 if TYPE_CHECKING:
-    from grader.checks import Generated
+    from grader.checks import Check, Generated
     from grader.exercise import Exercise
 
 # The exercises whose checks have their examples in this process, by id (the exercise kept
@@ -97,6 +101,36 @@ def prepare(exercises: list[Exercise]) -> None:
 def _path(exercise: Exercise, kind: str = "") -> Path | None:
     where = folder()
     return where / version() / f"{exercise.name}{kind}.pickle" if where is not None else None
+
+
+# -- the checks' plans ----------------------------------------------------------------------
+
+# A check's plan (``engine.StudentCalls.begin``): the calls, each (function, question, call),
+# that it asks of every submission ahead in one stream.
+Plan = tuple[tuple[str, bytes, Any], ...]
+
+
+def plan_key(check: Check) -> tuple[str, str, str, str]:
+    """What names a check's plan in the file: its kind, function, name and visibility."""
+    return (type(check).__name__, check.function, check.name, check.visibility)
+
+
+def read_plans(exercise: Exercise, device: str) -> dict[tuple[str, str, str, str], Plan]:
+    """The plans kept for ``exercise``'s checks on ``device``, by ``plan_key``."""
+    path = _path(exercise, f".plans-{device.replace(':', '-')}")
+    if path is None:
+        return {}
+    return _read(path)  # type: ignore[return-value]
+
+
+def keep_plans(exercise: Exercise, device: str, plans: dict[tuple[str, str, str, str], Plan]) -> None:
+    """Add ``plans`` to those kept for ``exercise`` on ``device`` (other processes write too)."""
+    path = _path(exercise, f".plans-{device.replace(':', '-')}")
+    if path is None or not plans:
+        return
+    kept = {**read_plans(exercise, device), **plans}
+    with contextlib.suppress(Exception):  # a call that cannot be pickled: no file
+        _write(path, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 # -- the paths of hypothesis's shrinking ----------------------------------------------------

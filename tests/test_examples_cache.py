@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import reference_source
 
 from grader import bank, checks, engine, examples_cache
 from grader.exercise import Exercise
@@ -172,3 +173,43 @@ def test_shrinking_paths_that_cannot_be_trusted_or_read_are_shrunk_again(
     again = engine.grade(make_submission("t", WRONG_LINE), [fresh(24)], engine.Options())
     assert shrinks  # hypothesis shrank them again
     assert outcomes(again) == outcomes(first)
+
+
+@pytest.fixture
+def streams(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of calls of each stream the graders ask a worker for, from now on."""
+    asked: list[int] = []
+    original = Supervisor.stream
+
+    def counting(self: Supervisor, module: str, calls: list, key: object = None) -> None:
+        asked.append(len(calls))
+        original(self, module, calls, key)
+
+    monkeypatch.setattr(Supervisor, "stream", counting)
+    return asked
+
+
+def test_a_plan_learned_in_one_process_streams_the_first_submission_of_the_next(
+    cache: Path, streams: list[int], make_submission: Callable[..., Path]
+) -> None:
+    """A grading process learns each check's plan from a submission that passes it, and keeps
+    it in the cache: the next process (check objects of its own, nothing learned in memory)
+    asks its first submission in streams, with the same results."""
+    correct = {"least_squares": reference_source("least_squares")}
+    first = engine.grade(make_submission("first", correct), [fresh(24)], engine.Options())
+    assert streams == []  # nothing known yet: every plan learned
+    (written,) = cache.glob("*/least_squares.plans-cpu.pickle")
+    assert os.stat(written).st_mode & 0o077 == 0  # the hidden checks' inputs: for this user only
+
+    again = engine.grade(make_submission("again", correct), [fresh(24)], engine.Options())
+    assert len(streams) > 10 and sum(streams) > 50
+    assert outcomes(again) == outcomes(first)
+    streams.clear()
+    wrong = engine.grade(make_submission("wrong", WRONG_LINE), [fresh(24)], engine.Options())
+    assert streams and not all(passed for _name, passed, _message in outcomes(wrong))
+
+    not_plans = {key: (("fit", b"q", "not a call"),) for key in pickle.loads(written.read_bytes())}
+    written.write_bytes(pickle.dumps(not_plans))
+    streams.clear()
+    spoiled = engine.grade(make_submission("spoiled", correct), [fresh(24)], engine.Options())
+    assert streams == [] and outcomes(spoiled) == outcomes(first)  # learned again, never an error
