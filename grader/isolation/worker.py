@@ -46,6 +46,7 @@ import random
 import sys
 import traceback
 import types
+from collections.abc import Iterator
 from contextlib import nullcontext, suppress
 from typing import Any
 
@@ -269,7 +270,15 @@ class Worker:
     def student_traceback(self, exc: BaseException) -> str:
         """The traceback restricted to the submission's own files, with relative paths; a
         syntax error's own line (``File "least_squares.py", line 4``) too."""
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)]
+        own = self.root + os.sep
+        # Only the submission's frames are extracted: extracting one works out its line and
+        # columns from its code, which for the worker's own frame and a library's took longer
+        # than the student's whole call. The same frames, with the same positions (tb_lasti).
+        chain = None
+        kept = [tb for tb in _tracebacks(exc.__traceback__) if tb.tb_frame.f_code.co_filename.startswith(own)]
+        for tb in reversed(kept):
+            chain = types.TracebackType(chain, tb.tb_frame, tb.tb_lasti, tb.tb_lineno)
+        frames = traceback.extract_tb(chain)
         for f in frames:
             f.filename = os.path.relpath(f.filename, self.root)
         lines = traceback.format_list(frames)
@@ -350,6 +359,13 @@ class Worker:
             "devices": sorted(self.devices(value)),
         }
         return answer, out_blobs
+
+
+def _tracebacks(tb: types.TracebackType | None) -> Iterator[types.TracebackType]:
+    """A traceback's entries, outermost first."""
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
 
 
 def main() -> None:
