@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
+import re
 from collections.abc import Iterable
 
 from grader.i18n import _
@@ -22,7 +24,17 @@ from grader.i18n import _
 
 def matches(name: str, patterns: Iterable[str]) -> list[str]:
     """The patterns that forbid ``name``: fnmatch patterns, and module names that cover it."""
+    patterns = tuple(patterns)
+    if not _any_of(patterns).match(name):  # most names are allowed: one match, not one per pattern
+        return []
     return [p for p in patterns if fnmatch.fnmatchcase(name, p) or name.startswith(p + ".")]
+
+
+@functools.lru_cache(maxsize=256)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One expression matching what any of ``patterns`` forbids (``matches``)."""
+    either = [fnmatch.translate(p) for p in patterns] + [re.escape(p) + r"\." for p in patterns]
+    return re.compile("|".join(f"(?:{e})" for e in either) or r"(?!)")
 
 
 class _Resolver(ast.NodeVisitor):
@@ -89,12 +101,13 @@ def scan(source: str, patterns: dict[str, tuple[str, ...]]) -> dict[str, set[str
     for name, node in defs.items():
         local = _Resolver()
         local.aliases = dict(module.aliases)
-        for sub in ast.walk(node):  # the function's own imports, in its own scope
+        nodes = list(ast.walk(node))
+        for sub in nodes:  # the function's own imports, in its own scope
             if isinstance(sub, (ast.Import, ast.ImportFrom)):
                 local.visit(sub)
         uses[name] = set()
         refers[name] = set()
-        for sub in ast.walk(node):
+        for sub in nodes:
             if isinstance(sub, ast.Name) and sub.id in defs and sub.id != name and sub.id not in local.aliases:
                 refers[name].add(sub.id)
             if isinstance(sub, (ast.Name, ast.Attribute)):
