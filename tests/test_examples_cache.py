@@ -121,6 +121,24 @@ def test_no_worker_can_read_the_cache(cache: Path, make_submission: Callable[...
     assert not answer["ok"] and answer["error"]["type"] == "PermissionError"
 
 
+def test_no_worker_can_read_a_cache_moved_after_its_template_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_submission: Callable[..., Path]
+) -> None:
+    """A template hides the cache where MLGRADE_CACHE put it when it started: once it points
+    elsewhere, a worker comes from a template that hides the new one."""
+    monkeypatch.setenv("MLGRADE_CACHE", str(tmp_path / "before"))
+    limits = Limits(call_seconds=8.75)  # a setup of this test's own: its template starts here
+    with Supervisor(str(make_submission("first", {"least_squares": ""})), "cpu", [], limits) as worker:
+        worker.imports("least_squares")
+    monkeypatch.setenv("MLGRADE_CACHE", str(tmp_path / "after"))
+    examples_cache.prepare([fresh(24)])
+    (written,) = (tmp_path / "after").glob("*/least_squares.pickle")
+    code = f"def fit_line(x, y):\n    return len(open({str(written)!r}, 'rb').read()), 0.0\n"
+    with Supervisor(str(make_submission("then", {"least_squares": code})), "cpu", [], limits) as worker:
+        answer, _ = worker.call("least_squares", "fit_line", (np.zeros(2), np.zeros(2)), {})
+    assert not answer["ok"] and answer["error"]["type"] == "PermissionError"
+
+
 def test_a_new_bank_version_replaces_the_oldest_kept(cache: Path) -> None:
     for age, name in enumerate(["oldest", "older", "old", "recent"]):
         (cache / name).mkdir(parents=True)

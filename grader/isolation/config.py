@@ -70,7 +70,7 @@ class WorkerConfig:
             processes=limits.processes,
             open_files=limits.open_files,
             answer_bytes=limits.answer_bytes,
-            hidden=tuple(os.path.realpath(d) for d in [installed.cache_dir()] if d is not None),
+            hidden=hidden_dirs(),
         )
 
     def to_json(self) -> str:
@@ -99,3 +99,9 @@ def _unlimited() -> int:
     except ImportError:
         return -1
     return resource.RLIM_INFINITY
+
+
+def hidden_dirs() -> tuple[str, ...]:
+    """The folders no worker may read, besides the installed secret packages: the examples
+    cache (``installed.cache_dir``), where the environment puts it now."""
+    return tuple(os.path.realpath(d) for d in [installed.cache_dir()] if d is not None)

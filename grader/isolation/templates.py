@@ -37,12 +37,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from grader.isolation import frames, installed, sandbox
-from grader.isolation.config import WorkerConfig
+from grader.isolation.config import WorkerConfig, hidden_dirs
 from grader.isolation.limits import Limits, worker_env
 
 # How long a kept template waits for the next ``mlgrade check`` (MLGRADE_TEMPLATE_MINUTES).
@@ -212,13 +212,17 @@ class ForkServer:
 @dataclass(frozen=True)
 class Setup:
     """What the workers forked from one template share: everything the template fixes before
-    it forks (its sandbox, the libraries it imported and wrapped, the worker's limits)."""
+    it forks (its sandbox, the libraries it imported and wrapped, the worker's limits, the
+    folders it hides)."""
 
     isolation: str
     device: str
     forbidden: tuple[str, ...]
     limits: Limits
     keep: float = 0.0  # seconds a template kept between commands waits for the next; 0: not kept
+    # the folders no worker may read (WorkerConfig.hidden): the examples cache where
+    # MLGRADE_CACHE puts it now, so that a template hiding another one is not used
+    hidden: tuple[str, ...] = field(default_factory=hidden_dirs)
 
 
 # One template per grading process and setup; None where warm workers cannot be had.
@@ -299,7 +303,7 @@ def _launch(
     """How a template for ``key`` starts: what wraps its command line (its sandbox), its own
     worker's config, its environment and folder, and the base of its workers' uids."""
     sandboxed = key.isolation == sandbox.SANDBOX
-    config = WorkerConfig.of(key.device, list(key.forbidden), key.limits)
+    config = replace(WorkerConfig.of(key.device, list(key.forbidden), key.limits), hidden=key.hidden)
     home = "/tmp" if sandboxed else tempfile.gettempdir()
     base_uid = sandbox.worker_uid() if sandboxed else None
 
