@@ -382,6 +382,7 @@ class StudentCalls:
         self.printed = ""  # what the student's code printed during the latest call (the start of it)
         self.streams = bool(getattr(channel, "streams", False))
         self.planned: list[_Planned] | None = None  # the calls of the stream in flight; None: no stream
+        self.later: list[tuple[_Planned, ...]] = []  # the running check's later runs, not streamed yet
         self.learning: _Learning | None = None  # the running check's plan, while it is learned
         self.answered: dict[bytes, tuple[dict[str, Any], list[bytes]]] = {}  # the worker's answers, by question
         self.answered_bytes = 0
@@ -390,20 +391,29 @@ class StudentCalls:
 
     def begin(self, check: Check) -> None:
         """Before ``check`` runs. Every submission of a class is asked the same questions: the
-        calls a check made of a submission that passed it, up to the first that is not one of
-        the check's own inputs (``Check.own_inputs``: a call built from an answer would show
-        one submission's answers to another), are its plan, learned once in this process.
-        Where one is known, ask the worker for all of its calls in one stream; each call the
-        check then makes is answered from the stream while it is the next planned one, to the
-        byte, and the stream stops at the first that is not (a check that fails asks no more)."""
-        self.planned, self.learning = None, None
+        calls a check made of a submission that passed it that are the check's own inputs
+        (``Check.own_inputs``: a call built from an answer would show one submission's answers
+        to another), in runs between the calls that are not, are its plan, learned once in this
+        process. Where one is known, ask the worker for all of the calls of a run in one
+        stream: the first run now, where the check starts with it, each later one when the
+        check asks that run's first call. Each call the check then makes is answered from the
+        stream while it is the next planned one, to the byte, and the stream stops at the first
+        that is not (a check that fails asks no more)."""
+        self.planned, self.learning, self.later = None, None, []
         if not self.streams:
             return
         kept = _PLANS.get((id(check), self.device))
         if kept is None or kept[0] is not check:
             self.learning = _Learning(self._own_questions(check))
             return
-        planned = list(itertools.takewhile(lambda p: p.function not in self.lost, kept[1]))
+        first, *self.later = kept[1] or ((),)
+        self._stream(first)
+
+    def _stream(self, run: tuple[_Planned, ...]) -> bool:
+        """Ask the worker for the calls of ``run`` in one stream, but for those answered
+        already or asked earlier in it, up to the first of a function whose worker was lost;
+        whether a stream was asked for."""
+        planned = list(itertools.takewhile(lambda p: p.function not in self.lost, run))
         unasked, seen = [], set()  # answered already, or earlier in the plan: not asked again
         for p in planned:
             if p.question not in self.answered and p.question not in seen:
@@ -411,7 +421,7 @@ class StudentCalls:
                 seen.add(p.question)
         planned = unasked
         if not planned:
-            return
+            return False
         opaque = {p.function: opaque_items(self.exercise.function(p.function).returns) for p in planned}
         calls = [(p.function, p.call.args, p.call.kwargs, opaque[p.function]) for p in planned]
         try:
@@ -420,8 +430,9 @@ class StudentCalls:
             key = (tuple(p.question for p in planned), tuple((f, tuple(o)) for f, o in sorted(opaque.items())))
             self.channel.stream(self.exercise.name, calls, key)  # type: ignore[attr-defined]
         except WorkerLost:
-            return  # the check's first call starts a fresh worker, and says what became of this one
+            return False  # the check's next call starts a fresh worker, and says what became of this one
         self.planned = planned[::-1]  # popped from the end
+        return True
 
     def _own_questions(self, check: Check) -> dict[bytes, Call]:
         """``check``'s own inputs by question, found once per process (until a submission
@@ -434,26 +445,33 @@ class StudentCalls:
 
     def end(self, check: Check, passed: bool) -> None:
         """After ``check``: stop what is left of its stream; where its plan was being learned
-        and it passed, keep the plan (none where it would be a single call)."""
+        and it passed, keep the plan (``_Learning.plan``)."""
         if self.planned:
             self.channel.end_stream()  # type: ignore[attr-defined]
-        self.planned = None
+        self.planned, self.later = None, []
         if passed and self.learning is not None:
-            plan = tuple(self.learning.asked)
-            _PLANS[(id(check), self.device)] = (check, plan if len(plan) > 1 else ())
+            _PLANS[(id(check), self.device)] = (check, self.learning.plan())
         self.learning = None
 
     def _streamed(self, question: bytes | None) -> bool:
         """Whether this call is the stream's next one (then it is taken off the plan);
-        otherwise stop the stream."""
-        if not self.planned:
-            return False
-        if question is not None and self.planned[-1].question == question:  # the function's name included
+        otherwise stop the stream, and start the one of the plan's later run that this call
+        begins, if one does."""
+        if self.planned and question is not None and self.planned[-1].question == question:  # function included
             self.planned.pop()
             return True
-        self.channel.end_stream()  # type: ignore[attr-defined]
-        self.planned = None
-        return False
+        if self.planned:
+            self.channel.end_stream()  # type: ignore[attr-defined]
+            self.planned = None
+        if question is None or not self.later:
+            return False
+        starts = [i for i, run in enumerate(self.later) if run and run[0].question == question]
+        if not starts:
+            return False
+        run, self.later = self.later[starts[0]], self.later[starts[0] + 1 :]
+        if not self._stream(run):
+            return False
+        return self._streamed(question)
 
     def _learn(self, function: str, question: bytes | None) -> None:
         """Note the call where the running check's plan is being learned."""
@@ -461,10 +479,13 @@ class StudentCalls:
         if learning is None or learning.ended:
             return
         own = learning.own.get(question) if question is not None else None
-        if question is None or own is None or len(learning.asked) >= PLANNED_CALLS:
+        if sum(map(len, learning.runs)) >= PLANNED_CALLS:
             learning.ended = True  # the plan ends before this call
+        elif question is None or own is None:
+            if learning.runs[-1] or len(learning.runs) == 1:
+                learning.runs.append([])  # a run ends before this call (the first, even empty); the next after it
         else:
-            learning.asked.append(_Planned(function, question, own))
+            learning.runs[-1].append(_Planned(function, question, own))
 
     def _exchange(
         self,
@@ -691,19 +712,29 @@ class _Planned:
 
 @dataclass
 class _Learning:
-    """A check's plan while it is learned: its own inputs by question, and its calls so far."""
+    """A check's plan while it is learned: its own inputs by question, and its calls so far
+    that are among them, in runs between those that are not."""
 
     own: dict[bytes, Call]
-    asked: list[_Planned] = field(default_factory=list)
-    ended: bool = False  # a call that is not one of its own inputs was made: the plan ends before it
+    runs: list[list[_Planned]] = field(default_factory=lambda: [[]])
+    ended: bool = False  # PLANNED_CALLS were planned: the plan ends there
+
+    def plan(self) -> Plan:
+        """The plan learned: the first run (empty where the check starts with another call, or
+        makes a single one), then the later runs of more than one call."""
+        first, *later = self.runs
+        return (tuple(first) if len(first) > 1 else (), *(tuple(run) for run in later if len(run) > 1))
 
 
+# A check's plan (StudentCalls.begin): runs of its own inputs, the first asked as the check
+# starts (empty where it starts with another call), each later one when its first is asked.
+Plan = tuple[tuple[_Planned, ...], ...]
 # Each check's plan, by check and device: the calls it made of a submission that passed it,
-# learned once per process (the check kept beside it, as checks._RECORDED does). A check that
-# makes more than PLANNED_CALLS calls has no plan: a stream is one request, held in memory.
+# learned once per process (the check kept beside it, as checks._RECORDED does). A plan holds
+# at most PLANNED_CALLS calls: a stream is one request, held in memory.
 PLANNED_CALLS = 2000
 ANSWERED_BYTES = 64 * 2**20  # of one submission's answers to one exercise, kept to answer a question again
-_PLANS: dict[tuple[int, str], tuple[Check, tuple[_Planned, ...]]] = {}
+_PLANS: dict[tuple[int, str], tuple[Check, Plan]] = {}
 _OWN: dict[tuple[int, str], tuple[Check, dict[bytes, Call]]] = {}  # StudentCalls._own_questions
 
 
@@ -729,20 +760,26 @@ def _take_kept_plans(exercise: Exercise, device: str) -> None:
     _PLANS_KEPT[(id(exercise), device)] = (exercise, set(kept))
 
 
-def _plan_as_written(plan: Any) -> tuple[_Planned, ...] | None:
-    """A plan read from the examples cache, where it is one as ``_keep_plans`` writes them;
-    None for anything else (then the check learns its plan again)."""
-    if not isinstance(plan, tuple) or len(plan) > PLANNED_CALLS:
+def _plan_as_written(plan: Any) -> Plan | None:
+    """A plan read from the examples cache, where it is one as ``_keep_plans`` writes them:
+    runs of (function, question, call); None for anything else (then the check learns its
+    plan again)."""
+    if not isinstance(plan, tuple) or not all(isinstance(run, tuple) for run in plan):
         return None
-    planned = []
-    for item in plan:
-        if not (isinstance(item, tuple) and len(item) == 3):
-            return None
-        function, question, call = item
-        if not (isinstance(function, str) and isinstance(question, bytes) and isinstance(call, Call)):
-            return None
-        planned.append(_Planned(function, question, call))
-    return tuple(planned)
+    if sum(map(len, plan)) > PLANNED_CALLS:
+        return None
+    runs = []
+    for run in plan:
+        planned = []
+        for item in run:
+            if not (isinstance(item, tuple) and len(item) == 3):
+                return None
+            function, question, call = item
+            if not (isinstance(function, str) and isinstance(question, bytes) and isinstance(call, Call)):
+                return None
+            planned.append(_Planned(function, question, call))
+        runs.append(tuple(planned))
+    return tuple(runs)
 
 
 def _keep_plans(exercise: Exercise, device: str) -> None:
@@ -755,7 +792,7 @@ def _keep_plans(exercise: Exercise, device: str) -> None:
         known = _PLANS.get((id(check), device))
         key = examples_cache.plan_key(check)
         if known is not None and known[0] is check and key not in written:
-            learned[key] = tuple((p.function, p.question, p.call) for p in known[1])
+            learned[key] = tuple(tuple((p.function, p.question, p.call) for p in run) for run in known[1])
     if learned:
         examples_cache.keep_plans(exercise, device, learned)
         _PLANS_KEPT[(id(exercise), device)] = (exercise, written | set(learned))

@@ -105,9 +105,9 @@ def _path(exercise: Exercise, kind: str = "") -> Path | None:
 
 # -- the checks' plans ----------------------------------------------------------------------
 
-# A check's plan (``engine.StudentCalls.begin``): the calls, each (function, question, call),
-# that it asks of every submission ahead in one stream.
-Plan = tuple[tuple[str, bytes, Any], ...]
+# A check's plan (``engine.StudentCalls.begin``): runs of calls, each (function, question,
+# call), that it asks of every submission, each run in one stream.
+Plan = tuple[tuple[tuple[str, bytes, Any], ...], ...]
 
 
 def plan_key(check: Check) -> tuple[str, str, str, str]:

@@ -174,11 +174,13 @@ def test_a_class_is_graded_as_call_by_call_in_a_few_exchanges(
     exchanges.update(call=0, stream=0, answer=0)
     again = _grade(REPO / "solutions", tmp_path / "again")
     checks = [c for e in bank.load(list(EXERCISES)) for c in e.checks]
-    planned = [c for c in checks if engine._PLANS[(id(c), "cpu")][1]]
+    plans = [engine._PLANS[(id(c), "cpu")][1] for c in checks]
+    planned = [plan for plan in plans if any(plan)]  # a run of calls, at least
+    runs = sum(1 for plan in plans for run in plan if run)
     assert len(planned) > 0.8 * len(checks)  # the others ask with an answer first (a step's result)
-    # one exchange for each of them, but for the plans an earlier check's calls answered whole
-    # (a question is asked of a submission once: StudentCalls.answered)
-    assert 0.8 * len(planned) < exchanges["stream"] <= len(planned)
+    # one exchange for each run of a plan, but for the runs an earlier check's calls answered
+    # whole (a question is asked of a submission once: StudentCalls.answered)
+    assert 0.8 * len(planned) < exchanges["stream"] <= runs
     streamed_exchanges = exchanges["stream"] + exchanges["call"]
     streamed = [_grade(p, tmp_path / "streamed") for p in _variants()]
 
@@ -194,3 +196,36 @@ def test_a_class_is_graded_as_call_by_call_in_a_few_exchanges(
     exchanges.update(call=0)
     assert [_grade(p, tmp_path / "asked-again") for p in _variants()] == streamed
     assert exchanges["call"] > 1.2 * asked_once
+
+
+@pytest.mark.slow
+def test_a_run_of_own_inputs_after_another_call_is_streamed_too(
+    tmp_path: Path, exchanges: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check that starts with a call that is not one of its own inputs (a forward keeping its
+    cache for the student's backward) streams the run that follows it (the points of its
+    central differences) once it asks that run's first call: fewer exchanges, the same results."""
+    monkeypatch.setattr(engine, "_PLANS", {})  # learned here, not read from the examples cache
+    monkeypatch.setattr(engine, "_PLANS_KEPT", {})
+    exercises = bank.load(["batch_norm"])
+    folder = tmp_path / "references"
+    folder.mkdir()
+    (folder / "batch_norm.py").write_bytes((REPO / "solutions" / "batch_norm.py").read_bytes())
+    engine.grade(folder, exercises, engine.Options())
+    (gradient,) = [
+        c for c in exercises[0].checks if c.name == "batchnorm_backward agrees with central differences of your forward"
+    ]
+    first, *later = engine._PLANS[(id(gradient), "cpu")][1]
+    assert first == () and len(later[0]) > 5
+
+    def outcomes() -> list[tuple[str, bool, str]]:
+        exchanges.update(call=0, stream=0, answer=0)
+        result = engine.grade(folder, exercises, engine.Options())
+        return [(c.name, c.passed, c.message) for e in result.exercises for c in e.checks]
+
+    with_runs = outcomes()
+    asked_with_runs = exchanges["call"]
+    for key, (check, plan) in list(engine._PLANS.items()):
+        engine._PLANS[key] = (check, plan[:1])  # the first run alone, as plans were
+    assert outcomes() == with_runs
+    assert exchanges["call"] > asked_with_runs + len(later[0]) - 1
