@@ -286,8 +286,8 @@ def warm_workers(key: Setup) -> bool:
 
 
 def start_template(key: Setup) -> ForkServer | None:
-    """A template for ``key`` of this process alone (never kept), started without waiting for
-    it; None where it cannot be started."""
+    """A template for ``key`` that is never kept (for this process, or for another one to
+    adopt: ``adopt_template``), started without waiting for it; None where it cannot be."""
     wrap, config, env, cwd, base_uid = _launch(key)
     try:
         return ForkServer.start(
