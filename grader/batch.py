@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from grader import bank, engine, i18n, isolation, resume
-from grader.exercise import forbidden_patterns
 from grader.i18n import _
 from grader.results import SubmissionResult
 
@@ -169,14 +168,11 @@ class _TemplatesAhead:
         self.claimed: Any = None  # how many grading processes have adopted one
 
     def start(self, context: multiprocessing.context.BaseContext) -> None:
-        options = self.options
         try:
-            level = isolation.choose(options.sandbox, options.portable)
+            setup = engine.worker_setup(bank.load(self.exercise_names), self.options)  # as each grading has it
         except Exception:  # no isolation here: every submission's grading says so
             return
-        patterns = forbidden_patterns(bank.load(self.exercise_names))
-        setup = isolation.Setup(level, options.device, tuple(patterns), options.limits, options.keep_template)
-        if level == isolation.PORTABLE or setup.keep > 0 or not isolation.warm_workers(setup):
+        if setup.isolation == isolation.PORTABLE or setup.keep > 0 or not isolation.warm_workers(setup):
             return
         started = (isolation.start_template(setup) for _process in range(self.count))
         self.servers = [server for server in started if server is not None]

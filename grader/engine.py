@@ -752,12 +752,16 @@ def _take_kept_plans(exercise: Exercise, device: str) -> None:
     if seen is not None and seen[0] is exercise:
         return
     kept = examples_cache.read_plans(exercise, device)
+    taken = set()  # a plan not as written is learned again, and written over
     for check in exercise.checks:
-        plan = _plan_as_written(kept.get(examples_cache.plan_key(check)))
+        key = examples_cache.plan_key(check)
+        plan = _plan_as_written(kept.get(key))
         known = _PLANS.get((id(check), device))
-        if plan is not None and (known is None or known[0] is not check):
-            _PLANS[(id(check), device)] = (check, plan)
-    _PLANS_KEPT[(id(exercise), device)] = (exercise, set(kept))
+        if plan is not None:
+            taken.add(key)
+            if known is None or known[0] is not check:
+                _PLANS[(id(check), device)] = (check, plan)
+    _PLANS_KEPT[(id(exercise), device)] = (exercise, taken)
 
 
 def _plan_as_written(plan: Any) -> Plan | None:
@@ -827,20 +831,28 @@ def parameter_names(exercise: Exercise) -> dict[str, list[str]]:
 # -- grading ---------------------------------------------------------------------------------
 
 
+def worker_setup(exercises: list[Exercise], options: Options) -> isolation.Setup:
+    """What every worker grading ``exercises`` under ``options`` shares, its template's setup:
+    the isolation level (``isolation.choose``, which raises where grading cannot be isolated),
+    the device, the exercises' forbidden calls and the limits."""
+    level = isolation.choose(options.sandbox, options.portable)
+    patterns = tuple(forbidden_patterns(exercises))
+    return isolation.Setup(level, options.device, patterns, options.limits, options.keep_template)
+
+
 def grade(submission: Path, exercises: list[Exercise], options: Options, name: str | None = None) -> SubmissionResult:
     """Grade one submission on ``exercises``. A broken submission is a graded result; a
     failure of the grader itself in one exercise is contained to it (see the module doc);
     only a failure outside the exercises (the worker cannot start at all) raises."""
-    isolation_level = isolation.choose(options.sandbox, options.portable)
-    result = SubmissionResult(submission=name or submission.stem, isolation=isolation_level)
+    setup = worker_setup(exercises, options)
+    result = SubmissionResult(submission=name or submission.stem, isolation=setup.isolation)
     submission_budget = Budget.starting_now(options.submission_seconds, "submission")
     failures: list[str] = []
     try:
         with opened(submission, [e.name for e in exercises]) as found:
             module_dir, result.notes = found.folder, found.left_out
-            patterns = forbidden_patterns(exercises)
             with Supervisor(
-                str(module_dir), options.device, patterns, options.limits, isolation_level, options.keep_template
+                str(module_dir), setup.device, list(setup.forbidden), setup.limits, setup.isolation, setup.keep
             ) as supervisor:
                 for exercise in exercises:
                     path = module_dir / f"{exercise.name}.py"

@@ -117,20 +117,22 @@ def plan_key(check: Check) -> tuple[str, str, str, str]:
 
 def read_plans(exercise: Exercise, device: str) -> dict[tuple[str, str, str, str], Plan]:
     """The plans kept for ``exercise``'s checks on ``device``, by ``plan_key``."""
-    path = _path(exercise, f".plans-{device.replace(':', '-')}")
-    if path is None:
-        return {}
-    return _read(path)  # type: ignore[return-value]
+    path = _path(exercise, _plans_kind(device))
+    return _read(path) if path is not None else {}  # type: ignore[return-value]
 
 
 def keep_plans(exercise: Exercise, device: str, plans: dict[tuple[str, str, str, str], Plan]) -> None:
     """Add ``plans`` to those kept for ``exercise`` on ``device`` (other processes write too)."""
-    path = _path(exercise, f".plans-{device.replace(':', '-')}")
+    path = _path(exercise, _plans_kind(device))
     if path is None or not plans:
         return
     kept = {**read_plans(exercise, device), **plans}
     with contextlib.suppress(Exception):  # a call that cannot be pickled: no file
         _write(path, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _plans_kind(device: str) -> str:
+    return f".plans-{device.replace(':', '-')}"  # cuda:1 in a file's name
 
 
 # -- the paths of hypothesis's shrinking ----------------------------------------------------

@@ -231,3 +231,6 @@ def test_a_plan_learned_in_one_process_streams_the_first_submission_of_the_next(
     streams.clear()
     spoiled = engine.grade(make_submission("spoiled", correct), [fresh(24)], engine.Options())
     assert streams == [] and outcomes(spoiled) == outcomes(first)  # learned again, never an error
+    streams.clear()
+    mended = engine.grade(make_submission("mended", correct), [fresh(24)], engine.Options())
+    assert streams and outcomes(mended) == outcomes(first)  # the plans learned again were written over them
