@@ -14,8 +14,9 @@ SECURITY.md describes the guarantees; the modules:
   subprocess without resource limits) where Linux's mechanisms are missing, for a student's
   own check only (``choose(mode, portable=True)``);
 - worker side: ``seal`` (what a worker does to itself before any student code runs),
-  ``worker`` (imports and calls the student's functions), ``forkserver`` (the warm template
-  that forks workers);
+  ``worker`` (imports and calls the student's functions), ``unrecorded`` (which of them may
+  run without its forbidden-call recorder), ``forkserver`` (the warm template that forks
+  workers);
 - both: ``frames`` (the messages between them, and with a template), ``wire`` (the values
   in them), ``config`` (what a worker is told);
 - none: ``inprocess`` (a notebook kernel's worker in its own process, as nbgrader runs it).

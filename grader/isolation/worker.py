@@ -8,8 +8,9 @@ code runs, so that what the student prints goes where its standard error goes. O
 (``grader.isolation.forkserver``), one per submission, and reused for all of that submission's
 checks. It seals itself before touching student code (``grader.isolation.seal``: its own uid,
 hard limits, the audit hook), refuses imports of the reference solutions and of the grader,
-records forbidden calls while a student function runs, and answers each request with plain
-data (``grader.isolation.wire``).
+records forbidden calls while a student function runs (but where its source shows it needs
+no recording: ``grader.isolation.unrecorded``), and answers each request with plain data
+(``grader.isolation.wire``).
 
 Requests and answers:
 
@@ -36,6 +37,7 @@ never sees where the worker's private copy lives.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import functools
 import importlib
@@ -52,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.isolation import frames, installed, wire
+from grader.isolation import frames, installed, unrecorded, wire
 from grader.isolation.config import WorkerConfig
 from grader.isolation.messages import N_, Message
 from grader.isolation.seal import seal
@@ -99,7 +101,7 @@ class Worker:
 
     def __init__(self, config: WorkerConfig, root: str) -> None:
         import torch
-        from torch.overrides import TorchFunctionMode, resolve_name
+        from torch.overrides import TorchFunctionMode, get_overridable_functions, resolve_name
 
         self.torch = torch
         torch.set_num_threads(1)
@@ -114,32 +116,18 @@ class Worker:
         self.received: list[Any] = []  # the tensors of this call's arguments, in wire order
         self.used: set[str] = set()
         patterns = config.forbidden
-        torch_patterns = [p for p in patterns if p.startswith("torch.") or p.startswith("*")]
+        self.torch_patterns = [p for p in patterns if p.startswith("torch.") or p.startswith("*")]
         self.recording = False
+        self.resolve_name = resolve_name
+        self.decided: dict[Any, tuple[str | None, str | None]] = {}  # every torch op goes through here: once each
+        self.wrappers: dict[Any, str] = {}  # the forbidden library functions' wrappers, and their names
         worker = self
-
-        def forbidden_names(func: Any) -> tuple[str | None, str | None]:
-            """The name under which calling ``func`` is forbidden, if it is, and the one for a
-            call with requires_grad=True."""
-            name = resolve_name(func) or f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
-            with_grad = f"{name}(requires_grad=True)"
-            return (
-                name if any(fnmatch.fnmatchcase(name, p) for p in torch_patterns) else None,
-                with_grad if any(fnmatch.fnmatchcase(with_grad, p) for p in torch_patterns) else None,
-            )
-
-        decided: dict[Any, tuple[str | None, str | None]] = {}  # every torch op goes through here: once each
 
         class ForbiddenCallRecorder(TorchFunctionMode):
             def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
                 kwargs = kwargs or {}
                 if worker.recording:
-                    try:
-                        plain, with_grad = decided[func]
-                    except KeyError:
-                        plain, with_grad = decided[func] = forbidden_names(func)
-                    except TypeError:  # an unhashable callable
-                        plain, with_grad = forbidden_names(func)
+                    plain, with_grad = worker.recorded(func)
                     if plain is not None:
                         worker.used.add(plain)
                     if with_grad is not None and kwargs.get("requires_grad"):
@@ -148,13 +136,51 @@ class Worker:
 
         # an exercise that forbids no torch name has nothing for it to record: no mode, whose
         # dispatch costs every torch operation of the student's code a Python call
-        self.recorder = ForbiddenCallRecorder if torch_patterns else nullcontext
+        self.recorder = ForbiddenCallRecorder if self.torch_patterns else nullcontext
         resolve_name(torch.add)  # its table of torch's names, built once here: a forked worker finds it built
+        # torch's functions that hand themselves to a mode (its table has the others' names too)
+        self.overridable = {f for found in get_overridable_functions().values() for f in found}
+        # Calls that may run without the recorder (grader.isolation.unrecorded): those of
+        # functions that reach nothing it would record, until the first call of one that may
+        # reach what its source does not show, or the import of a module that runs code.
+        self.verdicts: dict[str, dict[str, str]] = {}  # module -> function -> verdict
+        self.unrecorded_calls = bool(self.torch_patterns) and not any(
+            unrecorded.walk_tensor_dunders(self.recorded, self.dispatches)
+        )
         # module functions by their exact name (numpy.linalg.lstsq, torch.autograd.grad); torch's
         # own functions and Tensor methods are also seen by the recorder above
         self._wrap_library_functions([p for p in patterns if "*" not in p and "." in p])
         module_patterns = [p for p in patterns if "." not in p]
         sys.meta_path.insert(0, _ImportGuard(module_patterns, self, config.blocked_packages))
+
+    def recorded(self, func: Any) -> tuple[str | None, str | None]:
+        """The name under which the recorder records a call of ``func``, if it does, and the
+        one it records for a call with requires_grad=True."""
+        try:
+            return self.decided[func]
+        except KeyError:
+            decided = self.decided[func] = self._forbidden_names(func)
+            return decided
+        except TypeError:  # an unhashable callable
+            return self._forbidden_names(func)
+
+    def _forbidden_names(self, func: Any) -> tuple[str | None, str | None]:
+        name = self.resolve_name(func) or f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
+        with_grad = f"{name}(requires_grad=True)"
+        return (
+            name if any(fnmatch.fnmatchcase(name, p) for p in self.torch_patterns) else None,
+            with_grad if any(fnmatch.fnmatchcase(with_grad, p) for p in self.torch_patterns) else None,
+        )
+
+    def dispatches(self, func: Any) -> bool:
+        """Whether ``func``, a function written in Python, is seen by the recorder before it
+        does anything: a torch function that hands itself to it (one torch says a mode may
+        override), or the worker's own wrapper of a forbidden library function, which records
+        it by name (``_recording``)."""
+        try:
+            return func in self.wrappers or func in self.overridable
+        except TypeError:  # unhashable
+            return False
 
     def _wrap_library_functions(self, names: list[str]) -> None:
         """Replace e.g. numpy.linalg.lstsq by a wrapper that records its use."""
@@ -184,6 +210,8 @@ class Worker:
 
         wrapper.__name__ = getattr(original, "__name__", name)
         wrapper.__doc__ = getattr(original, "__doc__", None)
+        self.wrappers[wrapper] = name
+        self.decided[wrapper] = (name, None)  # what the recorder would record: never handed it, it records itself
         return wrapper
 
     # -- conversions ---------------------------------------------------------------------
@@ -226,13 +254,46 @@ class Worker:
                 if spec is None or spec.loader is None or not os.path.isfile(path):
                     raise FileNotFoundError(Message(N_("{exercise}.py is not in the submission"), exercise=name))
                 module = importlib.util.module_from_spec(spec)
+                tree = self._inert_tree(path) if self.unrecorded_calls else None
+                if tree is None:
+                    self.unrecorded_calls = False  # its import runs code of the student's: see _judged
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
                 self.modules[name] = module
             except BaseException as exc:
                 sys.modules.pop(name, None)
                 self.modules[name] = exc
+                return exc
+            if tree is not None and self.unrecorded_calls:
+                try:
+                    self.verdicts[name] = unrecorded.Analysis(tree, module, self.recorded, self.dispatches).verdicts()
+                except Exception:  # not judged: its functions are recorded
+                    self.unrecorded_calls = False
         return self.modules[name]
+
+    def _inert_tree(self, path: str) -> ast.Module | None:
+        """The module's syntax tree, where importing it runs no code of the student's
+        (``unrecorded.inert``). Read before it is imported, by the only code that runs in
+        the worker then: no student code has run that could rewrite it meanwhile."""
+        try:
+            with open(path, "rb") as f:
+                tree = ast.parse(f.read())
+            return tree if unrecorded.inert(tree, unrecorded.library) else None
+        except Exception:  # unreadable, not Python, nested too deeply: its import will say
+            return None
+
+    def _judged(self, module: str, function: str) -> bool:
+        """Whether this call of ``function`` may run without the recorder: while all the
+        student code run in this worker was of functions whose source shows all they reach
+        and imports that ran none (``unrecorded``), a function that reaches nothing the
+        recorder records. A call of one that may reach what its source does not show ends it:
+        that call and every later one are recorded."""
+        if not self.unrecorded_calls:
+            return False
+        verdict = self.verdicts.get(module, {}).get(function, unrecorded.OPEN)
+        if verdict == unrecorded.OPEN:
+            self.unrecorded_calls = False
+        return verdict == unrecorded.UNRECORDED
 
     def error(self, kind: str, exc: BaseException) -> dict[str, Any]:
         error: dict[str, Any] = {
@@ -326,8 +387,9 @@ class Worker:
         if self.device.type == "cuda":
             self.torch.cuda.manual_seed_all(0)
         try:
+            watched = not self._judged(request["module"], request["function"])
             self.recording = True
-            with self.recorder():
+            with self.recorder() if watched else nullcontext():
                 value = function(*args, **kwargs)
         except Exception as exc:
             self.recording = False

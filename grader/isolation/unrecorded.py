@@ -1,0 +1,482 @@
+"""Which of a submission's functions may run without the worker's forbidden-call recorder.
+
+The recorder (a TorchFunctionMode, ``grader.isolation.worker``) sees every torch operation a
+student function makes, and costs each one a call into Python: about as much again as the
+operation itself, whether the function calls anything forbidden or not. A function needs no
+recorder when its source shows that the recorder would record nothing while it runs:
+
+- it and the helpers of its module it calls use only their own local names, their module's
+  constants and functions, a few builtins (``SAFE_BUILTINS``), and library objects reached by
+  attribute from the modules the module imports; no attribute whose name begins with ``_``
+  (``__dict__``, ``__class__``, ``_C``), no ``global``, no import, no class, no generator;
+- every library object it reaches runs no Python code the recorder would see but itself: a
+  function or type written in C, or a torch function that hands itself to the recorder before
+  doing anything (one that ``torch.overrides`` says a mode may override); not a Python class,
+  not a NumPy function written in Python (``np.mean`` calls the tensor's own ``mean``), not a
+  builtin that looks names up (``getattr``, ``vars``, ``eval``), not a module used as a value;
+- none of them is one the recorder records (``Recorded``): not a forbidden one, nor one with a
+  pattern for ``requires_grad=True`` where the function passes ``requires_grad`` or ``**``;
+- a method or property of a value is looked up by its name on ``torch.Tensor`` (the recorder's
+  name for it is ``torch.Tensor.NAME``), and otherwise must be one of a builtin type's, an
+  array's, or a generator's (``_value_types``), all written in C; no special method of a
+  tensor that an operator or a builtin calls is recorded (``walk_tensor_dunders``);
+- the module itself only imports, defines functions and assigns constants (``inert``): its
+  import runs no code of the student's.
+
+The objects are those the names stand for once the module is imported. That holds only while
+no other student code has run in the worker: code that may use anything could have replaced
+``torch.exp`` by ``torch.sigmoid`` for a later function to call. The worker therefore runs
+without the recorder only until the first call of a function that needs it, or the import of
+a module that is not inert (``Worker.call``); from then on every call is recorded, as before.
+
+Where a function could not be shown to need no recorder, it is recorded: the analysis may
+only err on the side of recording.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import inspect
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+# What the recorder records for a function object: the forbidden name of a call, and the one
+# of a call with requires_grad=True (``Worker.recorded``).
+Recorded = Callable[[Any], tuple[str | None, str | None]]
+
+SAFE_BUILTINS = frozenset(
+    {
+        "abs", "all", "any", "bool", "complex", "dict", "divmod", "enumerate", "filter", "float",
+        "frozenset", "int", "isinstance", "len", "list", "map", "max", "min", "pow", "print", "range",
+        "repr", "reversed", "round", "set", "slice", "sorted", "str", "sum", "tuple", "zip",
+        "ArithmeticError", "AssertionError", "Exception", "IndexError", "KeyError", "NotImplementedError",
+        "OverflowError", "RuntimeError", "TypeError", "ValueError", "ZeroDivisionError",
+    }
+)  # fmt: skip
+
+
+@functools.cache
+def _value_types() -> tuple[type, ...]:
+    """Types written in C whose methods a function may call on a value that is not a tensor."""
+    import torch
+
+    return (
+        list, dict, tuple, set, frozenset, str, bytes, int, float, complex, bool, range, slice,
+        np.ndarray, np.generic, np.dtype,
+        torch.Generator, torch.Size, torch.dtype, torch.device, torch.finfo, torch.iinfo,
+    )  # fmt: skip
+
+
+# The modules an inert module may import: their import runs no code of the student's.
+LIBRARIES = frozenset({"torch", "numpy", "math", "typing", "__future__", "collections.abc"})
+
+
+def library(module: str) -> bool:
+    return module in LIBRARIES or module.startswith(("torch.", "numpy."))
+
+
+# Callables written in C: they run no Python code but what they are handed.
+_C_CALLABLES = (
+    types.BuiltinFunctionType,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.MethodWrapperType,
+    types.ClassMethodDescriptorType,
+    types.GetSetDescriptorType,
+    types.MemberDescriptorType,
+    np.ufunc,
+)
+_DATA = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), np.dtype, np.generic)
+_NEVER = (
+    ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom, ast.ClassDef, ast.AsyncFunctionDef, ast.AsyncFor,
+    ast.AsyncWith, ast.Await, ast.Yield, ast.YieldFrom, ast.Match,
+)  # fmt: skip
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement, not written in C
+
+
+class _Open(Exception):
+    """The function may reach code that is not shown in its source, or change what later
+    calls reach: it needs the recorder, and so does every call after it."""
+
+
+def inert(tree: ast.Module, library: Callable[[str], bool]) -> bool:
+    """Whether importing the module runs no code of the student's: its statements are a
+    docstring, imports of ``library`` modules, function definitions without decorators whose
+    defaults and annotations are names or constants, assignments of constants, and an
+    ``if __name__ == "__main__":`` block (not run on import)."""
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue
+        if isinstance(node, ast.Import) and all(library(a.name) for a in node.names):
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level and library(node.module):
+            continue
+        if isinstance(node, ast.FunctionDef) and not node.decorator_list and _evaluated_at_definition_inert(node):
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and _constant_assignment(node):
+            continue
+        if isinstance(node, ast.If) and _is_main_guard(node.test):
+            continue
+        return False
+    return True
+
+
+def _evaluated_at_definition_inert(node: ast.FunctionDef) -> bool:
+    """A definition's defaults and annotations are evaluated when it runs: only names,
+    attributes, constants, and subscripts and ``|`` of them."""
+    a = node.args
+    evaluated = [*a.defaults, *(d for d in a.kw_defaults if d is not None), node.returns]
+    evaluated += [x.annotation for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None]
+    return all(e is None or _static_expression(e) for e in evaluated)
+
+
+def _static_expression(node: ast.expr) -> bool:
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return not (isinstance(node, ast.Name) and node.id.startswith("__"))
+    if isinstance(node, ast.Attribute):
+        return not node.attr.startswith("_") and _static_expression(node.value)
+    if isinstance(node, ast.Subscript):
+        return _static_expression(node.value) and _static_expression(node.slice)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _static_expression(node.left) and _static_expression(node.right)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_static_expression(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return isinstance(node.operand, ast.Constant)
+    return False
+
+
+def _constant_assignment(node: ast.Assign | ast.AnnAssign) -> bool:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if not all(isinstance(t, ast.Name) for t in targets) or node.value is None:
+        return False
+    if isinstance(node, ast.AnnAssign) and not _static_expression(node.annotation):
+        return False
+    try:
+        ast.literal_eval(node.value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _static_expression(node.value)  # an alias: Cache = tuple[torch.Tensor, torch.Tensor]
+    return True
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+UNRECORDED, RECORDED, OPEN = "unrecorded", "recorded", "open"
+
+
+class Analysis:
+    """What each function of one imported, inert module needs (``verdicts``): UNRECORDED,
+    it may run without the recorder; RECORDED, it reaches something the recorder records (a
+    forbidden function, by its source) and runs with it; OPEN, it may reach what its source
+    does not show, or change what another function reaches (it runs with the recorder, and
+    so does every call after it). ``recorded`` is the recorder's own judgement of a function
+    object; ``dispatches`` tells a torch function written in Python that hands itself to the
+    recorder before it does anything."""
+
+    def __init__(
+        self, tree: ast.Module, module: types.ModuleType, recorded: Recorded, dispatches: Callable[[Any], bool]
+    ):
+        self.module = module
+        self.recorded = recorded
+        self.dispatches = dispatches
+        self.defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        self.own: dict[str, tuple[str, set[str]]] = {}  # a function's own verdict, and its helpers
+
+    def verdicts(self) -> dict[str, str]:
+        for name, node in self.defs.items():
+            try:
+                self.own[name] = self._walk(node)
+            except _Open:
+                self.own[name] = (OPEN, set())
+        return {name: self._with_helpers(name) for name in self.defs}
+
+    def _with_helpers(self, name: str) -> str:
+        """The worst verdict of the function and every helper it reaches, directly or not."""
+        reached, todo = {name}, [name]
+        while todo:
+            for helper in self.own[todo.pop()][1] - reached:
+                reached.add(helper)
+                todo.append(helper)
+        verdicts = {self.own[f][0] for f in reached}
+        return OPEN if OPEN in verdicts else RECORDED if RECORDED in verdicts else UNRECORDED
+
+    def _walk(self, function: ast.FunctionDef) -> tuple[str, set[str]]:
+        """``function``'s own verdict, and the module's functions it names (its helpers)."""
+        body = _Body(function)
+        local, grad_keyword = body.local, body.grad_keyword
+        helpers: set[str] = set()
+        recorded = False
+        for node in body.nodes:
+            if isinstance(node, _NEVER):
+                raise _Open(type(node).__name__)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in local:
+                if node.id.startswith("__"):
+                    raise _Open(node.id)
+                helper, reached = self._global(node, body.attribute_of, grad_keyword)
+                recorded |= reached
+                if helper is not None:
+                    helpers.add(helper)
+            elif isinstance(node, ast.Attribute):
+                if node.attr.startswith("_"):
+                    raise _Open(node.attr)
+                if _rooted_at_global(node, local):
+                    if not isinstance(node.ctx, ast.Load):
+                        raise _Open(f"a module's or class's {node.attr} replaced")
+                else:
+                    recorded |= self._value_attribute(node, grad_keyword)
+        return (RECORDED if recorded else UNRECORDED), helpers
+
+    def _global(
+        self, node: ast.Name, attribute_of: dict[int, ast.Attribute], grad_keyword: bool
+    ) -> tuple[str | None, bool]:
+        """Judge a name of the module (or a builtin), with the attributes taken of it: the
+        helper it names, if it does, and whether the recorder records what it reaches."""
+        namespace = vars(self.module)
+        if node.id not in namespace:
+            if node.id in SAFE_BUILTINS or not hasattr(builtins, node.id):
+                return None, False  # a safe builtin, or a NameError when it runs
+            raise _Open(node.id)
+        value = namespace[node.id]
+        if node.id in self.defs and isinstance(value, types.FunctionType) and value.__module__ == self.module.__name__:
+            return node.id, False  # a helper: judged in turn
+        # the longest chain of attributes taken of it: np.linalg.norm, torch.Tensor.T
+        outer: ast.AST = node
+        while id(outer) in attribute_of:
+            attribute = attribute_of[id(outer)]
+            if not (isinstance(value, types.ModuleType) or inspect.isclass(value)):
+                return None, self._value_attribute(attribute, grad_keyword)  # of a constant: 'abc'.upper
+            try:  # what the module's or class's namespace holds: no module __getattr__ runs
+                value = inspect.getattr_static(value, attribute.attr)
+            except AttributeError:
+                raise _Open(f"{node.id}...{attribute.attr}") from None
+            if isinstance(value, (classmethod, staticmethod)):
+                value = value.__func__
+            outer = attribute
+        if isinstance(value, types.ModuleType):
+            raise _Open("a module used as a value")
+        return None, self._judge(value, grad_keyword)
+
+    def _value_attribute(self, node: ast.Attribute, grad_keyword: bool) -> bool:
+        """A method or property of a value: a tensor's, judged as the recorder sees it
+        (``torch.Tensor.NAME``, a property's ``__get__`` and ``__set__``), or one of a C
+        type's; whether the recorder records it."""
+        tensor = _tensor_type()
+        try:
+            found = inspect.getattr_static(tensor, node.attr)
+        except AttributeError:
+            if any(hasattr(t, node.attr) for t in _value_types()):
+                return False
+            raise _Open(f"the attribute {node.attr}") from None
+        if isinstance(found, (types.GetSetDescriptorType, types.MemberDescriptorType)):
+            return self._judge(found.__get__, grad_keyword) | self._judge(found.__set__, grad_keyword)
+        if isinstance(found, property):
+            raise _Open(f"the property {node.attr}")  # Python code the recorder would see
+        return self._judge(getattr(tensor, node.attr), grad_keyword)
+
+    def _judge(self, value: Any, grad_keyword: bool) -> bool:
+        """A library object the function reaches: data, or something callable that runs no
+        Python code the recorder would see but itself; whether the recorder records it."""
+        if isinstance(value, _DATA) or _tensor_data(value):
+            return False
+        if isinstance(value, (tuple, list, set, frozenset, dict)):  # a constant of the module
+            items = value.values() if isinstance(value, dict) else value
+            return any([self._judge(item, grad_keyword) for item in items])
+        if isinstance(value, (classmethod, staticmethod)):
+            value = value.__func__
+        name = getattr(value, "__name__", None)
+        if isinstance(name, str) and getattr(builtins, name, None) is value and name not in SAFE_BUILTINS:
+            raise _Open(name)  # getattr, eval, vars under another name: G = getattr
+        if isinstance(value, _C_CALLABLES):
+            pass
+        elif isinstance(value, types.FunctionType):
+            if not self.dispatches(value):
+                raise _Open(f"{value.__module__}.{value.__qualname__}")
+        elif inspect.isclass(value):
+            if value.__flags__ & _HEAP_TYPE and value is not _tensor_type():
+                raise _Open(value.__qualname__)
+        else:
+            raise _Open(type(value).__name__)
+        try:
+            plain, with_grad = self.recorded(value)
+        except Exception:
+            raise _Open(repr(value)) from None
+        return plain is not None or (with_grad is not None and grad_keyword)
+
+
+def _tensor_type() -> type:
+    import torch
+
+    return torch.Tensor
+
+
+def _tensor_data(value: Any) -> bool:
+    import torch
+
+    return isinstance(value, (torch.dtype, torch.device, torch.layout, torch.memory_format, torch.finfo, torch.iinfo))
+
+
+def _rooted_at_global(node: ast.Attribute, local: set[int]) -> bool:
+    """Whether the attribute is part of a chain taken of a module-level name (judged with it)."""
+    value: ast.expr = node.value
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return isinstance(value, ast.Name) and id(value) not in local
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+class _Body:
+    """The nodes of a function whose values its call may use (``nodes``): its body, with
+    nested functions', lambdas' and comprehensions' own, and its defaults (evaluated once, at
+    definition, then passed like arguments); not annotations, which it never uses. ``local``:
+    the names among them that stand for a local of their scope (by id), as Python resolves
+    them, or else taken for the module's, which are judged (a name bound by a walrus in a
+    comprehension, local to the function). ``attribute_of``: the attribute taken of a node,
+    by the node's id. ``grad_keyword``: whether a call passes ``requires_grad`` or ``**``."""
+
+    def __init__(self, function: ast.FunctionDef) -> None:
+        self.nodes: list[ast.AST] = []
+        self.local: set[int] = set()
+        self.attribute_of: dict[int, ast.Attribute] = {}
+        self.grad_keyword = False
+        for default in [*function.args.defaults, *function.args.kw_defaults]:
+            if default is not None:  # evaluated at definition, in the module's scope
+                self._visit(default, frozenset())
+        own = _own_bindings(function)
+        for statement in function.body:
+            self._visit(statement, own)
+
+    def _visit(self, node: ast.AST, bound: frozenset[str]) -> None:
+        self.nodes.append(node)
+        if isinstance(node, ast.Name):
+            if node.id in bound:
+                self.local.add(id(node))
+        elif isinstance(node, ast.Attribute):
+            self.attribute_of[id(node.value)] = node
+        elif isinstance(node, ast.Call):
+            self.grad_keyword |= any(k.arg in (None, "requires_grad") for k in node.keywords)
+        elif isinstance(node, (ast.FunctionDef, ast.Lambda)):  # its defaults and decorators: the enclosing scope's
+            for outer in [*node.args.defaults, *node.args.kw_defaults, *getattr(node, "decorator_list", [])]:
+                if outer is not None:
+                    self._visit(outer, bound)
+            inner = bound | _own_bindings(node)
+            for statement in node.body if isinstance(node.body, list) else [node.body]:
+                self._visit(statement, inner)
+            return
+        elif isinstance(node, _COMPREHENSIONS):  # its first iterable is the enclosing scope's
+            first, *rest = node.generators
+            self._visit(first.iter, bound)
+            inner = bound | {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            for part in [first.target, *first.ifs, *rest]:
+                self._visit(part, inner)
+            for part in [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]:
+                self._visit(part, inner)
+            return
+        for field, value in ast.iter_fields(node):
+            if field in ("annotation", "returns", "type_comment"):
+                continue
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, ast.AST):
+                    self._visit(child, bound)
+
+
+def _own_bindings(scope: ast.FunctionDef | ast.Lambda) -> frozenset[str]:
+    """The names a function or lambda binds in its own scope: its parameters, assignments,
+    loop, ``with`` and ``except`` names, and the functions it defines; not those of the
+    scopes nested in it."""
+    a = scope.args
+    names = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None}
+    todo: list[ast.AST] = list(scope.body) if isinstance(scope.body, list) else [scope.body]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        if isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+            continue  # its own scope
+        if isinstance(node, (ast.Lambda, *_COMPREHENSIONS)):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return frozenset(names)
+
+
+def walk_tensor_dunders(recorded: Recorded, dispatches: Callable[[Any], bool]) -> Iterator[str]:
+    """The special methods of a tensor that an operator, a builtin or NumPy may call without
+    naming them, and that the recorder records, or that run Python code in which it would
+    see something it records: none, or no call runs without the recorder (``Worker``)."""
+    tensor = _tensor_type()
+    for name in dir(tensor):
+        if not name.startswith("__") or name in _NOT_CALLED_IMPLICITLY:
+            continue
+        found = inspect.getattr_static(tensor, name)
+        value = getattr(tensor, name)
+        if isinstance(found, types.FunctionType) and not dispatches(value):
+            # Python that does not hand itself to the recorder: what the recorder sees inside
+            seen = _seen_inside(_PROBES[name]) if name in _PROBES else None
+            if seen is None or any(recorded(f)[0] is not None for f in seen):
+                yield name
+        elif isinstance(found, property):
+            yield name
+        else:
+            try:
+                plain, _with_grad = recorded(value)
+            except Exception:
+                yield name
+                continue
+            if plain is not None:
+                yield name
+
+
+# How to call the special methods that do not hand themselves to the recorder (iterating a
+# tensor calls its dim and unbind; hashing one, id), to see what the recorder sees inside.
+_PROBES: dict[str, Callable[[Any], Any]] = {"__iter__": lambda t: list(iter(t)), "__hash__": hash}
+
+
+def _seen_inside(probe: Callable[[Any], Any]) -> list[Any]:
+    """The functions a torch function mode is handed while ``probe`` runs on a matrix."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    seen: list[Any] = []
+
+    class Seen(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            seen.append(func)
+            return func(*args, **(kwargs or {}))
+
+    matrix = torch.zeros(2, 2)
+    with Seen():
+        probe(matrix)
+    return seen
+
+
+# A tensor's special attributes that no operator, builtin or NumPy conversion calls for the
+# student (pickling, copying, subclassing and torch's own protocols, none of which a function
+# that needs no recorder can reach: copy, pickle and torch.overrides are not among its names).
+_NOT_CALLED_IMPLICITLY = frozenset(
+    {
+        "__class__", "__dict__", "__doc__", "__module__", "__weakref__", "__annotations__", "__slots__",
+        "__init_subclass__", "__subclasshook__", "__class_getitem__", "__torch_function__", "__torch_dispatch__",
+        "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__", "__deepcopy__", "__copy__",
+        "__dlpack__", "__dlpack_device__", "__cuda_array_interface__", "__new__", "__init__", "__dir__",
+        "__sizeof__", "__getattribute__", "__setattr__", "__delattr__",
+    }
+)  # fmt: skip

@@ -1,0 +1,412 @@
+"""Calls that run without the worker's forbidden-call recorder (grader/isolation/unrecorded.py):
+only those of functions whose source shows everything they reach, none of it recorded, while
+no other student code has run. Every way of hiding a forbidden call is still recorded; a call
+after code that may have changed what torch's names stand for is recorded; and the references'
+hot loops do run without it, which is what the analysis is for."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import json
+import subprocess
+import sys
+import textwrap
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO
+from torch.overrides import get_overridable_functions, resolve_name
+
+from grader import bank
+from grader.exercise import forbidden_patterns
+from grader.isolation import unrecorded
+
+# The recorder's patterns where every exercise is graded: those of the worker of a whole course.
+PATTERNS = forbidden_patterns(bank.load(bank.NAMES))
+TORCH_PATTERNS = [p for p in PATTERNS if p.startswith(("torch.", "*"))]
+
+# A worker in a fresh interpreter (it wraps library functions and guards imports as it starts),
+# calling the submission's functions as the grader asks them, one after another (or each in a
+# worker of its own: "fresh"); for each call, whether it ran without the recorder and what was
+# recorded.
+WORKER = """
+import json, sys
+import numpy as np
+from dataclasses import replace
+from grader import bank
+from grader.exercise import forbidden_patterns
+from grader.isolation import wire
+from grader.isolation.config import WorkerConfig
+from grader.isolation.limits import Limits
+from grader.isolation.worker import Worker
+
+root, calls, fresh = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] == "fresh"
+config = replace(WorkerConfig.of("cpu", forbidden_patterns(bank.load(bank.NAMES)), Limits()), blocked_packages=())
+judged = []
+
+
+def started():
+    worker = Worker(config, root)
+    decide = worker._judged
+    worker._judged = lambda module, function: judged.append(decide(module, function)) or judged[-1]
+    return worker
+
+
+worker = started()
+results = []
+for module, function in calls:
+    if fresh and results:
+        worker = started()
+    judged.clear()
+    answer, _ = worker.call(*wire.call_request(module, function, (np.linspace(-2, 2, 5),), {}, None, None))
+    results.append({"ok": answer["ok"], "used": answer["used"], "unrecorded": judged == [True],
+                    "error": answer.get("error", {}).get("message")})
+print(json.dumps({"results": results, "possible": worker.unrecorded_calls or None, "verdicts": worker.verdicts}))
+"""
+
+
+def run_worker(folder: Path, calls: list[tuple[str, str]], fresh: bool = False) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER, str(folder), json.dumps(calls), "fresh" if fresh else "one"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def module_folder(tmp_path: Path, modules: dict[str, str]) -> Path:
+    for name, source in modules.items():
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+    return tmp_path
+
+
+# Every way of reaching torch.sigmoid where activations forbids it, but the plain one, that
+# the source scan cannot name: each must still be recorded at run time.
+HIDDEN = """
+    import numpy as np
+    import torch
+
+    G = getattr
+    NAME = "sig" + "moid"
+
+
+    def by_getattr(x):
+        return getattr(torch, "sig" + "moid")(x)
+
+
+    def by_vars(x):
+        return vars(torch)["sigmoid"](x)
+
+
+    def by_module_as_value(x):
+        m = torch
+        return m.sigmoid(x)
+
+
+    def by_default(x, get=getattr):
+        return get(torch, "sigmoid")(x)
+
+
+    def by_alias_of_getattr(x):
+        return G(torch, "sigmoid")(x)
+
+
+    def _helper(x):
+        return getattr(x, "sig" + "moid")()
+
+
+    def by_helper(x):
+        return _helper(x) + 0
+
+
+    def by_module_class(x):
+        return torch.nn.Sigmoid()(x)
+
+
+    def by_eval(x):
+        return eval("torch.sigmoid(x)")
+
+
+    def by_dunder(x):
+        return torch.__dict__["sigmoid"](x)
+"""
+HIDING = [n.name for n in ast.parse(textwrap.dedent(HIDDEN)).body if isinstance(n, ast.FunctionDef)]
+HIDING.remove("_helper")
+
+
+def test_every_hidden_forbidden_call_is_recorded(tmp_path: Path) -> None:
+    folder = module_folder(tmp_path, {"activations": HIDDEN})
+    found = run_worker(folder, [("activations", f) for f in HIDING], fresh=True)  # nothing ran before
+    for function, result in zip(HIDING, found["results"], strict=True):
+        assert result["ok"], (function, result)
+        assert "torch.sigmoid" in result["used"] or "torch.Tensor.sigmoid" in result["used"], (function, result)
+        assert not result["unrecorded"], function
+
+
+def test_a_call_after_code_that_may_change_what_torch_names_is_recorded(tmp_path: Path) -> None:
+    """exp runs without the recorder until a function that reaches what its source does not
+    show has run: that one made torch.exp stand for torch.sigmoid, and the recorder, not the
+    source, knows it."""
+    source = """
+        import torch
+
+
+        def exp(x):
+            return torch.exp(x)
+
+
+        def patch(x):
+            setattr(torch, "exp", torch.sigmoid)
+            return x
+    """
+    found = run_worker(
+        module_folder(tmp_path, {"activations": source}), [("activations", f) for f in ("exp", "patch", "exp")]
+    )
+    first, patched, then = found["results"]
+    assert first["unrecorded"] and first["used"] == []
+    assert not patched["unrecorded"]
+    assert not then["unrecorded"] and then["used"] == ["torch.sigmoid"]
+
+
+def test_a_module_whose_import_runs_code_has_every_call_recorded(tmp_path: Path) -> None:
+    """Here divmod, a builtin the analysis takes for itself, calls torch.sigmoid once imported."""
+    source = """
+        import torch
+
+        __builtins__["divmod"] = lambda a, b: torch.sigmoid(a)
+
+
+        def split(x):
+            return divmod(x, 1)
+    """
+    found = run_worker(module_folder(tmp_path, {"activations": source}), [("activations", "split")])
+    (result,) = found["results"]
+    assert not result["unrecorded"] and result["used"] == ["torch.sigmoid"]
+
+
+def test_a_forbidden_call_the_source_shows_is_recorded_and_later_calls_need_not_be(tmp_path: Path) -> None:
+    source = """
+        import torch
+
+
+        def forbidden(x):
+            return torch.sigmoid(x)
+
+
+        def allowed(x):
+            return torch.exp(x)
+    """
+    calls = [("activations", f) for f in ("forbidden", "allowed")]
+    forbidden, allowed = run_worker(module_folder(tmp_path, {"activations": source}), calls)["results"]
+    assert not forbidden["unrecorded"] and forbidden["used"] == ["torch.sigmoid"]
+    assert allowed["unrecorded"] and allowed["used"] == []
+
+
+def test_the_references_hot_loops_run_without_the_recorder() -> None:
+    """What the analysis is for: the training loops, most of a submission's torch operations.
+    Also: no special method of a tensor keeps the worker from running any call unrecorded."""
+    names = list(bank.NAMES[:8])
+    found = run_worker(REPO / "solutions", [(n, "__no_such_function__") for n in names])
+    assert found["possible"], "a tensor's special method is recorded or runs Python the recorder would see"
+    verdicts = found["verdicts"]
+    assert set(verdicts) == set(names)
+    assert all(v != unrecorded.OPEN for module in verdicts.values() for v in module.values()), verdicts
+    for module, function in [
+        ("softmax_regression", "train"),
+        ("logistic_regression", "train"),
+        ("perceptron", "perceptron_train"),
+    ]:
+        assert verdicts[module][function] == unrecorded.UNRECORDED, (module, function)
+
+
+# -- the analysis, on its own -----------------------------------------------------------------
+
+
+def recorded(func: Any) -> tuple[str | None, str | None]:
+    """The recorder's judgement (grader.isolation.worker.Worker.recorded), without a worker."""
+    name = resolve_name(func) or f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
+    with_grad = f"{name}(requires_grad=True)"
+    return (
+        name if any(fnmatch.fnmatchcase(name, p) for p in TORCH_PATTERNS) else None,
+        with_grad if any(fnmatch.fnmatchcase(with_grad, p) for p in TORCH_PATTERNS) else None,
+    )
+
+
+OVERRIDABLE = {f for found in get_overridable_functions().values() for f in found}
+
+
+def verdicts(source: str) -> dict[str, str]:
+    source = "import math\nimport numpy as np\nimport torch\nimport torch.nn.functional as F\n" + textwrap.dedent(
+        source
+    )
+    tree = ast.parse(source)
+    assert unrecorded.inert(tree, unrecorded.library)
+    module = types.ModuleType("submission")
+    exec(compile(tree, "submission.py", "exec"), vars(module))
+    return unrecorded.Analysis(tree, module, recorded, OVERRIDABLE.__contains__).verdicts()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return torch.exp(-x).sum() / len(x)",
+        "return torch.where(x > 0, x, 0.01 * x)",
+        "return (x @ x.T).clamp(min=0).mean(dim=0, keepdim=True)",
+        "return F.pad(x, (1, 1)).unfold(0, 2, 1)",  # F.pad in C, Tensor.unfold
+        "return [float(v) for v in x if v > 0] + [math.exp(1.0)]",
+        "g = torch.Generator().manual_seed(0)\n    return x[torch.randperm(len(x), generator=g)]",
+        "return isinstance(x, torch.Tensor) and x.shape[0] == x.size(0)",
+        "return torch.zeros_like(x, dtype=torch.float64).numpy().sum()",
+        "return x.split(2)",  # torch.Tensor.split: Python, and hands itself to the recorder first
+        "f = lambda z: z * 2\n    return f(x)",
+        "return sorted(range(3), key=lambda i: -i)",
+    ],
+)
+def test_plain_torch_code_needs_no_recorder(body: str) -> None:
+    assert verdicts(f"def f(x):\n    {body}\n") == {"f": unrecorded.UNRECORDED}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return torch.sigmoid(x)",  # forbidden in activations
+        "return x.sigmoid()",
+        "return x.backward()",
+        "return torch.linalg.solve(x, x)",
+        "return torch.ones(2, requires_grad=True)",  # *(requires_grad=True)
+    ],
+)
+def test_a_forbidden_call_in_the_source_is_recorded(body: str) -> None:
+    assert verdicts(f"def f(x):\n    {body}\n") == {"f": unrecorded.RECORDED}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return getattr(torch, 'exp')(x)",
+        "return vars(torch)['exp'](x)",
+        "return torch.__dict__['exp'](x)",
+        "m = F\n    return m.relu(x)",
+        "return eval('x')",
+        "return __import__('torch').exp(x)",
+        "import torch\n    return torch.exp(x)",
+        "global Y\n    Y = x\n    return x",
+        "torch.exp = torch.tanh\n    return x",
+        "return np.mean(x)",  # NumPy in Python: calls the tensor's own mean
+        "return np.eye(2) * 0 + x",  # a function written in Python that does not hand itself to the recorder
+        "torch.manual_seed(0)\n    return x",
+        "return torch.nn.ReLU()(x)",  # a class of Python code
+        "return x.grad_fn.next_functions",
+        "return type(x)",
+        "yield x",
+        "class A:\n        pass\n    return x",
+    ],
+)
+def test_code_that_may_reach_what_its_source_does_not_show_is_open(body: str) -> None:
+    assert verdicts(f"def f(x):\n    {body}\n") == {"f": unrecorded.OPEN}
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "names = [getattr for getattr in (1, 2)]",
+        "pick = lambda getattr: getattr",
+        "def inner(getattr):\n        return getattr",
+    ],
+)
+def test_a_name_bound_in_a_nested_scope_is_the_modules_outside_it(binding: str) -> None:
+    """Python resolves getattr after the comprehension, lambda or nested function to the
+    builtin, not to their parameter: so must the analysis."""
+    assert verdicts(f"def f(x):\n    {binding}\n    return getattr(x, 'exp')()\n") == {"f": unrecorded.OPEN}
+
+
+def test_a_builtin_under_another_name_is_judged_as_itself() -> None:
+    found = verdicts(
+        """
+        G = getattr
+        LENGTHS = (len, vars)
+
+
+        def f(x):
+            return G(x, "exp")()
+
+
+        def g(x):
+            return LENGTHS[0](x)
+        """
+    )
+    assert found == {"f": unrecorded.OPEN, "g": unrecorded.OPEN}
+
+
+def test_a_function_is_as_open_as_its_helpers() -> None:
+    found = verdicts(
+        """
+        def helper(x):
+            return getattr(x, "exp")()
+
+
+        def f(x):
+            return helper(x) + 1
+
+
+        def g(x):
+            return f(x)
+
+
+        def h(x, act=helper):
+            return act(x)
+
+
+        def plain(x):
+            return x + 1
+        """
+    )
+    assert found == {"helper": "open", "f": "open", "g": "open", "h": "open", "plain": "unrecorded"}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "torch.exp = torch.sigmoid",
+        "print('imported')",
+        "X = torch.zeros(3)",
+        "import scipy",
+        "@torch.no_grad()\ndef f(x):\n    return x",
+        "def f(x=print('now')):\n    return x",
+        "class Model:\n    pass",
+        "try:\n    import sklearn\nexcept ImportError:\n    pass",
+    ],
+)
+def test_a_module_that_runs_code_on_import_is_not_inert(statement: str) -> None:
+    assert not unrecorded.inert(ast.parse(statement), unrecorded.library)
+
+
+def test_a_module_of_imports_definitions_and_constants_is_inert() -> None:
+    source = """
+        \"\"\"A student's module.\"\"\"
+        from __future__ import annotations
+
+        import numpy as np
+        import torch
+        import torch.nn.functional as F
+        from torch import Tensor
+
+        EPS = 1e-12
+        GATES = {"and": (1.0, 1.0, -1.5), "or": (1.0, 1.0, -0.5)}
+        Cache = tuple[torch.Tensor, torch.Tensor]
+
+
+        def f(x: Tensor, eps: float = EPS, dtype=torch.float64) -> Tensor | None:
+            return x
+
+
+        if __name__ == "__main__":
+            print(f(torch.ones(2)))
+    """
+    assert unrecorded.inert(ast.parse(textwrap.dedent(source)), unrecorded.library)
