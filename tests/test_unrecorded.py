@@ -190,6 +190,128 @@ def test_a_module_whose_import_runs_code_has_every_call_recorded(tmp_path: Path)
     assert not result["unrecorded"] and result["used"] == ["torch.sigmoid"]
 
 
+# Ways found to reach a recorded function from a call that ran without the recorder, each as a
+# module and the calls made of it; the last call reaches the recorded function.
+ESCAPES = {
+    "an annotation of a nested function, evaluated as it is defined": (
+        """
+        import torch
+
+
+        def sig(x):
+            out = []
+
+            def g(y: out.append(x.sigmoid())) -> None:
+                pass
+
+            return out[0]
+        """,
+        ["sig"],
+    ),
+    "a function's name bound to another function": (
+        """
+        def sigmoid(x):
+            return x
+
+
+        def real(x):
+            return x.sigmoid()
+
+
+        sigmoid = real
+
+
+        def uses(x):
+            return sigmoid(x) * 1
+        """,
+        ["uses"],
+    ),
+    "a recorded function kept in a constant by one call, called by the next": (
+        """
+        import torch
+
+        CACHE = []
+
+
+        def stash(x):
+            CACHE.append(torch.Tensor.sigmoid)
+            return x
+
+
+        def sig(x):
+            return CACHE[0](x)
+        """,
+        ["stash", "sig"],
+    ),
+    "a generator kept by one call, run by the next": (
+        """
+        PENDING = []
+
+
+        def relu(x):
+            PENDING.append(t.sigmoid() for t in [x])
+            return x
+
+
+        def sig(x):
+            return list(PENDING[0])[0]
+        """,
+        ["relu", "sig"],
+    ),
+    "a recorded function held in a constant, taken by a method": (
+        """
+        import torch
+
+        FUNCTIONS = [torch.Tensor.sigmoid]
+
+
+        def sig(x):
+            return FUNCTIONS.copy()[0](x)
+        """,
+        ["sig"],
+    ),
+    "torch replaced through sys.modules, reached from torch": (
+        """
+        import torch
+
+
+        def patch(x):
+            torch.sys.modules.get("torch").exp = torch.Tensor.sigmoid
+            return x
+
+
+        def sig(x):
+            return torch.exp(x)
+        """,
+        ["patch", "sig"],
+    ),
+    "a ufunc of NumPy's private module on an array of objects": (
+        """
+        import numpy as np
+        import numpy._core.umath as um
+
+
+        def th(x):
+            a = np.empty(1, dtype="O")
+            a[0] = x
+            return um.tanh(a)[0]
+        """,
+        ["th"],
+    ),
+}
+
+
+@pytest.mark.parametrize("escape", list(ESCAPES))
+def test_a_recorded_function_reached_in_a_way_the_source_does_not_call_it_is_recorded(
+    escape: str, tmp_path: Path
+) -> None:
+    source, calls = ESCAPES[escape]
+    found = run_worker(module_folder(tmp_path, {"activations": source}), [("activations", f) for f in calls])
+    last = found["results"][-1]
+    assert not last["unrecorded"], escape
+    assert {"torch.Tensor.sigmoid", "torch.Tensor.tanh"} & set(last["used"]), (escape, last)
+
+
 def test_a_forbidden_call_the_source_shows_is_recorded_and_later_calls_need_not_be(tmp_path: Path) -> None:
     source = """
         import torch

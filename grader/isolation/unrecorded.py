@@ -77,7 +77,10 @@ LIBRARIES = frozenset({"torch", "numpy", "math", "typing", "__future__", "collec
 
 
 def library(module: str) -> bool:
-    return module in LIBRARIES or module.startswith(("torch.", "numpy."))
+    """A module of ``LIBRARIES``, or a public one of torch's or NumPy's (not numpy._core.umath,
+    whose ufuncs are not the wrapped ones: numpy.tanh)."""
+    public = not any(part.startswith("_") for part in module.split("."))
+    return module in LIBRARIES or (public and module.startswith(("torch.", "numpy.")))
 
 
 # Callables written in C: they run no Python code but what they are handed.
@@ -114,8 +117,9 @@ def inert(tree: ast.Module, library: Callable[[str], bool]) -> bool:
             continue
         if isinstance(node, ast.Import) and all(library(a.name) for a in node.names):
             continue
-        if isinstance(node, ast.ImportFrom) and node.module and not node.level and library(node.module):
-            continue
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level and library(node.module):  # noqa: SIM102
+            if not any(a.name.startswith("_") for a in node.names):  # from numpy import _core
+                continue
         if isinstance(node, ast.FunctionDef) and not node.decorator_list and _evaluated_at_definition_inert(node):
             continue
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and _constant_assignment(node):
@@ -200,10 +204,24 @@ class Analysis:
     def verdicts(self) -> dict[str, str]:
         for name, node in self.defs.items():
             try:
+                if not self._defined_by(name, node):
+                    raise _Open(f"{name} is not the function its definition made")  # sigmoid = real
                 self.own[name] = self._walk(node)
             except _Open:
                 self.own[name] = (OPEN, set())
         return {name: self._with_helpers(name) for name in self.defs}
+
+    def _defined_by(self, name: str, node: ast.FunctionDef) -> bool:
+        """Whether the module's ``name`` is the function that ``node`` defined."""
+        value = vars(self.module).get(name)
+        code = getattr(value, "__code__", None)
+        return (
+            isinstance(value, types.FunctionType)
+            and value.__module__ == self.module.__name__
+            and code is not None
+            and code.co_name == name
+            and code.co_firstlineno == node.lineno
+        )
 
     def _with_helpers(self, name: str) -> str:
         """The worst verdict of the function and every helper it reaches, directly or not."""
@@ -227,8 +245,8 @@ class Analysis:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in local:
                 if node.id.startswith("__"):
                     raise _Open(node.id)
-                helper, reached = self._global(node, body.attribute_of, grad_keyword)
-                recorded |= reached
+                helper, reached, outer = self._global(node, body.attribute_of, grad_keyword)
+                recorded |= body.contained(reached, outer)
                 if helper is not None:
                     helpers.add(helper)
             elif isinstance(node, ast.Attribute):
@@ -238,28 +256,33 @@ class Analysis:
                     if not isinstance(node.ctx, ast.Load):
                         raise _Open(f"a module's or class's {node.attr} replaced")
                 else:
-                    recorded |= self._value_attribute(node, grad_keyword)
+                    recorded |= body.contained(self._value_attribute(node, grad_keyword), node)
         return (RECORDED if recorded else UNRECORDED), helpers
 
     def _global(
         self, node: ast.Name, attribute_of: dict[int, ast.Attribute], grad_keyword: bool
-    ) -> tuple[str | None, bool]:
+    ) -> tuple[str | None, bool, ast.AST]:
         """Judge a name of the module (or a builtin), with the attributes taken of it: the
-        helper it names, if it does, and whether the recorder records what it reaches."""
+        helper it names, if it does; whether the recorder records what it reaches; the node
+        that reaches it (the last attribute judged with the name)."""
         namespace = vars(self.module)
         if node.id not in namespace:
             if node.id in SAFE_BUILTINS or not hasattr(builtins, node.id):
-                return None, False  # a safe builtin, or a NameError when it runs
+                return None, False, node  # a safe builtin, or a NameError when it runs
             raise _Open(node.id)
         value = namespace[node.id]
         if node.id in self.defs and isinstance(value, types.FunctionType) and value.__module__ == self.module.__name__:
-            return node.id, False  # a helper: judged in turn
-        # the longest chain of attributes taken of it: np.linalg.norm, torch.Tensor.T
+            return node.id, False, node  # a helper: judged in turn
+        # the longest chain of attributes taken of it through library modules and classes:
+        # np.linalg.norm, torch.Tensor.T; then those of a value, each as a value's
         outer: ast.AST = node
         while id(outer) in attribute_of:
             attribute = attribute_of[id(outer)]
+            if isinstance(value, types.ModuleType) and not library(value.__name__):
+                raise _Open(f"the module {value.__name__}")  # torch.sys.modules: any module
             if not (isinstance(value, types.ModuleType) or inspect.isclass(value)):
-                return None, self._value_attribute(attribute, grad_keyword)  # of a constant: 'abc'.upper
+                self._judge(value, grad_keyword)  # a constant: what it holds, before its methods
+                return None, self._value_attribute(attribute, grad_keyword), attribute
             try:  # what the module's or class's namespace holds: no module __getattr__ runs
                 value = inspect.getattr_static(value, attribute.attr)
             except AttributeError:
@@ -269,7 +292,7 @@ class Analysis:
             outer = attribute
         if isinstance(value, types.ModuleType):
             raise _Open("a module used as a value")
-        return None, self._judge(value, grad_keyword)
+        return None, self._judge(value, grad_keyword), outer
 
     def _value_attribute(self, node: ast.Attribute, grad_keyword: bool) -> bool:
         """A method or property of a value: a tensor's, judged as the recorder sees it
@@ -295,12 +318,17 @@ class Analysis:
             return False
         if isinstance(value, (tuple, list, set, frozenset, dict)):  # a constant of the module
             items = value.values() if isinstance(value, dict) else value
-            return any([self._judge(item, grad_keyword) for item in items])
+            if any([self._judge(item, grad_keyword) for item in items]):
+                raise _Open("a recorded function held in a constant")  # called wherever it is taken
+            return False
         if isinstance(value, (classmethod, staticmethod)):
             value = value.__func__
         name = getattr(value, "__name__", None)
         if isinstance(name, str) and getattr(builtins, name, None) is value and name not in SAFE_BUILTINS:
             raise _Open(name)  # getattr, eval, vars under another name: G = getattr
+        tensor_namesake = getattr(_tensor_type(), value.__name__, None) if isinstance(value, np.ufunc) else None
+        if tensor_namesake is not None and self._judge(tensor_namesake, grad_keyword):
+            return True  # on an array of objects, a ufunc calls each one's method of its name: tanh
         if isinstance(value, _C_CALLABLES):
             pass
         elif isinstance(value, types.FunctionType):
@@ -355,15 +383,27 @@ class _Body:
         self.local: set[int] = set()
         self.attribute_of: dict[int, ast.Attribute] = {}
         self.grad_keyword = False
+        self.called: set[int] = set()  # the nodes called where they stand: f in f(x)
+        self.deferred: set[int] = set()  # the nodes run later, if ever: in a lambda, def or generator
         for default in [*function.args.defaults, *function.args.kw_defaults]:
             if default is not None:  # evaluated at definition, in the module's scope
-                self._visit(default, frozenset())
+                self._visit(default, frozenset(), False)
         own = _own_bindings(function)
         for statement in function.body:
-            self._visit(statement, own)
+            self._visit(statement, own, False)
 
-    def _visit(self, node: ast.AST, bound: frozenset[str]) -> None:
+    def contained(self, recorded: bool, node: ast.AST) -> bool:
+        """Whether a function the recorder records, reached by ``node``, is called where the
+        function names it and nowhere else: else it may be kept (in a constant, a generator,
+        a result kept for a later call) and called by a later call, unseen. Raises _Open then."""
+        if recorded and (id(node) not in self.called or id(node) in self.deferred):
+            raise _Open("a recorded function that may be called later")
+        return recorded
+
+    def _visit(self, node: ast.AST, bound: frozenset[str], deferred: bool) -> None:
         self.nodes.append(node)
+        if deferred:
+            self.deferred.add(id(node))
         if isinstance(node, ast.Name):
             if node.id in bound:
                 self.local.add(id(node))
@@ -371,29 +411,35 @@ class _Body:
             self.attribute_of[id(node.value)] = node
         elif isinstance(node, ast.Call):
             self.grad_keyword |= any(k.arg in (None, "requires_grad") for k in node.keywords)
-        elif isinstance(node, (ast.FunctionDef, ast.Lambda)):  # its defaults and decorators: the enclosing scope's
-            for outer in [*node.args.defaults, *node.args.kw_defaults, *getattr(node, "decorator_list", [])]:
+            self.called.add(id(node.func))
+        elif isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            # its defaults, decorators and annotations are evaluated where it is defined
+            a = node.args
+            now = [*a.defaults, *a.kw_defaults, *getattr(node, "decorator_list", []), getattr(node, "returns", None)]
+            now += [x.annotation for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None]
+            for outer in now:
                 if outer is not None:
-                    self._visit(outer, bound)
+                    self._visit(outer, bound, deferred)
             inner = bound | _own_bindings(node)
             for statement in node.body if isinstance(node.body, list) else [node.body]:
-                self._visit(statement, inner)
+                self._visit(statement, inner, True)
             return
         elif isinstance(node, _COMPREHENSIONS):  # its first iterable is the enclosing scope's
             first, *rest = node.generators
-            self._visit(first.iter, bound)
+            self._visit(first.iter, bound, deferred)
             inner = bound | {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            later = deferred or isinstance(node, ast.GeneratorExp)
             for part in [first.target, *first.ifs, *rest]:
-                self._visit(part, inner)
+                self._visit(part, inner, later)
             for part in [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]:
-                self._visit(part, inner)
+                self._visit(part, inner, later)
             return
         for field, value in ast.iter_fields(node):
             if field in ("annotation", "returns", "type_comment"):
-                continue
+                continue  # a local variable's annotation is never evaluated
             for child in value if isinstance(value, list) else [value]:
                 if isinstance(child, ast.AST):
-                    self._visit(child, bound)
+                    self._visit(child, bound, deferred)
 
 
 def _own_bindings(scope: ast.FunctionDef | ast.Lambda) -> frozenset[str]:
