@@ -285,6 +285,67 @@ ESCAPES = {
         """,
         ["patch", "sig"],
     ),
+    "code in the else of a module's main guard, run on import": (
+        """
+        import torch
+
+        if __name__ == "__main__":
+            pass
+        else:
+            torch.Tensor.__neg__ = getattr(torch.Tensor, "sig" + "moid")
+
+
+        def negative(x):
+            return -x
+        """,
+        ["negative"],
+    ),
+    "a name a walrus in a comprehension binds in the function": (
+        """
+        def sig(x):
+            [t := x for _ in (1,)]
+            return t.sigmoid()
+        """,
+        ["sig"],
+    ),
+    "a name a walrus in a nested function's default binds in the function": (
+        """
+        def sig(x):
+            def g(v=(u := x)):
+                return v
+
+            return u.sigmoid()
+        """,
+        ["sig"],
+    ),
+    "a function that calls a recorded one, kept by one call, called by the next": (
+        """
+        CACHE = []
+
+
+        def sig(t):
+            return t.sigmoid()
+
+
+        def stash(x):
+            CACHE.append(sig)
+            return x
+
+
+        def use(x):
+            return CACHE[0](x)
+        """,
+        ["stash", "use"],
+    ),
+    "the builtins reached through a generator's frame": (
+        """
+        def sig(x):
+            [g := (v for v in (1,)) for _ in (1,)]
+            found = g.gi_frame.f_globals["__builtins__"]
+            return found["getattr"](x, "sig" + "moid")()
+        """,
+        ["sig"],
+    ),
     "a ufunc of NumPy's private module on an array of objects": (
         """
         import numpy as np
@@ -371,7 +432,7 @@ def verdicts(source: str) -> dict[str, str]:
     assert unrecorded.inert(tree, unrecorded.library)
     module = types.ModuleType("submission")
     exec(compile(tree, "submission.py", "exec"), vars(module))
-    return unrecorded.Analysis(tree, module, recorded, OVERRIDABLE.__contains__).verdicts()
+    return unrecorded.Analysis(source, tree, module, recorded, OVERRIDABLE.__contains__).verdicts()
 
 
 @pytest.mark.parametrize(

@@ -2,32 +2,41 @@
 
 The recorder (a TorchFunctionMode, ``grader.isolation.worker``) sees every torch operation a
 student function makes, and costs each one a call into Python: about as much again as the
-operation itself, whether the function calls anything forbidden or not. A function needs no
-recorder when its source shows that the recorder would record nothing while it runs:
+operation itself, whether the function calls anything forbidden or not. A function is
+UNRECORDED, and runs without it, when its source shows that the recorder would record nothing:
 
-- it and the helpers of its module it calls use only their own local names, their module's
-  constants and functions, a few builtins (``SAFE_BUILTINS``), and library objects reached by
-  attribute from the modules the module imports; no attribute whose name begins with ``_``
-  (``__dict__``, ``__class__``, ``_C``), no ``global``, no import, no class, no generator;
+- it and the module's functions it names (its helpers) use only their own local names (as
+  Python's compiler scopes them: ``symtable``), their module's constants and functions, a few
+  builtins (``SAFE_BUILTINS``), and library objects reached by attribute through torch's,
+  NumPy's and math's public modules and classes; no attribute whose name begins with ``_``
+  (``__dict__``, ``_C``), no ``global``, no import, no class, no ``yield``, no name that no
+  definition made;
 - every library object it reaches runs no Python code the recorder would see but itself: a
   function or type written in C, or a torch function that hands itself to the recorder before
   doing anything (one that ``torch.overrides`` says a mode may override); not a Python class,
   not a NumPy function written in Python (``np.mean`` calls the tensor's own ``mean``), not a
-  builtin that looks names up (``getattr``, ``vars``, ``eval``), not a module used as a value;
-- none of them is one the recorder records (``Recorded``): not a forbidden one, nor one with a
-  pattern for ``requires_grad=True`` where the function passes ``requires_grad`` or ``**``;
+  builtin that looks names up (``getattr``, ``vars``, ``eval``, under any name), not a module
+  used as a value;
 - a method or property of a value is looked up by its name on ``torch.Tensor`` (the recorder's
   name for it is ``torch.Tensor.NAME``), and otherwise must be one of a builtin type's, an
   array's, or a generator's (``_value_types``), all written in C; no special method of a
-  tensor that an operator or a builtin calls is recorded (``walk_tensor_dunders``);
-- the module itself only imports, defines functions and assigns constants (``inert``): its
-  import runs no code of the student's.
+  tensor that an operator or a builtin calls is recorded (``walk_tensor_dunders``); a ufunc
+  is also judged as the tensor method of its name, which it calls on an array of objects;
+- none of them is one the recorder records: not a forbidden one, nor one with a pattern for
+  ``requires_grad=True`` where the function passes ``requires_grad`` or ``**``.
+
+A function that reaches a recorded one is RECORDED (it runs with the recorder) where it calls
+it where it names it, outside any lambda, nested function or generator, and holds no helper
+that reaches one other than to call it there: nothing it reaches can then be kept, in a
+constant or a result, for a later call to make unseen. Otherwise, and wherever anything above
+fails, it is OPEN.
 
 The objects are those the names stand for once the module is imported. That holds only while
-no other student code has run in the worker: code that may use anything could have replaced
-``torch.exp`` by ``torch.sigmoid`` for a later function to call. The worker therefore runs
-without the recorder only until the first call of a function that needs it, or the import of
-a module that is not inert (``Worker.call``); from then on every call is recorded, as before.
+no other student code has run in the worker: code that may do anything could have replaced
+``torch.exp`` by ``torch.sigmoid`` for a later function to call. The worker therefore runs calls
+without the recorder only until the first call of an OPEN function, or the import of a module
+that does more than import, define functions and assign constants (``inert``); from then on
+every call is recorded, as before (``Worker._judged``).
 
 Where a function could not be shown to need no recorder, it is recorded: the analysis may
 only err on the side of recording.
@@ -39,9 +48,10 @@ import ast
 import builtins
 import functools
 import inspect
+import symtable
 import types
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -124,7 +134,7 @@ def inert(tree: ast.Module, library: Callable[[str], bool]) -> bool:
             continue
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and _constant_assignment(node):
             continue
-        if isinstance(node, ast.If) and _is_main_guard(node.test):
+        if isinstance(node, ast.If) and _is_main_guard(node.test) and not node.orelse:
             continue
         return False
     return True
@@ -183,6 +193,39 @@ def _is_main_guard(test: ast.expr) -> bool:
 UNRECORDED, RECORDED, OPEN = "unrecorded", "recorded", "open"
 
 
+def _worst(verdicts: set[str]) -> str:
+    return OPEN if OPEN in verdicts else RECORDED if RECORDED in verdicts else UNRECORDED
+
+
+class _Scopes:
+    """The names local to each function, lambda and comprehension of a module, as Python's
+    compiler resolves them (``symtable``: a walrus in a comprehension binds in the function
+    around it). A scope is found by its kind and line; where two share both (two lambdas on
+    one line), the function is open."""
+
+    _NAMES: ClassVar[dict[type, str]] = {
+        ast.Lambda: "lambda",
+        ast.ListComp: "listcomp",
+        ast.SetComp: "setcomp",
+        ast.DictComp: "dictcomp",
+    }
+
+    def __init__(self, source: str) -> None:
+        self.tables: dict[tuple[str, int], list[symtable.SymbolTable]] = {}
+        todo = [symtable.symtable(source, "<submission>", "exec")]
+        while todo:
+            for child in todo.pop().get_children():
+                self.tables.setdefault((child.get_name(), child.get_lineno()), []).append(child)
+                todo.append(child)
+
+    def locals_of(self, node: ast.AST) -> frozenset[str]:
+        name = node.name if isinstance(node, ast.FunctionDef) else self._NAMES.get(type(node), "genexpr")
+        found = self.tables.get((name, getattr(node, "lineno", -1)), [])
+        if len(found) != 1:
+            raise _Open(f"the scope of {name} on line {getattr(node, 'lineno', '?')}")
+        return frozenset(s.get_name() for s in found[0].get_symbols() if s.is_local() or s.is_parameter())
+
+
 class Analysis:
     """What each function of one imported, inert module needs (``verdicts``): UNRECORDED,
     it may run without the recorder; RECORDED, it reaches something the recorder records (a
@@ -193,13 +236,20 @@ class Analysis:
     recorder before it does anything."""
 
     def __init__(
-        self, tree: ast.Module, module: types.ModuleType, recorded: Recorded, dispatches: Callable[[Any], bool]
+        self,
+        source: str,
+        tree: ast.Module,
+        module: types.ModuleType,
+        recorded: Recorded,
+        dispatches: Callable[[Any], bool],
     ):
         self.module = module
         self.recorded = recorded
         self.dispatches = dispatches
+        self.scopes = _Scopes(source)
         self.defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-        self.own: dict[str, tuple[str, set[str]]] = {}  # a function's own verdict, and its helpers
+        # a function's own verdict, the helpers it names, and those it names other than to call them there
+        self.own: dict[str, tuple[str, set[str], set[str]]] = {}
 
     def verdicts(self) -> dict[str, str]:
         for name, node in self.defs.items():
@@ -208,8 +258,15 @@ class Analysis:
                     raise _Open(f"{name} is not the function its definition made")  # sigmoid = real
                 self.own[name] = self._walk(node)
             except _Open:
-                self.own[name] = (OPEN, set())
-        return {name: self._with_helpers(name) for name in self.defs}
+                self.own[name] = (OPEN, set(), set())
+        reached = {name: self._reached(name) for name in self.defs}
+        verdicts = {name: _worst({self.own[f][0] for f in reached[name]}) for name in self.defs}
+        # a helper named other than to be called where it is named may be kept and called by a
+        # later call: where it reaches a recorded function, the function that names it is open
+        for name in self.defs:
+            if any(verdicts[h] != UNRECORDED for f in reached[name] for h in self.own[f][2]):
+                verdicts[name] = OPEN
+        return verdicts
 
     def _defined_by(self, name: str, node: ast.FunctionDef) -> bool:
         """Whether the module's ``name`` is the function that ``node`` defined."""
@@ -223,76 +280,82 @@ class Analysis:
             and code.co_firstlineno == node.lineno
         )
 
-    def _with_helpers(self, name: str) -> str:
-        """The worst verdict of the function and every helper it reaches, directly or not."""
+    def _reached(self, name: str) -> set[str]:
+        """The function and every helper it names, directly or not."""
         reached, todo = {name}, [name]
         while todo:
             for helper in self.own[todo.pop()][1] - reached:
                 reached.add(helper)
                 todo.append(helper)
-        verdicts = {self.own[f][0] for f in reached}
-        return OPEN if OPEN in verdicts else RECORDED if RECORDED in verdicts else UNRECORDED
+        return reached
 
-    def _walk(self, function: ast.FunctionDef) -> tuple[str, set[str]]:
-        """``function``'s own verdict, and the module's functions it names (its helpers)."""
-        body = _Body(function)
-        local, grad_keyword = body.local, body.grad_keyword
+    def _walk(self, function: ast.FunctionDef) -> tuple[str, set[str], set[str]]:
+        """``function``'s own verdict, the module's functions it names (its helpers), and
+        those among them it names other than to call them where it names them."""
+        body = _Body(function, self.scopes)
         helpers: set[str] = set()
+        kept: set[str] = set()
+        consumed: set[int] = set()  # attributes judged with the module-level name they are taken of
         recorded = False
-        for node in body.nodes:
+        for node in body.nodes:  # the names first: the attributes judged with them are known then
             if isinstance(node, _NEVER):
                 raise _Open(type(node).__name__)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in local:
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in body.local:
                 if node.id.startswith("__"):
                     raise _Open(node.id)
-                helper, reached, outer = self._global(node, body.attribute_of, grad_keyword)
+                helper, reached, chain = self._global(node, body.attribute_of, body.grad_keyword)
+                outer = chain[-1] if chain else node
+                consumed.update(map(id, chain))
                 recorded |= body.contained(reached, outer)
                 if helper is not None:
                     helpers.add(helper)
-            elif isinstance(node, ast.Attribute):
+                    if id(node) not in body.called or id(node) in body.deferred:
+                        kept.add(helper)  # map(helper, xs), CACHE.append(helper), lambda: helper(x)
+        for node in body.nodes:
+            if isinstance(node, ast.Attribute):
                 if node.attr.startswith("_"):
                     raise _Open(node.attr)
-                if _rooted_at_global(node, local):
+                if id(node) in consumed:
                     if not isinstance(node.ctx, ast.Load):
                         raise _Open(f"a module's or class's {node.attr} replaced")
                 else:
-                    recorded |= body.contained(self._value_attribute(node, grad_keyword), node)
-        return (RECORDED if recorded else UNRECORDED), helpers
+                    recorded |= body.contained(self._value_attribute(node, body.grad_keyword), node)
+        return (RECORDED if recorded else UNRECORDED), helpers, kept
 
     def _global(
         self, node: ast.Name, attribute_of: dict[int, ast.Attribute], grad_keyword: bool
-    ) -> tuple[str | None, bool, ast.AST]:
-        """Judge a name of the module (or a builtin), with the attributes taken of it: the
-        helper it names, if it does; whether the recorder records what it reaches; the node
-        that reaches it (the last attribute judged with the name)."""
+    ) -> tuple[str | None, bool, list[ast.Attribute]]:
+        """Judge a name of the module (or a builtin) with the attributes taken of it through
+        library modules and classes (np.linalg.norm, torch.Tensor.T): the helper it names, if
+        it does; whether the recorder records what the chain reaches; the chain's attributes
+        (those taken of what it reaches are a value's: judged one by one, by _walk)."""
         namespace = vars(self.module)
         if node.id not in namespace:
-            if node.id in SAFE_BUILTINS or not hasattr(builtins, node.id):
-                return None, False, node  # a safe builtin, or a NameError when it runs
-            raise _Open(node.id)
+            if node.id in SAFE_BUILTINS:
+                return None, False, []
+            raise _Open(node.id)  # another builtin, or a name no definition made
         value = namespace[node.id]
         if node.id in self.defs and isinstance(value, types.FunctionType) and value.__module__ == self.module.__name__:
-            return node.id, False, node  # a helper: judged in turn
-        # the longest chain of attributes taken of it through library modules and classes:
-        # np.linalg.norm, torch.Tensor.T; then those of a value, each as a value's
-        outer: ast.AST = node
-        while id(outer) in attribute_of:
-            attribute = attribute_of[id(outer)]
+            if id(node) in attribute_of:
+                raise _Open(f"an attribute of {node.id}")
+            return node.id, False, []  # a helper: judged in turn
+        chain: list[ast.Attribute] = []
+        while id(chain[-1] if chain else node) in attribute_of and (
+            isinstance(value, types.ModuleType) or inspect.isclass(value)
+        ):
+            attribute = attribute_of[id(chain[-1] if chain else node)]
             if isinstance(value, types.ModuleType) and not library(value.__name__):
                 raise _Open(f"the module {value.__name__}")  # torch.sys.modules: any module
-            if not (isinstance(value, types.ModuleType) or inspect.isclass(value)):
-                self._judge(value, grad_keyword)  # a constant: what it holds, before its methods
-                return None, self._value_attribute(attribute, grad_keyword), attribute
             try:  # what the module's or class's namespace holds: no module __getattr__ runs
                 value = inspect.getattr_static(value, attribute.attr)
             except AttributeError:
                 raise _Open(f"{node.id}...{attribute.attr}") from None
             if isinstance(value, (classmethod, staticmethod)):
                 value = value.__func__
-            outer = attribute
+            chain.append(attribute)
         if isinstance(value, types.ModuleType):
             raise _Open("a module used as a value")
-        return None, self._judge(value, grad_keyword), outer
+        return None, self._judge(value, grad_keyword), chain
 
     def _value_attribute(self, node: ast.Attribute, grad_keyword: bool) -> bool:
         """A method or property of a value: a tensor's, judged as the recorder sees it
@@ -317,7 +380,7 @@ class Analysis:
         if isinstance(value, _DATA) or _tensor_data(value):
             return False
         if isinstance(value, (tuple, list, set, frozenset, dict)):  # a constant of the module
-            items = value.values() if isinstance(value, dict) else value
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
             if any([self._judge(item, grad_keyword) for item in items]):
                 raise _Open("a recorded function held in a constant")  # called wherever it is taken
             return False
@@ -358,14 +421,6 @@ def _tensor_data(value: Any) -> bool:
     return isinstance(value, (torch.dtype, torch.device, torch.layout, torch.memory_format, torch.finfo, torch.iinfo))
 
 
-def _rooted_at_global(node: ast.Attribute, local: set[int]) -> bool:
-    """Whether the attribute is part of a chain taken of a module-level name (judged with it)."""
-    value: ast.expr = node.value
-    while isinstance(value, ast.Attribute):
-        value = value.value
-    return isinstance(value, ast.Name) and id(value) not in local
-
-
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -378,7 +433,8 @@ class _Body:
     comprehension, local to the function). ``attribute_of``: the attribute taken of a node,
     by the node's id. ``grad_keyword``: whether a call passes ``requires_grad`` or ``**``."""
 
-    def __init__(self, function: ast.FunctionDef) -> None:
+    def __init__(self, function: ast.FunctionDef, scopes: _Scopes) -> None:
+        self.scopes = scopes
         self.nodes: list[ast.AST] = []
         self.local: set[int] = set()
         self.attribute_of: dict[int, ast.Attribute] = {}
@@ -388,7 +444,7 @@ class _Body:
         for default in [*function.args.defaults, *function.args.kw_defaults]:
             if default is not None:  # evaluated at definition, in the module's scope
                 self._visit(default, frozenset(), False)
-        own = _own_bindings(function)
+        own = scopes.locals_of(function)
         for statement in function.body:
             self._visit(statement, own, False)
 
@@ -420,14 +476,14 @@ class _Body:
             for outer in now:
                 if outer is not None:
                     self._visit(outer, bound, deferred)
-            inner = bound | _own_bindings(node)
+            inner = bound | self.scopes.locals_of(node)
             for statement in node.body if isinstance(node.body, list) else [node.body]:
                 self._visit(statement, inner, True)
             return
         elif isinstance(node, _COMPREHENSIONS):  # its first iterable is the enclosing scope's
             first, *rest = node.generators
             self._visit(first.iter, bound, deferred)
-            inner = bound | {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            inner = bound | self.scopes.locals_of(node)
             later = deferred or isinstance(node, ast.GeneratorExp)
             for part in [first.target, *first.ifs, *rest]:
                 self._visit(part, inner, later)
@@ -440,28 +496,6 @@ class _Body:
             for child in value if isinstance(value, list) else [value]:
                 if isinstance(child, ast.AST):
                     self._visit(child, bound, deferred)
-
-
-def _own_bindings(scope: ast.FunctionDef | ast.Lambda) -> frozenset[str]:
-    """The names a function or lambda binds in its own scope: its parameters, assignments,
-    loop, ``with`` and ``except`` names, and the functions it defines; not those of the
-    scopes nested in it."""
-    a = scope.args
-    names = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None}
-    todo: list[ast.AST] = list(scope.body) if isinstance(scope.body, list) else [scope.body]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        if isinstance(node, ast.FunctionDef):
-            names.add(node.name)
-            continue  # its own scope
-        if isinstance(node, (ast.Lambda, *_COMPREHENSIONS)):
-            continue
-        todo.extend(ast.iter_child_nodes(node))
-    return frozenset(names)
 
 
 def walk_tensor_dunders(recorded: Recorded, dispatches: Callable[[Any], bool]) -> Iterator[str]:
@@ -514,14 +548,13 @@ def _seen_inside(probe: Callable[[Any], Any]) -> list[Any]:
     return seen
 
 
-# A tensor's special attributes that no operator, builtin or NumPy conversion calls for the
-# student (pickling, copying, subclassing and torch's own protocols, none of which a function
-# that needs no recorder can reach: copy, pickle and torch.overrides are not among its names).
+# A tensor's special attributes that no operator, builtin or NumPy call makes for the student:
+# subclassing, torch's own protocols, attribute access itself. (Pickling and copying are
+# judged: NumPy pickles an array of objects, ndarray.dumps.)
 _NOT_CALLED_IMPLICITLY = frozenset(
     {
         "__class__", "__dict__", "__doc__", "__module__", "__weakref__", "__annotations__", "__slots__",
         "__init_subclass__", "__subclasshook__", "__class_getitem__", "__torch_function__", "__torch_dispatch__",
-        "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__", "__deepcopy__", "__copy__",
         "__dlpack__", "__dlpack_device__", "__cuda_array_interface__", "__new__", "__init__", "__dir__",
         "__sizeof__", "__getattribute__", "__setattr__", "__delattr__",
     }

@@ -254,8 +254,8 @@ class Worker:
                 if spec is None or spec.loader is None or not os.path.isfile(path):
                     raise FileNotFoundError(Message(N_("{exercise}.py is not in the submission"), exercise=name))
                 module = importlib.util.module_from_spec(spec)
-                tree = self._inert_tree(path) if self.unrecorded_calls else None
-                if tree is None:
+                inert = self._inert_source(path) if self.unrecorded_calls else None
+                if inert is None:
                     self.unrecorded_calls = False  # its import runs code of the student's: see _judged
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
@@ -264,21 +264,23 @@ class Worker:
                 sys.modules.pop(name, None)
                 self.modules[name] = exc
                 return exc
-            if tree is not None and self.unrecorded_calls:
+            if inert is not None and self.unrecorded_calls:
                 try:
-                    self.verdicts[name] = unrecorded.Analysis(tree, module, self.recorded, self.dispatches).verdicts()
+                    analysis = unrecorded.Analysis(*inert, module, self.recorded, self.dispatches)
+                    self.verdicts[name] = analysis.verdicts()
                 except Exception:  # not judged: its functions are recorded
                     self.unrecorded_calls = False
         return self.modules[name]
 
-    def _inert_tree(self, path: str) -> ast.Module | None:
-        """The module's syntax tree, where importing it runs no code of the student's
-        (``unrecorded.inert``). Read before it is imported, by the only code that runs in
-        the worker then: no student code has run that could rewrite it meanwhile."""
+    def _inert_source(self, path: str) -> tuple[str, ast.Module] | None:
+        """The module's source and syntax tree, where importing it runs no code of the
+        student's (``unrecorded.inert``). Read before it is imported, by the only code that
+        runs in the worker then: no student code has run that could rewrite it meanwhile."""
         try:
             with open(path, "rb") as f:
-                tree = ast.parse(f.read())
-            return tree if unrecorded.inert(tree, unrecorded.library) else None
+                source = importlib.util.decode_source(f.read())  # as the import reads it: its coding line
+            tree = ast.parse(source)
+            return (source, tree) if unrecorded.inert(tree, unrecorded.library) else None
         except Exception:  # unreadable, not Python, nested too deeply: its import will say
             return None
 
