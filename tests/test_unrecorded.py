@@ -346,6 +346,19 @@ ESCAPES = {
         """,
         ["sig"],
     ),
+    "unpickling, a C function of the standard library's reached through a torch module's class": (
+        """
+        import torch
+        import torch.multiprocessing.queue
+
+        PAYLOAD = b"\\x80\\x04\\x8c\\x05torch\\x8c\\x0eTensor.sigmoid\\x93."
+
+
+        def sig(x):
+            return torch.multiprocessing.queue.ForkingPickler.loads(PAYLOAD)(x)
+        """,
+        ["sig"],
+    ),
     "a ufunc of NumPy's private module on an array of objects": (
         """
         import numpy as np
@@ -421,7 +434,7 @@ def recorded(func: Any) -> tuple[str | None, str | None]:
     )
 
 
-OVERRIDABLE = {f for found in get_overridable_functions().values() for f in found}
+OVERRIDABLE = unrecorded.dispatching({f for found in get_overridable_functions().values() for f in found})
 
 
 def verdicts(source: str) -> dict[str, str]:
@@ -484,6 +497,7 @@ def test_a_forbidden_call_in_the_source_is_recorded(body: str) -> None:
         "return np.mean(x)",  # NumPy in Python: calls the tensor's own mean
         "return np.eye(2) * 0 + x",  # a function written in Python that does not hand itself to the recorder
         "torch.manual_seed(0)\n    return x",
+        "return torch.lobpcg(x, k=1)",  # Python that hands itself to a mode only for a subclass
         "return torch.nn.ReLU()(x)",  # a class of Python code
         "return x.grad_fn.next_functions",
         "return type(x)",

@@ -346,6 +346,8 @@ class Analysis:
             attribute = attribute_of[id(chain[-1] if chain else node)]
             if isinstance(value, types.ModuleType) and not library(value.__name__):
                 raise _Open(f"the module {value.__name__}")  # torch.sys.modules: any module
+            if inspect.isclass(value) and not _from_library(value):
+                raise _Open(f"the class {value.__qualname__}")  # the standard library's pickler
             try:  # what the module's or class's namespace holds: no module __getattr__ runs
                 value = inspect.getattr_static(value, attribute.attr)
             except AttributeError:
@@ -392,8 +394,9 @@ class Analysis:
         tensor_namesake = getattr(_tensor_type(), value.__name__, None) if isinstance(value, np.ufunc) else None
         if tensor_namesake is not None and self._judge(tensor_namesake, grad_keyword):
             return True  # on an array of objects, a ufunc calls each one's method of its name: tanh
-        if isinstance(value, _C_CALLABLES):
-            pass
+        if isinstance(value, _C_CALLABLES) or (inspect.isclass(value) and not value.__flags__ & _HEAP_TYPE):
+            if not _from_library(value):  # _pickle.loads, as torch.multiprocessing.queue.ForkingPickler.loads
+                raise _Open(f"{_origin(value)}.{getattr(value, '__name__', '')}")
         elif isinstance(value, types.FunctionType):
             if not self.dispatches(value):
                 raise _Open(f"{value.__module__}.{value.__qualname__}")
@@ -407,6 +410,40 @@ class Analysis:
         except Exception:
             raise _Open(repr(value)) from None
         return plain is not None or (with_grad is not None and grad_keyword)
+
+
+def _origin(value: Any) -> str:
+    """The module a library object comes from: a function's or class's own, a method's or
+    descriptor's class's, a bound method's object's class's."""
+    if isinstance(value, types.MethodWrapperType):
+        value = value.__self__  # the descriptor whose __get__ or __set__ it is
+    owner = getattr(value, "__objclass__", None)
+    if isinstance(owner, type):
+        return owner.__module__
+    module = getattr(value, "__module__", None)
+    if isinstance(module, str):
+        return module
+    bound = getattr(value, "__self__", None)
+    return type(bound).__module__ if bound is not None else ""
+
+
+def _from_library(value: Any) -> bool:
+    """Whether a function or class written in C is torch's, NumPy's or math's, or a safe
+    builtin: not the standard library's (_pickle.loads, reachable as a class attribute of a
+    torch module's, returns any object a string names)."""
+    origin = _origin(value)
+    if origin == "builtins":
+        return getattr(value, "__name__", None) in SAFE_BUILTINS
+    return origin.partition(".")[0] in ("torch", "numpy", "math")
+
+
+def dispatching(overridable: set[Any]) -> set[Any]:
+    """Of the functions torch says a mode may override, those that hand themselves to it
+    whatever their arguments: lobpcg, pca_lowrank and svd_lowrank do only for a tensor that
+    is not a plain one, and otherwise run their Python under the recorder, which sees inside."""
+    import torch
+
+    return overridable - {torch.lobpcg, torch.pca_lowrank, torch.svd_lowrank}
 
 
 def _tensor_type() -> type:

@@ -138,8 +138,8 @@ class Worker:
         # dispatch costs every torch operation of the student's code a Python call
         self.recorder = ForbiddenCallRecorder if self.torch_patterns else nullcontext
         resolve_name(torch.add)  # its table of torch's names, built once here: a forked worker finds it built
-        # torch's functions that hand themselves to a mode (its table has the others' names too)
-        self.overridable = {f for found in get_overridable_functions().values() for f in found}
+        # torch's functions that hand themselves to a mode first (its table has others' names too)
+        self.overridable = unrecorded.dispatching({f for found in get_overridable_functions().values() for f in found})
         # Calls that may run without the recorder (grader.isolation.unrecorded): those of
         # functions that reach nothing it would record, until the first call of one that may
         # reach what its source does not show, or the import of a module that runs code.
