@@ -44,6 +44,7 @@ from grader.isolation.limits import Limits
 from grader.isolation.worker import Worker
 
 root, calls, fresh = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] == "fresh"
+sys.path.insert(0, root)  # as the seal puts the submission's folder (grader/isolation/seal.py)
 config = replace(WorkerConfig.of("cpu", forbidden_patterns(bank.load(bank.NAMES)), Limits()), blocked_packages=())
 judged = []
 
@@ -375,12 +376,35 @@ ESCAPES = {
 }
 
 
+# Beside the module: another of the submission's files, imported by a storage's type(NAME).
+HELPER = """
+    import torch
+
+    torch.exp = torch.Tensor.sigmoid
+"""
+ESCAPES["a file of the submission imported by a storage, which replaces torch.exp"] = (
+    """
+    import torch
+
+
+    def sig(x):
+        try:
+            x.untyped_storage().type("helper")
+        except Exception:
+            pass
+        return torch.exp(x)
+    """,
+    ["sig"],
+)
+
+
 @pytest.mark.parametrize("escape", list(ESCAPES))
 def test_a_recorded_function_reached_in_a_way_the_source_does_not_call_it_is_recorded(
     escape: str, tmp_path: Path
 ) -> None:
     source, calls = ESCAPES[escape]
-    found = run_worker(module_folder(tmp_path, {"activations": source}), [("activations", f) for f in calls])
+    modules = {"activations": source, "helper": HELPER}
+    found = run_worker(module_folder(tmp_path, modules), [("activations", f) for f in calls])
     last = found["results"][-1]
     assert not last["unrecorded"], escape
     assert {"torch.Tensor.sigmoid", "torch.Tensor.tanh"} & set(last["used"]), (escape, last)
@@ -458,6 +482,7 @@ def verdicts(source: str) -> dict[str, str]:
         "return [float(v) for v in x if v > 0] + [math.exp(1.0)]",
         "g = torch.Generator().manual_seed(0)\n    return x[torch.randperm(len(x), generator=g)]",
         "return isinstance(x, torch.Tensor) and x.shape[0] == x.size(0)",
+        "return isinstance(x, np.ndarray)",
         "return torch.zeros_like(x, dtype=torch.float64).numpy().sum()",
         "return x.split(2)",  # torch.Tensor.split: Python, and hands itself to the recorder first
         "f = lambda z: z * 2\n    return f(x)",
@@ -498,6 +523,8 @@ def test_a_forbidden_call_in_the_source_is_recorded(body: str) -> None:
         "return np.eye(2) * 0 + x",  # a function written in Python that does not hand itself to the recorder
         "torch.manual_seed(0)\n    return x",
         "return torch.lobpcg(x, k=1)",  # Python that hands itself to a mode only for a subclass
+        "return np.ndarray((1,), dtype='O')",  # an array of objects, over any buffer it is given
+        "return x.untyped_storage().tolist()",  # a storage: a tensor's method names, not its code
         "return torch.nn.ReLU()(x)",  # a class of Python code
         "return x.grad_fn.next_functions",
         "return type(x)",

@@ -305,6 +305,8 @@ class Analysis:
                     raise _Open(node.id)
                 helper, reached, chain = self._global(node, body.attribute_of, body.grad_keyword)
                 outer = chain[-1] if chain else node
+                if id(outer) in body.called and self._reached_value(node, chain) is np.ndarray:
+                    raise _Open("numpy.ndarray called")  # an array of objects over raw memory
                 consumed.update(map(id, chain))
                 recorded |= body.contained(reached, outer)
                 if helper is not None:
@@ -321,6 +323,13 @@ class Analysis:
                 else:
                     recorded |= body.contained(self._value_attribute(node, body.grad_keyword), node)
         return (RECORDED if recorded else UNRECORDED), helpers, kept
+
+    def _reached_value(self, node: ast.Name, chain: list[ast.Attribute]) -> Any:
+        """The object a module-level name and its chain stand for."""
+        value = vars(self.module).get(node.id, getattr(builtins, node.id, None))
+        for attribute in chain:
+            value = inspect.getattr_static(value, attribute.attr)
+        return value
 
     def _global(
         self, node: ast.Name, attribute_of: dict[int, ast.Attribute], grad_keyword: bool
@@ -363,6 +372,8 @@ class Analysis:
         """A method or property of a value: a tensor's, judged as the recorder sees it
         (``torch.Tensor.NAME``, a property's ``__get__`` and ``__set__``), or one of a C
         type's; whether the recorder records it."""
+        if node.attr in _GIVING_OBJECTS:
+            raise _Open(f"the attribute {node.attr}")  # a value whose methods are not a tensor's
         tensor = _tensor_type()
         try:
             found = inspect.getattr_static(tensor, node.attr)
@@ -410,6 +421,14 @@ class Analysis:
         except Exception:
             raise _Open(repr(value)) from None
         return plain is not None or (with_grad is not None and grad_keyword)
+
+
+# A tensor's methods and properties that give an object of a class written in Python, whose
+# methods share a tensor's names but not its code (a storage's type(NAME) imports module NAME),
+# or a handle on autograd's graph: what is taken of them could not be judged as a tensor's.
+_GIVING_OBJECTS = frozenset(
+    {"storage", "untyped_storage", "storage_type", "grad_fn", "register_hook", "register_post_accumulate_grad_hook"}
+)
 
 
 def _origin(value: Any) -> str:
