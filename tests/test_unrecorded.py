@@ -382,6 +382,35 @@ HELPER = """
 
     torch.exp = torch.Tensor.sigmoid
 """
+ESCAPES["a storage taken through torch.Tensor, which imports a file of the submission"] = (
+    """
+    import torch
+
+
+    def sig(x):
+        try:
+            torch.Tensor.untyped_storage(x).type("helper")
+        except Exception:
+            pass
+        return torch.exp(x)
+    """,
+    ["sig"],
+)
+ESCAPES["a default holding the first of two definitions of a name"] = (
+    """
+    def f(x):
+        return x.sigmoid()
+
+
+    def g(x, h=f):
+        return h(x)
+
+
+    def f(x):
+        return x
+    """,
+    ["g"],
+)
 ESCAPES["a file of the submission imported by a storage, which replaces torch.exp"] = (
     """
     import torch
@@ -482,7 +511,6 @@ def verdicts(source: str) -> dict[str, str]:
         "return [float(v) for v in x if v > 0] + [math.exp(1.0)]",
         "g = torch.Generator().manual_seed(0)\n    return x[torch.randperm(len(x), generator=g)]",
         "return isinstance(x, torch.Tensor) and x.shape[0] == x.size(0)",
-        "return isinstance(x, np.ndarray)",
         "return torch.zeros_like(x, dtype=torch.float64).numpy().sum()",
         "return x.split(2)",  # torch.Tensor.split: Python, and hands itself to the recorder first
         "f = lambda z: z * 2\n    return f(x)",
@@ -524,6 +552,7 @@ def test_a_forbidden_call_in_the_source_is_recorded(body: str) -> None:
         "torch.manual_seed(0)\n    return x",
         "return torch.lobpcg(x, k=1)",  # Python that hands itself to a mode only for a subclass
         "return np.ndarray((1,), dtype='O')",  # an array of objects, over any buffer it is given
+        "make = [np.ndarray][0]\n    return make((1,), dtype='O')",
         "return x.untyped_storage().tolist()",  # a storage: a tensor's method names, not its code
         "return torch.nn.ReLU()(x)",  # a class of Python code
         "return x.grad_fn.next_functions",

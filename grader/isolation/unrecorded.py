@@ -122,6 +122,8 @@ def inert(tree: ast.Module, library: Callable[[str], bool]) -> bool:
     docstring, imports of ``library`` modules, function definitions without decorators whose
     defaults and annotations are names or constants, assignments of constants, and an
     ``if __name__ == "__main__":`` block (not run on import)."""
+    if not _each_function_defined_once(tree):
+        return False
     for node in tree.body:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue
@@ -138,6 +140,21 @@ def inert(tree: ast.Module, library: Callable[[str], bool]) -> bool:
             continue
         return False
     return True
+
+
+def _each_function_defined_once(tree: ast.Module) -> bool:
+    """Whether no function's name is bound twice at module level (two definitions, or a
+    definition and an assignment or import): a default evaluated in between would hold the
+    first function, which the analysis, judging the last, never sees."""
+    defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    bound: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound += [(a.asname or a.name).partition(".")[0] for a in node.names]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound += [t.id for t in targets if isinstance(t, ast.Name)]
+    return len(set(defined)) == len(defined) and not set(defined) & set(bound)
 
 
 def _evaluated_at_definition_inert(node: ast.FunctionDef) -> bool:
@@ -305,8 +322,6 @@ class Analysis:
                     raise _Open(node.id)
                 helper, reached, chain = self._global(node, body.attribute_of, body.grad_keyword)
                 outer = chain[-1] if chain else node
-                if id(outer) in body.called and self._reached_value(node, chain) is np.ndarray:
-                    raise _Open("numpy.ndarray called")  # an array of objects over raw memory
                 consumed.update(map(id, chain))
                 recorded |= body.contained(reached, outer)
                 if helper is not None:
@@ -323,13 +338,6 @@ class Analysis:
                 else:
                     recorded |= body.contained(self._value_attribute(node, body.grad_keyword), node)
         return (RECORDED if recorded else UNRECORDED), helpers, kept
-
-    def _reached_value(self, node: ast.Name, chain: list[ast.Attribute]) -> Any:
-        """The object a module-level name and its chain stand for."""
-        value = vars(self.module).get(node.id, getattr(builtins, node.id, None))
-        for attribute in chain:
-            value = inspect.getattr_static(value, attribute.attr)
-        return value
 
     def _global(
         self, node: ast.Name, attribute_of: dict[int, ast.Attribute], grad_keyword: bool
@@ -399,6 +407,10 @@ class Analysis:
             return False
         if isinstance(value, (classmethod, staticmethod)):
             value = value.__func__
+        if _gives_objects(value):  # torch.Tensor.untyped_storage(x), however it is reached
+            raise _Open(f"{getattr(value, '__name__', value)}, which gives an object that is not a tensor")
+        if value is np.ndarray:
+            raise _Open("numpy.ndarray, which makes an array of objects over raw memory")
         name = getattr(value, "__name__", None)
         if isinstance(name, str) and getattr(builtins, name, None) is value and name not in SAFE_BUILTINS:
             raise _Open(name)  # getattr, eval, vars under another name: G = getattr
@@ -429,6 +441,23 @@ class Analysis:
 _GIVING_OBJECTS = frozenset(
     {"storage", "untyped_storage", "storage_type", "grad_fn", "register_hook", "register_post_accumulate_grad_hook"}
 )
+
+
+@functools.cache
+def _objects_giving_objects() -> tuple[Any, ...]:
+    tensor = _tensor_type()
+    found: list[Any] = []
+    for name in _GIVING_OBJECTS:
+        static = inspect.getattr_static(tensor, name, None)
+        found += [static, getattr(tensor, name, None), getattr(static, "__get__", None)]
+    return tuple(f for f in found if f is not None)
+
+
+def _gives_objects(value: Any) -> bool:
+    try:
+        return any(value is f or value == f for f in _objects_giving_objects())
+    except Exception:  # a comparison that raises: not one of them
+        return False
 
 
 def _origin(value: Any) -> str:
