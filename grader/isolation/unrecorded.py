@@ -36,7 +36,10 @@ no other student code has run in the worker: code that may do anything could hav
 ``torch.exp`` by ``torch.sigmoid`` for a later function to call. The worker therefore runs calls
 without the recorder only until the first call of an OPEN function, or the import of a module
 that does more than import, define functions and assign constants (``inert``); from then on
-every call is recorded, as before (``Worker._judged``).
+every call is recorded, as before (``Worker._judged``). So, once the submission's code is
+being imported, does any module imported for the first time, and the rest of the call then
+running: it may be a file of the submission's named as a module a library imports
+(``sympy.py``, which ``torch.sym_not`` imports), code no analysis judged (``Worker.watch_from_now``).
 
 Where a function could not be shown to need no recorder, it is recorded: the analysis may
 only err on the side of recording.

@@ -49,7 +49,7 @@ import sys
 import traceback
 import types
 from collections.abc import Iterator
-from contextlib import nullcontext, suppress
+from contextlib import ExitStack, nullcontext, suppress
 from typing import Any
 
 import numpy as np
@@ -74,6 +74,11 @@ class _ImportGuard(importlib.abc.MetaPathFinder):
         top = fullname.partition(".")[0]
         if top in self.blocked:
             raise ImportError(Message(N_("'{module}' cannot be imported by a submission"), module=fullname))
+        # Once the submission's code is being imported, a module imported for the first time
+        # may be a file of the submission's under a library's name (sympy.py, which
+        # torch.sym_not imports): code no analysis judged
+        if self.worker.modules:
+            self.worker.watch_from_now()
         if self.worker.recording:
             for name in self.forbidden_modules:
                 if fullname == name or fullname.startswith(name + "."):
@@ -138,12 +143,14 @@ class Worker:
         # dispatch costs every torch operation of the student's code a Python call
         self.recorder = ForbiddenCallRecorder if self.torch_patterns else nullcontext
         resolve_name(torch.add)  # its table of torch's names, built once here: a forked worker finds it built
+        np.random.seed(0)  # numpy.random imported here, not by a call: an import then ends unrecorded calls
         # torch's functions that hand themselves to a mode first (its table has others' names too)
         self.overridable = unrecorded.dispatching({f for found in get_overridable_functions().values() for f in found})
         # Calls that may run without the recorder (grader.isolation.unrecorded): those of
         # functions that reach nothing it would record, until the first call of one that may
         # reach what its source does not show, or the import of a module that runs code.
         self.verdicts: dict[str, dict[str, str]] = {}  # module -> function -> verdict
+        self.unwatched: ExitStack | None = None  # the call running without the recorder, if one is
         self.unrecorded_calls = bool(self.torch_patterns) and not any(
             unrecorded.walk_tensor_dunders(self.recorded, self.dispatches)
         )
@@ -248,6 +255,7 @@ class Worker:
 
     def module(self, name: str) -> types.ModuleType | BaseException:
         if name not in self.modules:
+            self.modules[name] = ImportError(name)  # being imported: from now on, see _ImportGuard
             path = os.path.join(self.root, name + ".py")
             try:
                 spec = importlib.util.spec_from_file_location(name, path)
@@ -283,6 +291,14 @@ class Worker:
             return (source, tree) if unrecorded.inert(tree, unrecorded.library) else None
         except Exception:  # unreadable, not Python, nested too deeply: its import will say
             return None
+
+    def watch_from_now(self) -> None:
+        """Record every call from now on, and the rest of the one running unrecorded, if one
+        is: a module is being imported for the first time (``_ImportGuard``)."""
+        self.unrecorded_calls = False
+        if self.unwatched is not None:
+            watching, self.unwatched = self.unwatched, None
+            watching.enter_context(self.recorder())
 
     def _judged(self, module: str, function: str) -> bool:
         """Whether this call of ``function`` may run without the recorder: while all the
@@ -389,15 +405,19 @@ class Worker:
         if self.device.type == "cuda":
             self.torch.cuda.manual_seed_all(0)
         try:
-            watched = not self._judged(request["module"], request["function"])
-            self.recording = True
-            with self.recorder() if watched else nullcontext():
+            with ExitStack() as watching:
+                if self._judged(request["module"], request["function"]):
+                    self.unwatched = watching  # where the recorder goes if the call must be watched after all
+                else:
+                    watching.enter_context(self.recorder())
+                self.recording = True
                 value = function(*args, **kwargs)
         except Exception as exc:
             self.recording = False
             return self.error("raised", exc), []
         finally:
             self.recording = False
+            self.unwatched = None
         keep, opaque = request.get("keep"), set(request.get("opaque", []))
         if keep is not None:
             self.kept = {keep: value}  # only the latest: a cache is used by the next call
