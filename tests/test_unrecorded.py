@@ -7,7 +7,6 @@ hot loops do run without it, which is what the analysis is for."""
 from __future__ import annotations
 
 import ast
-import fnmatch
 import json
 import subprocess
 import sys
@@ -18,11 +17,11 @@ from typing import Any
 
 import pytest
 from conftest import REPO
-from torch.overrides import get_overridable_functions, resolve_name
 
 from grader import bank
 from grader.exercise import forbidden_patterns
 from grader.isolation import unrecorded
+from grader.isolation.worker import recorder_names
 
 # The recorder's patterns where every exercise is graded: those of the worker of a whole course.
 PATTERNS = forbidden_patterns(bank.load(bank.NAMES))
@@ -528,16 +527,11 @@ def test_the_references_hot_loops_run_without_the_recorder() -> None:
 
 
 def recorded(func: Any) -> tuple[str | None, str | None]:
-    """The recorder's judgement (grader.isolation.worker.Worker.recorded), without a worker."""
-    name = resolve_name(func) or f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
-    with_grad = f"{name}(requires_grad=True)"
-    return (
-        name if any(fnmatch.fnmatchcase(name, p) for p in TORCH_PATTERNS) else None,
-        with_grad if any(fnmatch.fnmatchcase(with_grad, p) for p in TORCH_PATTERNS) else None,
-    )
+    """The recorder's judgement (Worker.recorded) under the course's patterns, without a worker."""
+    return recorder_names(func, TORCH_PATTERNS)
 
 
-OVERRIDABLE = unrecorded.dispatching({f for found in get_overridable_functions().values() for f in found})
+OVERRIDABLE = unrecorded.dispatching()
 
 
 def verdicts(source: str) -> dict[str, str]:
@@ -551,68 +545,64 @@ def verdicts(source: str) -> dict[str, str]:
     return unrecorded.Analysis(source, tree, module, recorded, OVERRIDABLE.__contains__).verdicts()
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        "return torch.exp(-x).sum() / len(x)",
-        "return torch.where(x > 0, x, 0.01 * x)",
-        "return (x @ x.T).clamp(min=0).mean(dim=0, keepdim=True)",
-        "return F.pad(x, (1, 1)).unfold(0, 2, 1)",  # F.pad in C, Tensor.unfold
-        "return [float(v) for v in x if v > 0] + [math.exp(1.0)]",
-        "g = torch.Generator().manual_seed(0)\n    return x[torch.randperm(len(x), generator=g)]",
-        "return isinstance(x, torch.Tensor) and x.shape[0] == x.size(0)",
-        "return torch.zeros_like(x, dtype=torch.float64).numpy().sum()",
-        "return x.split(2)",  # torch.Tensor.split: Python, and hands itself to the recorder first
-        "f = lambda z: z * 2\n    return f(x)",
-        "return sorted(range(3), key=lambda i: -i)",
-    ],
-)
-def test_plain_torch_code_needs_no_recorder(body: str) -> None:
-    assert verdicts(f"def f(x):\n    {body}\n") == {"f": unrecorded.UNRECORDED}
+# Bodies of a function whose source shows it reaches nothing the recorder records.
+PLAIN = [
+    "return torch.exp(-x).sum() / len(x)",
+    "return torch.where(x > 0, x, 0.01 * x)",
+    "return (x @ x.T).clamp(min=0).mean(dim=0, keepdim=True)",
+    "return F.pad(x, (1, 1)).unfold(0, 2, 1)",  # F.pad in C, Tensor.unfold
+    "return [float(v) for v in x if v > 0] + [math.exp(1.0)]",
+    "g = torch.Generator().manual_seed(0)\n    return x[torch.randperm(len(x), generator=g)]",
+    "return isinstance(x, torch.Tensor) and x.shape[0] == x.size(0)",
+    "return torch.zeros_like(x, dtype=torch.float64).numpy().sum()",
+    "return x.split(2)",  # torch.Tensor.split: Python, and hands itself to the recorder first
+    "f = lambda z: z * 2\n    return f(x)",
+    "return sorted(range(3), key=lambda i: -i)",
+]
+
+# Bodies that call a recorded function where they name it: recorded, and nothing kept.
+FORBIDDEN_IN_SOURCE = [
+    "return torch.sigmoid(x)",  # forbidden in activations
+    "return x.sigmoid()",
+    "return x.backward()",
+    "return torch.linalg.solve(x, x)",
+    "return torch.ones(2, requires_grad=True)",  # *(requires_grad=True)
+]
+
+# Bodies that may reach what their source does not show: recorded, and every call after them.
+REACHING_WHAT_IT_DOES_NOT_SHOW = [
+    "return getattr(torch, 'exp')(x)",
+    "return vars(torch)['exp'](x)",
+    "return torch.__dict__['exp'](x)",
+    "m = F\n    return m.relu(x)",
+    "return eval('x')",
+    "return __import__('torch').exp(x)",
+    "import torch\n    return torch.exp(x)",
+    "global Y\n    Y = x\n    return x",
+    "torch.exp = torch.tanh\n    return x",
+    "return np.mean(x)",  # NumPy in Python: calls the tensor's own mean
+    "return np.eye(2) * 0 + x",  # a function written in Python that does not hand itself to the recorder
+    "torch.manual_seed(0)\n    return x",
+    "return torch.lobpcg(x, k=1)",  # Python that hands itself to a mode only for a subclass
+    "return np.ndarray((1,), dtype='O')",  # an array of objects, over any buffer it is given
+    "make = [np.ndarray][0]\n    return make((1,), dtype='O')",
+    "return x.untyped_storage().tolist()",  # a storage: a tensor's method names, not its code
+    "return torch.nn.ReLU()(x)",  # a class of Python code
+    "return x.grad_fn.next_functions",
+    "return type(x)",
+    "yield x",
+    "class A:\n        pass\n    return x",
+]
 
 
 @pytest.mark.parametrize(
-    "body",
-    [
-        "return torch.sigmoid(x)",  # forbidden in activations
-        "return x.sigmoid()",
-        "return x.backward()",
-        "return torch.linalg.solve(x, x)",
-        "return torch.ones(2, requires_grad=True)",  # *(requires_grad=True)
-    ],
+    ("body", "verdict"),
+    [(b, unrecorded.UNRECORDED) for b in PLAIN]
+    + [(b, unrecorded.RECORDED) for b in FORBIDDEN_IN_SOURCE]
+    + [(b, unrecorded.OPEN) for b in REACHING_WHAT_IT_DOES_NOT_SHOW],
 )
-def test_a_forbidden_call_in_the_source_is_recorded(body: str) -> None:
-    assert verdicts(f"def f(x):\n    {body}\n") == {"f": unrecorded.RECORDED}
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        "return getattr(torch, 'exp')(x)",
-        "return vars(torch)['exp'](x)",
-        "return torch.__dict__['exp'](x)",
-        "m = F\n    return m.relu(x)",
-        "return eval('x')",
-        "return __import__('torch').exp(x)",
-        "import torch\n    return torch.exp(x)",
-        "global Y\n    Y = x\n    return x",
-        "torch.exp = torch.tanh\n    return x",
-        "return np.mean(x)",  # NumPy in Python: calls the tensor's own mean
-        "return np.eye(2) * 0 + x",  # a function written in Python that does not hand itself to the recorder
-        "torch.manual_seed(0)\n    return x",
-        "return torch.lobpcg(x, k=1)",  # Python that hands itself to a mode only for a subclass
-        "return np.ndarray((1,), dtype='O')",  # an array of objects, over any buffer it is given
-        "make = [np.ndarray][0]\n    return make((1,), dtype='O')",
-        "return x.untyped_storage().tolist()",  # a storage: a tensor's method names, not its code
-        "return torch.nn.ReLU()(x)",  # a class of Python code
-        "return x.grad_fn.next_functions",
-        "return type(x)",
-        "yield x",
-        "class A:\n        pass\n    return x",
-    ],
-)
-def test_code_that_may_reach_what_its_source_does_not_show_is_open(body: str) -> None:
-    assert verdicts(f"def f(x):\n    {body}\n") == {"f": unrecorded.OPEN}
+def test_a_functions_verdict_follows_from_what_its_source_reaches(body: str, verdict: str) -> None:
+    assert verdicts(f"def f(x):\n    {body}\n") == {"f": verdict}
 
 
 @pytest.mark.parametrize(

@@ -488,12 +488,14 @@ def _from_library(value: Any) -> bool:
     return origin.partition(".")[0] in ("torch", "numpy", "math")
 
 
-def dispatching(overridable: set[Any]) -> set[Any]:
-    """Of the functions torch says a mode may override, those that hand themselves to it
-    whatever their arguments: lobpcg, pca_lowrank and svd_lowrank do only for a tensor that
-    is not a plain one, and otherwise run their Python under the recorder, which sees inside."""
+def dispatching() -> set[Any]:
+    """The functions torch says a mode may override that hand themselves to it whatever their
+    arguments: lobpcg, pca_lowrank and svd_lowrank do only for a tensor that is not a plain
+    one, and otherwise run their Python under the recorder, which sees inside."""
     import torch
+    from torch.overrides import get_overridable_functions
 
+    overridable = {f for found in get_overridable_functions().values() for f in found}
     return overridable - {torch.lobpcg, torch.pca_lowrank, torch.svd_lowrank}
 
 

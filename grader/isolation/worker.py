@@ -99,6 +99,19 @@ def _library_dirs() -> tuple[str, ...]:
     return tuple({os.path.join(q, "") for p in found for q in (p, os.path.realpath(p))})
 
 
+def recorder_names(func: Any, torch_patterns: list[str]) -> tuple[str | None, str | None]:
+    """The name under which the recorder records a call of ``func`` where ``torch_patterns``
+    are forbidden, if it does, and the one it records for a call with requires_grad=True."""
+    from torch.overrides import resolve_name
+
+    name = resolve_name(func) or f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
+    with_grad = f"{name}(requires_grad=True)"
+    return (
+        name if any(fnmatch.fnmatchcase(name, p) for p in torch_patterns) else None,
+        with_grad if any(fnmatch.fnmatchcase(with_grad, p) for p in torch_patterns) else None,
+    )
+
+
 class Worker:
     """Calls a student's functions, converting arguments and results, and records the
     forbidden calls they make. ``root`` is the submission's folder: modules load from it, and
@@ -106,7 +119,7 @@ class Worker:
 
     def __init__(self, config: WorkerConfig, root: str) -> None:
         import torch
-        from torch.overrides import TorchFunctionMode, get_overridable_functions, resolve_name
+        from torch.overrides import TorchFunctionMode, resolve_name
 
         self.torch = torch
         torch.set_num_threads(1)
@@ -123,9 +136,8 @@ class Worker:
         patterns = config.forbidden
         self.torch_patterns = [p for p in patterns if p.startswith("torch.") or p.startswith("*")]
         self.recording = False
-        self.resolve_name = resolve_name
         self.decided: dict[Any, tuple[str | None, str | None]] = {}  # every torch op goes through here: once each
-        self.wrappers: dict[Any, str] = {}  # the forbidden library functions' wrappers, and their names
+        self.wrappers: set[Any] = set()  # the forbidden library functions' wrappers (_recording)
         worker = self
 
         class ForbiddenCallRecorder(TorchFunctionMode):
@@ -145,7 +157,7 @@ class Worker:
         resolve_name(torch.add)  # its table of torch's names, built once here: a forked worker finds it built
         np.random.seed(0)  # numpy.random imported here, not by a call: an import then ends unrecorded calls
         # torch's functions that hand themselves to a mode first (its table has others' names too)
-        self.overridable = unrecorded.dispatching({f for found in get_overridable_functions().values() for f in found})
+        self.overridable = unrecorded.dispatching()
         # Calls that may run without the recorder (grader.isolation.unrecorded): those of
         # functions that reach nothing it would record, until the first call of one that may
         # reach what its source does not show, or the import of a module that runs code.
@@ -172,12 +184,7 @@ class Worker:
             return self._forbidden_names(func)
 
     def _forbidden_names(self, func: Any) -> tuple[str | None, str | None]:
-        name = self.resolve_name(func) or f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
-        with_grad = f"{name}(requires_grad=True)"
-        return (
-            name if any(fnmatch.fnmatchcase(name, p) for p in self.torch_patterns) else None,
-            with_grad if any(fnmatch.fnmatchcase(with_grad, p) for p in self.torch_patterns) else None,
-        )
+        return recorder_names(func, self.torch_patterns)
 
     def dispatches(self, func: Any) -> bool:
         """Whether ``func``, a function written in Python, is seen by the recorder before it
@@ -217,7 +224,7 @@ class Worker:
 
         wrapper.__name__ = getattr(original, "__name__", name)
         wrapper.__doc__ = getattr(original, "__doc__", None)
-        self.wrappers[wrapper] = name
+        self.wrappers.add(wrapper)
         self.decided[wrapper] = (name, None)  # what the recorder would record: never handed it, it records itself
         return wrapper
 
