@@ -180,10 +180,12 @@ class _TemplatesAhead:
         self.claimed = context.Value("i", 0)
 
     def initializer(self) -> tuple[Callable[..., None] | None, tuple[Any, ...]]:
-        """The grading processes' initializer and its arguments: their templates' sockets."""
+        """The grading processes' initializer and its arguments: their templates' sockets, and
+        what this process found out about the sandbox starting them (each grading process would
+        otherwise start bubblewrap and Python again to find the same, before its first submission)."""
         if not self.servers:
             return None, ()
-        return _adopt_template, (self.setup, [s.sock for s in self.servers], self.claimed)
+        return _adopt_template, (self.setup, [s.sock for s in self.servers], self.claimed, isolation.findings())
 
     def close(self) -> None:
         for server in self.servers:
@@ -191,15 +193,16 @@ class _TemplatesAhead:
         self.servers = []
 
 
-def _adopt_template(setup: isolation.Setup, socks: list[Any], claimed: Any) -> None:
+def _adopt_template(setup: isolation.Setup, socks: list[Any], claimed: Any, found: dict[str, object]) -> None:
     """In a grading process as it starts: take the next template the grader started for it
-    (``_TemplatesAhead``), and close the others' sockets, which are the other processes'."""
+    (``_TemplatesAhead``), with what the grader found out starting it, and close the others'
+    sockets, which are the other processes'."""
     with claimed.get_lock():
         mine = claimed.value
         claimed.value += 1
     for i, sock in enumerate(socks):
         if i == mine:
-            isolation.adopt_template(setup, sock)
+            isolation.adopt_template(setup, sock, found)
         else:
             sock.close()
 

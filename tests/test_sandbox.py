@@ -23,12 +23,12 @@ SOLUTIONS = str(REPO / "solutions")
 
 @pytest.fixture
 def fresh_probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The probe's answer is cached per process: forget it before and after the test. And
+    """The probe's answer is kept per process: forget it before and after the test. And
     no MLGRADE_NO_SANDBOX from conftest: these tests are about the default."""
     monkeypatch.delenv("MLGRADE_NO_SANDBOX", raising=False)
-    sandbox.sandbox_problem.cache_clear()
+    sandbox.forget_findings()
     yield
-    sandbox.sandbox_problem.cache_clear()
+    sandbox.forget_findings()
 
 
 def grade(*args: str) -> tuple[int, str, str]:
@@ -89,6 +89,31 @@ def test_broken_bwrap_refuses_to_grade_with_the_reason(monkeypatch: pytest.Monke
     assert "No permissions to create new namespace" in err
     code, out, _ = grade("--no-sandbox")
     assert code == 0 and "isolation: process" in out
+
+
+@pytest.mark.usefixtures("fresh_probe")
+def test_a_grading_process_takes_what_the_grader_found_instead_of_probing_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The grading processes of ``--jobs`` are told what the grader found starting their
+    templates (batch._adopt_template): they start no bubblewrap and no Python to find it
+    again. What they are told is what they go by."""
+    without_bwrap(monkeypatch, tmp_path, fake="#!/bin/sh\necho 'bwrap: broken here' >&2\nexit 1\n")
+    found = sandbox.sandbox_problem()
+    assert found is not None and "broken here" in found
+    told = sandbox.findings()
+    sandbox.forget_findings()  # a grading process as it starts
+
+    def no_program(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"ran {args[0]!r} to find what it was told")
+
+    monkeypatch.setattr(subprocess, "run", no_program)
+    sandbox.take_findings(told)
+    assert sandbox.sandbox_problem() == found
+    assert sandbox.choose("auto") == sandbox.PROCESS
+    sandbox.forget_findings()
+    with pytest.raises(AssertionError, match="to find what it was told"):
+        sandbox.sandbox_problem()  # not told: it probes
 
 
 @needs_sandbox

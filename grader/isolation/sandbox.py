@@ -31,8 +31,10 @@ import shutil
 import site
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
 from grader.isolation import installed
 from grader.isolation.messages import N_, Message
@@ -46,6 +48,8 @@ TMP_BYTES = 64 * 2**20  # the sandbox's private /tmp
 SUBMISSION_BYTES = 64 * 2**20  # the most of a submission's files copied for the worker
 SUBMISSION_FILES = 256  # the most files of a submission copied for the worker
 LEFT_OUT_NAMED = 10  # the files left out of the copy that a result names one by one
+
+T = TypeVar("T")
 
 
 class SandboxUnavailable(Exception):
@@ -128,9 +132,45 @@ def worker_uid() -> int | None:
     return 100_000 + os.getpid() % 60_000  # one per grading process: one live worker each
 
 
-@functools.cache
+# What this process found by running a program (``sandbox_problem``, ``_worker_sys_path``),
+# by the function's name; a process it starts may take them (``take_findings``).
+_FOUND: dict[str, object] = {}
+
+
+def findings() -> dict[str, object]:
+    """What this process has found by running a program so far, for a process it starts on
+    this machine, with this environment, to take (``take_findings``) instead of running the
+    same programs again: the grading processes, each of which otherwise starts bubblewrap
+    and Python twice before its first submission, while its template is ready."""
+    return dict(_FOUND)
+
+
+def take_findings(found: dict[str, object]) -> None:
+    """Take what the process that started this one found (``findings``)."""
+    _FOUND.update(found)
+
+
+def forget_findings() -> None:
+    """Find everything again from now on (tests that change what is installed)."""
+    _FOUND.clear()
+
+
+def _found(function: Callable[[], T]) -> Callable[[], T]:
+    """Run ``function`` once per process, or take what the starting process found."""
+
+    @functools.wraps(function)
+    def once() -> T:
+        name = function.__name__
+        if name not in _FOUND:
+            _FOUND[name] = function()
+        return cast(T, _FOUND[name])
+
+    return once
+
+
+@_found
 def sandbox_problem() -> str | None:
-    """None when bubblewrap can sandbox a worker here, else why not (cached per process)."""
+    """None when bubblewrap can sandbox a worker here, else why not (once per process)."""
     if shutil.which("bwrap") is None:
         return Message(N_("bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"))
     probe = [python(), "-I", "-B", "-c", "import grader"]  # python runs, the grader is there
@@ -260,7 +300,7 @@ def stage(submission: Path | None) -> tuple[list[str], list[int]]:
     return args, fds
 
 
-@functools.cache
+@_found
 def _worker_sys_path() -> tuple[str, ...]:
     """sys.path as the worker's interpreter (``python -I``) has it, folders that .pth files
     add included; empty if that interpreter cannot say."""
