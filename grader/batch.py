@@ -32,6 +32,7 @@ from typing import Any
 
 from grader import bank, engine, i18n, isolation, resume
 from grader.i18n import _
+from grader.isolation import installed
 from grader.results import SubmissionResult
 
 
@@ -129,7 +130,7 @@ def grade_all(
         ]
         ahead = _TemplatesAhead(exercise_names, options, min(jobs, len(paths)))
         try:
-            pool, futures = _submitted(_grading_processes(exercise_names), jobs, jobs_given, ahead)
+            pool, futures = _submitted(_grading_processes(), jobs, jobs_given, ahead)
         except BaseException:
             ahead.close()
             raise
@@ -269,22 +270,22 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-def _grading_processes(exercise_names: Sequence[str]) -> multiprocessing.context.BaseContext:
+def _grading_processes() -> multiprocessing.context.BaseContext:
     """Where the grading processes come from: forked from multiprocessing's fork server, which
     imports once, before any of them starts, what each would import again (torch, the grader,
-    the exercises' checks and references: a second or two each on a small machine), and holds
-    no thread of the grader's (a fork of this process could copy a lock held by one). A
-    process forked from it is as fresh as a spawned one: the preloaded modules as imported, no
-    state of this process's, and the environment handed to each submission (``_grade_one``),
-    since the fork server keeps the one it started with. Where there is no fork server
-    (Windows), they are spawned, each importing all of it."""
+    the exercises' checks and references: a second or two each on a small machine;
+    ``installed.grading_modules``), and holds no thread of the grader's (a fork of this process
+    could copy a lock held by one). A process forked from it is as fresh as a spawned one: the
+    preloaded modules as imported, no state of this process's, and the environment handed to
+    each submission (``_grade_one``), since the fork server keeps the one it started with. It
+    may be running already: ``mlgrade grade`` starts it before it loads the grader
+    (grader/__main__.py). Where there is no fork server (Windows), they are spawned, each
+    importing all of it."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    modules = ["__main__", "torch", "grader.batch"]
-    for name in exercise_names:
-        modules += [f"grader.bank.{name}", f"grader.hidden.{name}", f"solutions.{name}"]
-    context.set_forkserver_preload(modules)  # a missing module (hidden checks not installed) is skipped
+    # every exercise's, not only those graded: the same whenever it starts
+    context.set_forkserver_preload(installed.grading_modules())  # one not installed (hidden checks) is skipped
     return context
 
 

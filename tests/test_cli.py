@@ -253,3 +253,78 @@ def test_grading_on_cuda_takes_every_point_the_cpu_does_and_says_why_it_takes_mo
     differ = {name: on_cuda[name][1] for name in on_cpu if on_cuda[name] != on_cpu[name]}
     assert all("cuda" in message for message in differ.values()), differ
     assert any(points == 0 and on_cuda[name] == on_cpu[name] for name, (points, _) in on_cpu.items())
+
+
+# -- mlgrade grade starts its grading processes' fork server before it loads the grader --------
+
+
+def test_the_head_start_reads_grades_options_as_the_command_does() -> None:
+    """grader/__main__.py reads the command line before click does: the options it skips the
+    value of are exactly those of ``mlgrade grade`` that take one."""
+    import click
+
+    import grader.__main__ as command
+    from grader.cli import grade
+
+    taking = {o for p in grade.params if isinstance(p, click.Option) and not p.is_flag for o in p.opts}
+    assert taking == set(command.GRADE_VALUE_OPTIONS)
+
+
+def test_only_a_grading_of_several_submissions_in_parallel_starts_early(tmp_path: Path) -> None:
+    import grader.__main__ as command
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    parallel = [
+        ["grade", str(a), str(b), "--jobs", "2"],
+        ["grade", str(a), "--jobs=2", str(b), "--json"],
+        ["grade", "-e", "metrics", str(a), str(b), "--jobs", "3", "--out", str(tmp_path / "new")],
+    ]
+    for args in parallel:
+        assert command._grades_in_parallel(args), args
+    one_at_a_time = [
+        ["grade", str(a), "--jobs", "2"],  # one submission
+        ["grade", str(a), "--out", str(b), "--jobs", "2"],  # b is where the grades go
+        ["grade", str(a), str(b), "--jobs", "1"],
+        ["grade", str(a), str(b), "--jobs=1"],
+        ["grade", str(a), str(b), "--jobs", "2", "--resume", "--out", str(tmp_path / "out")],
+        ["grade", str(a), str(tmp_path / "missing"), "--jobs", "2"],
+        ["check", "least_squares", str(a), str(b)],
+        ["grade", "--help"],
+    ]
+    for args in one_at_a_time:
+        assert not command._grades_in_parallel(args), args
+
+
+EARLY_FORK_SERVER = """
+import sys
+from multiprocessing import forkserver
+from pathlib import Path
+
+import grader.__main__ as command
+
+if __name__ == "__main__":
+    command._start_grading_processes()  # before the grader is loaded
+    started = forkserver._forkserver._forkserver_pid
+    assert started is not None and "grader.batch" not in sys.modules
+
+    from grader import batch, engine
+
+    results = batch.grade_all([Path(p) for p in sys.argv[1:]], ["least_squares"], engine.Options(), jobs=2)
+    assert forkserver._forkserver._forkserver_pid == started, "a second fork server"
+    print([r.score for r in results])
+"""
+
+
+def test_grading_processes_come_from_the_fork_server_started_before_the_grader(tmp_path: Path) -> None:
+    """The fork server ``mlgrade grade`` starts before it loads the grader is the one its
+    grading processes are forked from, and they grade as ever."""
+    (tmp_path / "early.py").write_text(EARLY_FORK_SERVER)
+    command = [sys.executable, "early.py", SOLUTIONS, BUGGY]
+    done = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=os.environ | {"PYTHONPATH": str(REPO)}
+    )
+    assert done.returncode == 0, done.stderr
+    full, buggy = json.loads(done.stdout)
+    assert full == max_score(["least_squares"]) > buggy

@@ -22,6 +22,18 @@ def package_dir(name: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def grading_modules() -> list[str]:
+    """What every grading process runs on, which the fork server of ``mlgrade grade --jobs``
+    imports once for all of them (``grader.batch``): torch, the grader, and each installed
+    exercise's checks, hidden checks and reference (found by their files: none is imported here)."""
+    found = []
+    for package in ("grader.bank", *SECRET):
+        folder = package_dir(package)
+        names = sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__") if folder else []
+        found += [f"{package}.{name}" for name in names]
+    return ["__main__", "torch", "grader.batch", *found]
+
+
 def secret_dirs() -> list[str]:
     """The installed references and hidden checks, as resolved paths (none in a student bundle)."""
     return [os.path.realpath(d) for d in map(package_dir, SECRET) if d is not None]
