@@ -7,7 +7,9 @@ hot loops do run without it, which is what the analysis is for."""
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
+import py_compile
 import subprocess
 import sys
 import textwrap
@@ -504,6 +506,37 @@ def test_a_forbidden_call_the_source_shows_is_recorded_and_later_calls_need_not_
     forbidden, allowed = run_worker(module_folder(tmp_path, {"activations": source}), calls)["results"]
     assert not forbidden["unrecorded"] and forbidden["used"] == ["torch.sigmoid"]
     assert allowed["unrecorded"] and allowed["used"] == []
+
+
+def test_what_runs_is_the_source_judged_not_bytecode_beside_it(tmp_path: Path) -> None:
+    """Python's loader runs a module's compiled bytecode from __pycache__ where one is there
+    (one compiled with an unchecked hash, whatever the source now says), while the analysis
+    judges the source: the worker runs the source it judged (found by the seventh review; the
+    worker's copy leaves __pycache__ out, so a submission cannot bring one)."""
+    shown = """
+        import torch
+
+
+        def act(x):
+            return torch.exp(x)
+    """
+    run = """
+        import torch
+
+
+        def act(x):
+            x.sigmoid()
+            raise ValueError("the bytecode beside the source ran")
+    """
+    folder = module_folder(tmp_path, {"activations": shown})
+    compiled = tmp_path / "other" / "activations.py"
+    compiled.parent.mkdir()
+    compiled.write_text(textwrap.dedent(run))
+    cache = importlib.util.cache_from_source(str(folder / "activations.py"))
+    py_compile.compile(str(compiled), cfile=cache, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    (act,) = run_worker(folder, [("activations", "act")])["results"]
+    assert act["ok"], act["error"]  # torch.exp, as judged
+    assert act["unrecorded"] and act["used"] == []
 
 
 def test_the_references_hot_loops_run_without_the_recorder() -> None:
