@@ -591,6 +591,7 @@ PLAIN = [
     "return x.split(2)",  # torch.Tensor.split: Python, and hands itself to the recorder first
     "f = lambda z: z * 2\n    return f(x)",
     "return sorted(range(3), key=lambda i: -i)",
+    "return '{} has {n} rows, {:>{w}.3f}'.format(len(x), 1.0, n=2, w=8)",  # fields that name no attribute
 ]
 
 # Bodies that call a recorded function where they name it: recorded, and nothing kept.
@@ -622,6 +623,11 @@ REACHING_WHAT_IT_DOES_NOT_SHOW = [
     "return x.untyped_storage().tolist()",  # a storage: a tensor's method names, not its code
     "return torch.nn.ReLU()(x)",  # a class of Python code
     "return x.grad_fn.next_functions",
+    "return '{0.backward.__globals__[torch]}'.format(x)",  # any attribute by name, _ names too
+    "return '{0[0]}'.format(x)",
+    "return '{:{0.real}}'.format(x)",  # a field in a field's spec
+    "text = '{}'\n    return text.format(x)",  # not written out where it is formatted
+    "return '{x.T}'.format_map({'x': x})",
     "return type(x)",
     "yield x",
     "class A:\n        pass\n    return x",
