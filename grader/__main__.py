@@ -93,9 +93,9 @@ def _start_grading_processes() -> None:
         return
     from multiprocessing import forkserver
 
-    from grader.isolation import installed
+    from grader import isolation
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload(installed.grading_modules())
+    multiprocessing.get_context("forkserver").set_forkserver_preload(isolation.grading_modules())
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # what starts now inherits it ignored
     try:
         forkserver.ensure_running()

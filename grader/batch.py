@@ -32,7 +32,6 @@ from typing import Any
 
 from grader import bank, engine, i18n, isolation, resume
 from grader.i18n import _
-from grader.isolation import installed
 from grader.results import SubmissionResult
 
 
@@ -274,7 +273,7 @@ def _grading_processes() -> multiprocessing.context.BaseContext:
     """Where the grading processes come from: forked from multiprocessing's fork server, which
     imports once, before any of them starts, what each would import again (torch, the grader,
     the exercises' checks and references: a second or two each on a small machine;
-    ``installed.grading_modules``), and holds no thread of the grader's (a fork of this process
+    ``isolation.grading_modules``), and holds no thread of the grader's (a fork of this process
     could copy a lock held by one). A process forked from it is as fresh as a spawned one: the
     preloaded modules as imported, no state of this process's, and the environment handed to
     each submission (``_grade_one``), since the fork server keeps the one it started with. It
@@ -285,7 +284,7 @@ def _grading_processes() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     # every exercise's, not only those graded: the same whenever it starts
-    context.set_forkserver_preload(installed.grading_modules())  # one not installed (hidden checks) is skipped
+    context.set_forkserver_preload(isolation.grading_modules())  # one not installed (hidden checks) is skipped
     return context
 
 

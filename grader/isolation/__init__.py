@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from grader.isolation.frames import WireError
     from grader.isolation.inprocess import InProcess
-    from grader.isolation.installed import SECRET, cache_dir, package_dir, secret_dirs
+    from grader.isolation.installed import SECRET, cache_dir, grading_modules, package_dir, secret_dirs
     from grader.isolation.limits import Limits
     from grader.isolation.messages import Message
     from grader.isolation.sandbox import (
@@ -64,6 +64,7 @@ _HOMES = {
     "InProcess": "inprocess",
     "SECRET": "installed",
     "cache_dir": "installed",
+    "grading_modules": "installed",
     "package_dir": "installed",
     "secret_dirs": "installed",
     "Limits": "limits",
@@ -127,6 +128,7 @@ __all__ = [
     "choose",
     "decode",
     "findings",
+    "grading_modules",
     "kept_seconds",
     "left_out",
     "note_kept",
