@@ -10,10 +10,13 @@ exists twice with the same code: as a folder of modules, and as the notebooks of
 course (``mlgrade nbgrader build``, then ``nbgrader generate_assignment``, the code in each
 notebook's solution cell). Then it times:
 
-- ``mlgrade grade --jobs J`` on the folders, twice: first where the checks' examples are not
-  drawn yet (a new version of the bank: grader/examples_cache.py), then as every later grading
-  runs, and the notebooks' kernels below, with them read from the cache; then on the first J
-  submissions only, which splits the cost into a flat part and a part per submission;
+- ``mlgrade grade --course mlgrade.toml --assignment bench --jobs J`` on the folders (the
+  assignment holds the class's exercises, as the instructor grades them: with ``--exercises
+  8``, not the ten the bank has had since, which every submission would lack), twice: first
+  where the checks' examples are not drawn yet (a new version of the bank:
+  grader/examples_cache.py), then as every later grading runs, and the notebooks' kernels
+  below, with them read from the cache; then on the first J submissions only, which splits
+  the cost into a flat part and a part per submission;
 - ``mlgrade nbgrader autograde --jobs J`` on the notebooks (a copy of the course);
 - ``nbgrader autograde`` on the notebooks (nbgrader runs them one at a time);
 - ``mlgrade check least_squares``, the student's command (median of 3): the first in a while,
@@ -204,12 +207,13 @@ def main() -> None:
         # The checks' examples are drawn once per bank version (grader/examples_cache.py): the
         # first grading draws them, every later one (and every notebook's kernel) reads them.
         ENV["MLGRADE_CACHE"] = str(root / "examples-cache")
-        grade = [str(BIN / "mlgrade"), "grade", *map(str, folders), "--jobs", jobs, "--json"]
+        assignment = ["--course", str(root / "mlgrade.toml"), "--assignment", ASSIGNMENT]
+        grade = [str(BIN / "mlgrade"), "grade", *map(str, folders), *assignment, "--jobs", jobs, "--json"]
         rows[f"mlgrade grade --jobs {jobs}, examples drawn"] = timed(grade, REPO, root / "grades-drawn.json")
         rows[f"mlgrade grade --jobs {jobs}"] = timed(grade, REPO, root / "grades.json")
         # the same command on one submission per grading process: what is left of a grading
         # that is not per submission (starting the processes, their templates) is the flat part
-        few = [str(BIN / "mlgrade"), "grade", *map(str, folders[: args.jobs]), "--jobs", jobs, "--json"]
+        few = [str(BIN / "mlgrade"), "grade", *map(str, folders[: args.jobs]), *assignment, "--jobs", jobs, "--json"]
         alone = timed(few, REPO, root / "grades-few.json")
         rows[f"mlgrade nbgrader autograde --jobs {jobs}"] = timed(
             [str(BIN / "mlgrade"), "nbgrader", "autograde", str(isolated), ASSIGNMENT, "--jobs", jobs], REPO
