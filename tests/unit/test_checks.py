@@ -594,3 +594,45 @@ def test_copied_keeps_one_copy_of_an_array_held_twice() -> None:
     made = checks.copied(Call((shared, [shared]), {"also": shared}))
     assert made.args[0] is made.args[1][0] is made.kwargs["also"]
     assert made.args[0] is not shared
+
+
+# -- a call's digest (its question: grader/engine.py) -------------------------------------------
+
+DIGESTED = [
+    (np.arange(6.0).reshape(2, 3), 3, {"axis": 1}),
+    (np.arange(6.0).reshape(2, 3).T, [np.int64(2), np.float32(0.5)], {}),  # not C-contiguous; NumPy scalars
+    ((np.zeros((0, 4), np.float32), None, True, "mean"), {"state": {"m": np.ones(2)}}),
+    ([np.array(1.5), -0.0, float("nan")], {"k": [1, 2], "j": (3,)}),
+]
+
+
+@pytest.mark.parametrize("args", DIGESTED)
+def test_a_calls_digest_is_the_general_walks_of_its_content(args: tuple[Any, ...]) -> None:
+    """_feed writes the plain kinds the checks send most by a shorter way: to the byte what
+    its general walk (_feed_other) writes for the same content."""
+    import hashlib
+
+    fast, general = hashlib.blake2b(digest_size=20), hashlib.blake2b(digest_size=20)
+    checks._feed(fast, args)
+    checks._feed_other(general, args)
+    assert fast.digest() == general.digest()
+
+
+def test_equal_calls_digest_equal_and_different_ones_differ() -> None:
+    a = np.arange(6.0).reshape(2, 3)
+    same = [Call((a, 3)), Call((a.copy(), 3)), Call((np.ascontiguousarray(a.T.T), 3))]
+    assert len({c.digest("f") for c in same}) == 1
+    different = [
+        Call((a, 3)),
+        Call((a.reshape(3, 2), 3)),  # same bytes, another shape
+        Call((a.astype(np.float32), 3)),
+        Call((a, 3.0)),  # 3.0 is not 3
+        Call((a, True)),
+        Call(([a], 3)),
+        Call((a,), {"n": 3}),
+        Call((a.T, 3)),  # the transpose: other bytes in C order
+        Call((a, -0.0)),
+        Call((a, 0.0)),
+    ]
+    assert len({c.digest("f") for c in different}) == len(different)
+    assert Call((a,)).digest("f") != Call((a,)).digest("g")
