@@ -77,6 +77,15 @@ def mismatches(student: np.ndarray, truth: np.ndarray, tol: Tolerance, limit: in
     """The entries that miss their tolerance (at most ``limit`` of them), the worst first."""
     student = np.asarray(student, dtype=np.float64)
     truth = np.asarray(truth, dtype=np.float64)
+    if truth.size and truth.flags.c_contiguous and np.isfinite(truth).all():
+        # The usual case, a finite truth, and every entry within its allowance: as below, in
+        # fewer steps (with nothing infinite in the truth, nothing here warns). The mean is
+        # taken over the same entries in the same order as below, to the last bit.
+        magnitude = np.abs(truth)
+        mean = np.add.reduce(magnitude.ravel()) / magnitude.size  # np.mean's own sum and division
+        allowance = tol.atol + tol.rtol * (magnitude + mean)
+        if (np.abs(student - truth) < allowance).all():
+            return []
     finite = np.isfinite(truth)
     scale = np.abs(truth) + (np.mean(np.abs(truth[finite])) if finite.any() else 0.0)
     with np.errstate(invalid="ignore"):
