@@ -5,7 +5,6 @@ in the source and at run time."""
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -14,10 +13,11 @@ import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
 from conftest import DEVICES
-from torch.overrides import TorchFunctionMode, resolve_name
+from torch.overrides import TorchFunctionMode
 
 from grader.bank.pooling import FORBIDDEN
 from grader.forbidden import scan
+from grader.isolation.worker import recorder_names
 from solutions import pooling as ref
 
 # (kernel_size, stride, padding, H, W): overlapping windows, pairs, stride None, full padding
@@ -106,14 +106,20 @@ def test_every_spelling_of_a_pooling_call_is_forbidden_in_the_source(spelling: s
     assert scan(source, {"max_pool2d": FORBIDDEN}), spelling
 
 
-def runtime_names(call: Callable[[], Any]) -> list[str]:
-    """The names the worker's recorder gives the torch functions ``call`` reaches
-    (grader.isolation.worker: resolve_name, else module and qualified name)."""
+# The patterns the worker's recorder applies to torch functions (grader.isolation.worker)
+RUNTIME = [p for p in FORBIDDEN if p.startswith(("torch.", "*"))]
+
+
+def recorded(call: Callable[[], Any]) -> list[str]:
+    """What the worker's recorder records of the torch functions ``call`` reaches, named as it
+    names them (grader.isolation.worker.recorder_names), under pooling's patterns."""
     seen: list[str] = []
 
     class Recorder(TorchFunctionMode):
         def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-            seen.append(resolve_name(func) or f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}")
+            name, _ = recorder_names(func, RUNTIME)
+            if name is not None:
+                seen.append(name)
             return func(*args, **(kwargs or {}))
 
     with Recorder():
@@ -121,20 +127,15 @@ def runtime_names(call: Callable[[], Any]) -> list[str]:
     return seen
 
 
-# The patterns the worker's recorder applies to torch functions (grader.isolation.worker)
-RUNTIME = [p for p in FORBIDDEN if p.startswith(("torch.", "*"))]
-
-
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_every_spelling_of_a_pooling_call_is_forbidden_at_run_time(spelling: str) -> None:
     x = torch.arange(16.0).reshape(1, 1, 4, 4)
-    names = runtime_names(lambda: eval(spelling, {"torch": torch, "F": F, "x": x}))
-    assert any(fnmatch.fnmatchcase(n, p) for n in names for p in RUNTIME), names
+    assert recorded(lambda: eval(spelling, {"torch": torch, "F": F, "x": x}))
 
 
 def test_the_fair_tools_are_not_forbidden() -> None:
     x = torch.arange(16.0).reshape(1, 1, 4, 4)
-    names = runtime_names(
+    names = recorded(
         lambda: (
             F.pad(x, (1, 1, 1, 1), value=float("-inf")).unfold(2, 2, 2).unfold(3, 2, 2).argmax(-1),
             F.unfold(x, 2),
@@ -143,4 +144,4 @@ def test_the_fair_tools_are_not_forbidden() -> None:
             torch.zeros(16).scatter_add_(0, torch.arange(16), x.flatten()),
         )
     )
-    assert not [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in FORBIDDEN)]
+    assert not names
