@@ -169,48 +169,24 @@ def _head(key: tuple[Any, ...], text: str) -> bytes:
 
 
 def _feed(digest: Any, value: Any) -> None:
-    kind = type(value)
-    if kind is np.ndarray:
+    if isinstance(value, np.ndarray):
         key = (value.dtype, value.shape)
         digest.update(_HEADS.get(key) or _head(key, f"a{value.dtype.str}{value.shape}"))
-        digest.update(value.data if value.flags.c_contiguous else np.ascontiguousarray(value).data)
-    elif kind is tuple or kind is list:
-        key = (kind, len(value))
-        digest.update(_HEADS.get(key) or _head(key, f"{kind.__name__}{len(value)}["))
-        for item in value:
-            _feed(digest, item)
-        digest.update(b"]")
-    elif kind is dict:
-        key = (kind, len(value))
-        digest.update(_HEADS.get(key) or _head(key, f"d{len(value)}{{"))
-        for k, item in value.items():
-            _feed(digest, k)
-            _feed(digest, item)
-        digest.update(b"}")
-    elif kind is int or kind is float or kind is str or kind is bool or value is None:
-        digest.update(f"{kind.__name__}:{value!r};".encode())
-    else:
-        _feed_other(digest, value)
-
-
-def _feed_other(digest: Any, value: Any) -> None:
-    """``_feed`` of what is not itself an ndarray, tuple, list, dict or plain scalar (a
-    NumPy scalar, a subclass of one of them)."""
-    if isinstance(value, np.ndarray):
-        digest.update(f"a{value.dtype.str}{value.shape}".encode())
-        digest.update(np.ascontiguousarray(value).data)  # its bytes in C order, without a copy
+        digest.update(value.data if value.flags.c_contiguous else np.ascontiguousarray(value).data)  # C order
     elif isinstance(value, np.generic):
         digest.update(f"g{value.dtype.str}".encode())
         digest.update(value.tobytes())
     elif value is None or isinstance(value, (bool, int, float, str)):
         digest.update(f"{type(value).__name__}:{value!r};".encode())
     elif isinstance(value, (list, tuple)):
-        digest.update(f"{type(value).__name__}{len(value)}[".encode())
+        key = (type(value), len(value))
+        digest.update(_HEADS.get(key) or _head(key, f"{type(value).__name__}{len(value)}["))
         for item in value:
             _feed(digest, item)
         digest.update(b"]")
     elif isinstance(value, dict):
-        digest.update(f"d{len(value)}{{".encode())
+        key = (dict, len(value))
+        digest.update(_HEADS.get(key) or _head(key, f"d{len(value)}{{"))
         for k, item in value.items():
             _feed(digest, k)
             _feed(digest, item)

@@ -572,7 +572,7 @@ def verdicts(source: str) -> dict[str, str]:
         source
     )
     tree = ast.parse(source)
-    assert unrecorded.inert(tree, unrecorded.library)
+    assert unrecorded.inert(tree)
     module = types.ModuleType("submission")
     exec(compile(tree, "submission.py", "exec"), vars(module))
     return unrecorded.Analysis(source, tree, module, recorded, OVERRIDABLE.__contains__).verdicts()
@@ -716,7 +716,7 @@ def test_a_function_is_as_open_as_its_helpers() -> None:
     ],
 )
 def test_a_module_that_runs_code_on_import_is_not_inert(statement: str) -> None:
-    assert not unrecorded.inert(ast.parse(statement), unrecorded.library)
+    assert not unrecorded.inert(ast.parse(statement))
 
 
 def test_a_module_of_imports_definitions_and_constants_is_inert() -> None:
@@ -741,4 +741,4 @@ def test_a_module_of_imports_definitions_and_constants_is_inert() -> None:
         if __name__ == "__main__":
             print(f(torch.ones(2)))
     """
-    assert unrecorded.inert(ast.parse(textwrap.dedent(source)), unrecorded.library)
+    assert unrecorded.inert(ast.parse(textwrap.dedent(source)))

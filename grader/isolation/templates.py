@@ -316,14 +316,14 @@ def _launch(
     return wrap, config, worker_env(home=home, tmp=home), "/" if sandboxed else home, base_uid
 
 
-def adopt_template(key: Setup, sock: socket.socket, found: dict[str, object] | None = None) -> None:
+def adopt_template(key: Setup, sock: socket.socket, found: dict[str, object]) -> None:
     """Fork this process's workers for ``key`` from the template on the other end of ``sock``,
     which another process started for it (``grader.batch`` starts each grading process's
     template while its fork server imports, instead of after): as one this process started,
     but for its process, which the process that started it ends. Nothing changes where this
     process has a template for ``key`` already. ``found``: what that process found out about
     the sandbox on the way (``sandbox.findings``), which this one then need not find again."""
-    sandbox.take_findings(found or {})
+    sandbox.take_findings(found)
     if key in _TEMPLATES:
         sock.close()
         return

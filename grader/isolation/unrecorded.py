@@ -121,7 +121,7 @@ class _Open(Exception):
     calls reach: it needs the recorder, and so does every call after it."""
 
 
-def inert(tree: ast.Module, library: Callable[[str], bool]) -> bool:
+def inert(tree: ast.Module) -> bool:
     """Whether importing the module runs no code of the student's: its statements are a
     docstring, imports of ``library`` modules, function definitions without decorators whose
     defaults and annotations are names or constants, assignments of constants, and an

@@ -178,13 +178,10 @@ class Worker:
         try:
             return self.decided[func]
         except KeyError:
-            decided = self.decided[func] = self._forbidden_names(func)
+            decided = self.decided[func] = recorder_names(func, self.torch_patterns)
             return decided
         except TypeError:  # an unhashable callable
-            return self._forbidden_names(func)
-
-    def _forbidden_names(self, func: Any) -> tuple[str | None, str | None]:
-        return recorder_names(func, self.torch_patterns)
+            return recorder_names(func, self.torch_patterns)
 
     def dispatches(self, func: Any) -> bool:
         """Whether ``func``, a function written in Python, is seen by the recorder before it
@@ -298,7 +295,7 @@ class Worker:
             with open(path, "rb") as f:
                 source = importlib.util.decode_source(f.read())  # as the import reads it: its coding line
             tree = ast.parse(source)
-            return (source, tree) if unrecorded.inert(tree, unrecorded.library) else None
+            return (source, tree) if unrecorded.inert(tree) else None
         except Exception:  # unreadable, not Python, nested too deeply: its import will say
             return None
 

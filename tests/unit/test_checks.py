@@ -603,19 +603,23 @@ DIGESTED = [
     (np.arange(6.0).reshape(2, 3).T, [np.int64(2), np.float32(0.5)], {}),  # not C-contiguous; NumPy scalars
     ((np.zeros((0, 4), np.float32), None, True, "mean"), {"state": {"m": np.ones(2)}}),
     ([np.array(1.5), -0.0, float("nan")], {"k": [1, 2], "j": (3,)}),
+    ((1, 2), [1, 2], {"a": 1, "b": 2}, np.zeros(2, np.int64), np.zeros(2, np.int32)),  # same lengths, other kinds
 ]
 
 
 @pytest.mark.parametrize("args", DIGESTED)
-def test_a_calls_digest_is_the_general_walks_of_its_content(args: tuple[Any, ...]) -> None:
-    """_feed writes the plain kinds the checks send most by a shorter way: to the byte what
-    its general walk (_feed_other) writes for the same content."""
-    import hashlib
-
-    fast, general = hashlib.blake2b(digest_size=20), hashlib.blake2b(digest_size=20)
-    checks._feed(fast, args)
-    checks._feed_other(general, args)
-    assert fast.digest() == general.digest()
+def test_a_calls_digest_is_the_same_whether_its_heads_are_kept_or_written_anew(
+    args: tuple[Any, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """_feed keeps what it writes before an array, a list, a tuple or a dict in a table
+    (checks._HEADS): a head taken from it is the one it would write (a list of three
+    ints and an array of dtype int64 of shape (3,), say, never share one)."""
+    monkeypatch.setattr(checks, "_HEADS", {})
+    first, kept = Call(args).digest("f"), Call(args).digest("f")
+    monkeypatch.setattr(checks, "HEADS_KEPT", 0)
+    monkeypatch.setattr(checks, "_HEADS", {})
+    assert first == kept == Call(args).digest("f")
+    assert Call([list(range(3)), np.arange(3)]).digest("f") != Call([np.arange(3), list(range(3))]).digest("f")
 
 
 def test_equal_calls_digest_equal_and_different_ones_differ() -> None:
