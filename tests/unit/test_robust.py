@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -125,25 +126,41 @@ SLOW = Exercise(
 )
 
 
-class SlowChannel:
-    """Answers 0.5 after ``seconds``; or, where the timeout is shorter, is lost as a worker
-    that times out is; records the timeouts it was given."""
+class Clock:
+    """The budgets' clock (``time.monotonic`` as the engine reads it), moved only by the
+    channel's calls: what the test holds is which checks a budget leaves unrun, whatever
+    else the machine is doing meanwhile (a stalled CI runner once spent a real 0.5 s
+    budget before the first check)."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+class SlowChannel:
+    """Answers 0.5 after ``seconds`` on ``clock``; or, where the timeout is shorter, is lost
+    as a worker that times out is; records the timeouts it was given."""
+
+    def __init__(self, seconds: float, clock: Clock) -> None:
         self.seconds = seconds
+        self.clock = clock
         self.timeouts: list[float | None] = []
 
     def call(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> tuple[dict[str, Any], list[bytes]]:
         self.timeouts.append(timeout)
         if timeout is not None and timeout < self.seconds:
-            time.sleep(timeout)
+            self.clock.now += timeout
             raise WorkerLost("timed out after 10 s calling accuracy (an endless loop?)")
-        time.sleep(self.seconds)
+        self.clock.now += self.seconds
         return {"ok": True, "value": 0.5, "arg_digests": []}, []
 
 
-def test_a_spent_budget_fails_the_checks_left_with_a_message_saying_so() -> None:
-    channel = SlowChannel(0.3)
+def test_a_spent_budget_fails_the_checks_left_with_a_message_saying_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(engine, "time", SimpleNamespace(monotonic=clock.monotonic, perf_counter=time.perf_counter))
+    channel = SlowChannel(0.3, clock)
     budget = engine.Budget.starting_now(0.5, "exercise")
     graded = engine.grade_exercise("", SLOW, channel, "cpu", budget=budget)
     first, second, *rest = graded.checks
@@ -151,8 +168,7 @@ def test_a_spent_budget_fails_the_checks_left_with_a_message_saying_so() -> None
     assert not second.passed
     assert second.message == "stopped: the exercise's time budget of 0.5 s was spent while this check ran"
     assert rest and all(c.message == "not run: the exercise's time budget of 0.5 s was spent" for c in rest)
-    assert len(channel.timeouts) == 2  # no call once the budget is spent
-    assert all(t is not None and t <= 0.5 for t in channel.timeouts)  # each call gets what is left
+    assert channel.timeouts == [pytest.approx(0.5), pytest.approx(0.2)]  # each call gets what is left; none once spent
 
 
 def test_a_submission_budget_cuts_short_the_exercise_budget() -> None:
