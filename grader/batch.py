@@ -6,7 +6,8 @@ never the student's fault: student code runs in the workers) is reported as an e
 that submission and the others go on.
 
 The grading processes are forked from multiprocessing's fork server, which has imported
-torch, the grader and the exercises once for all of them (``_grading_processes``).
+the grader and the exercises once for all of them (``_grading_processes``). None of them
+imports torch where the examples cache keeps the reference's answers (grader/examples_cache.py).
 
 Ctrl-C is the grader's alone: the fork server starts with SIGINT ignored (an ignored signal
 stays ignored across exec, and the processes it forks inherit it), so that a terminal's
@@ -91,7 +92,7 @@ _graded = 0  # submissions graded by this process
 
 def _settle() -> None:
     """In a grading process of its own (``--jobs``), before its second submission: what it
-    keeps for every later one (torch, the bank, the references, the examples and plans) is
+    keeps for every later one (the bank, the examples, answers and plans; torch where imported) is
     frozen out of the garbage collector's full collections, which walked all of it every few
     submissions (0.1-0.3 s each). A process that grades one submission pays nothing; one that
     only calls the grader is not the grader's to freeze."""
@@ -154,9 +155,8 @@ def grade_all(
 class _TemplatesAhead:
     """The grading processes' templates (``grader.isolation.templates``), started by this
     process before the grading processes are, while the fork server imports: otherwise each
-    grading process would start its own once forked, and wait for it to import torch after
-    the fork server has (on 2 cores, three imports at once end 0.7 s sooner than one and
-    then two). Each grading process adopts one (``_adopt_template``); this process ends them
+    grading process would start its own once forked, and wait for it to import torch (on 2
+    cores, imports at once end sooner than one after the other). Each grading process adopts one (``_adopt_template``); this process ends them
     when the grading does. None are started where workers start cold (CUDA,
     MLGRADE_COLD_WORKERS) or the grading cannot be isolated: each grading process then finds
     that out for itself, as before."""
@@ -271,9 +271,8 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 def _grading_processes() -> multiprocessing.context.BaseContext:
     """Where the grading processes come from: forked from multiprocessing's fork server, which
-    imports once, before any of them starts, what each would import again (torch, the grader,
-    the exercises' checks and references: a second or two each on a small machine;
-    ``isolation.grading_modules``), and holds no thread of the grader's (a fork of this process
+    imports once, before any of them starts, what each would import again (the grader, the
+    exercises' checks; ``isolation.grading_modules``), and holds no thread of the grader's (a fork of this process
     could copy a lock held by one). A process forked from it is as fresh as a spawned one: the
     preloaded modules as imported, no state of this process's, and the environment handed to
     each submission (``_grade_one``), since the fork server keeps the one it started with. It

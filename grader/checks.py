@@ -43,6 +43,7 @@ import copy
 import functools
 import hashlib
 import math
+import sys
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
@@ -816,15 +817,19 @@ class ReferenceParity(Generated):
             return ctx.reference(self.function, call)
         # Every submission asks the same questions: the truth of each is computed once per
         # process (its ValueError too), as the reference's answers are (engine.ReferenceCalls).
+        # Kept on disk too (grader/examples_cache.py): a grading whose truths are all kept
+        # never imports torch.
         key = call.digest(self.function)
         kept = _TRUTHS.get((id(self), key)) if key is not None else None
         if kept is None or kept[0] is not self:
+            truth_of, returns = self.truth, ctx.returns[self.function]
             try:
-                truth: Any = conform(self.truth(call), ctx.returns[self.function], call.args, _(str(self.truth_name)))
+                truth: Any = conform(on_one_thread(lambda: truth_of(call)), returns, call.args, _(str(self.truth_name)))
             except ValueError as exc:
                 truth = _TruthRaised(str(exc))
             if key is not None and len(_TRUTHS) < TRUTHS_KEPT:
                 _TRUTHS[(id(self), key)] = kept = (self, copied(truth))
+                _TRUTHS_FOUND.setdefault(id(self), (self, {}))[1][key] = kept[1]
         else:
             truth = copied(kept[1])
         if isinstance(truth, _TruthRaised):
@@ -841,6 +846,55 @@ class _TruthRaised:
 # does) and question: at most TRUTHS_KEPT of them, which the whole bank stays well below.
 TRUTHS_KEPT = 50_000
 _TRUTHS: dict[tuple[int, bytes], tuple[ReferenceParity, Any]] = {}
+# Of each check (by id, kept beside): the truths computed in this process that no file gave it.
+_TRUTHS_FOUND: dict[int, tuple[ReferenceParity, dict[bytes, Any]]] = {}
+
+
+def truths_found(check: ReferenceParity) -> dict[bytes, Any]:
+    """The truths ``check`` computed in this process since this was last asked, by question
+    (for grader/examples_cache.py to keep)."""
+    found = _TRUTHS_FOUND.pop(id(check), None)
+    return found[1] if found is not None and found[0] is check else {}
+
+
+def take_truths(check: ReferenceParity, truths: dict[bytes, Any]) -> None:
+    """Take the truths of ``check`` another process computed (grader/examples_cache.py), by
+    question: this one then asks its truth none of those questions."""
+    for key, truth in truths.items():
+        if len(_TRUTHS) >= TRUTHS_KEPT:
+            return
+        if isinstance(key, bytes) and _TRUTHS.get((id(check), key), (None,))[0] is not check:
+            _TRUTHS[(id(check), key)] = (check, truth)
+
+
+def on_one_thread(compute: Callable[[], Any]) -> Any:
+    """``compute()``, with torch on one thread where it uses it (``torch_on_one_thread``): a
+    computation that imported torch, which starts on every core, is made again."""
+    imported = "torch" in sys.modules
+    torch_on_one_thread()
+    try:
+        value = compute()
+    except Exception:
+        if imported or "torch" not in sys.modules:
+            raise
+        value = None
+    if not imported and "torch" in sys.modules:
+        torch_on_one_thread()
+        value = compute()
+    return value
+
+
+def torch_on_one_thread() -> None:
+    """The grader's own torch work (the reference's answers, a check's truth) on one thread,
+    once torch is imported here: its tensors are small, grading is parallel across submissions
+    (``--jobs``), and OpenMP's idle threads spin after each parallel operation, taking a core
+    from the student's worker (on 2 cores, a tenth of a grading process's CPU time was theirs).
+    One thread is also what the worker and a notebook's kernel compute on (``Worker``), so
+    the reference's answers and the truths do not depend on the grading machine's cores (nor
+    on which process computed those the examples cache keeps)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ import itertools
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 import zipfile
@@ -42,7 +41,21 @@ from typing import Any, Protocol
 import numpy as np
 
 from grader import examples_cache, forbidden, isolation
-from grader.checks import BudgetSpent, Call, Check, CheckFailed, Context, StopCheck, StudentRaised, copied, holds
+from grader.checks import (
+    BudgetSpent,
+    Call,
+    Check,
+    CheckFailed,
+    Context,
+    ReferenceParity,
+    StopCheck,
+    StudentRaised,
+    copied,
+    holds,
+    take_truths,
+    torch_on_one_thread,
+    truths_found,
+)
 from grader.exercise import Exercise, forbidden_patterns
 from grader.i18n import _, ngettext
 from grader.isolation import Limits, Supervisor, WorkerLost
@@ -636,46 +649,84 @@ def _array_leaves(call: Call, names: list[str]) -> Iterator[tuple[str, np.ndarra
 
 
 class ReferenceCalls:
-    """Calls the reference solution in the grader's process, in float64, on the device."""
+    """Calls the reference solution in the grader's process, in float64, on the device.
+
+    Every submission asks the reference the same questions: its answers are kept per process
+    (``_ANSWERS``) and on disk for the next (``examples_cache.read_answers``), so that a grading
+    whose answers are all kept never imports the reference, nor torch: the module is imported
+    at the first question no kept answer has."""
 
     def __init__(self, exercise: Exercise, device: str) -> None:
-        import torch
-
-        self.torch = torch
         self.exercise = exercise
-        self.device = torch.device(device)
-        self.module = importlib.import_module(f"solutions.{exercise.name}")
-        self.kept: dict[str, Any] = {}
+        self.device = device
+        self._module: Any = None
+        # The result the latest call that kept one kept (``keep``), by handle: the question it
+        # answered, the call, and the value where it was computed (an answer that was kept is
+        # computed again only where a call without a kept answer takes it as an argument).
+        self.kept: dict[str, tuple[bytes | None, str, Call, Any]] = {}
 
     def __call__(self, function: str, call: Call, keep: str | None = None) -> Any:
-        # Every submission asks the reference the same questions: its answers (a ValueError
-        # too) are kept per process, by the question's content, where nothing is kept for a
-        # later call (keep, Kept) that a remembered answer would not set.
-        key = None if keep is not None else _question(self.exercise.name, function, self.device, call)
+        key = self._question(function, call)
+        if keep is not None:  # its answer is the same, kept or not; the value is computed when taken
+            self.kept = {keep: (key, function, call, _NOT_COMPUTED)}
         if key is not None and key in _ANSWERS:
             answer = _ANSWERS[key]
             if isinstance(answer, _Raised):
                 raise ValueError(answer.message)
             return copied(answer)
+        module = self._imported()
         args = tuple(self._to_torch(a) for a in call.args)
         kwargs = {k: self._to_torch(v) for k, v in call.kwargs.items()}
         try:
-            value = getattr(self.module, function)(*args, **kwargs)
+            value = getattr(module, function)(*args, **kwargs)
         except ValueError as exc:
-            if key is not None and len(_ANSWERS) < ANSWERS_KEPT:
-                _ANSWERS[key] = _Raised(str(exc))
+            self._found(key, _Raised(str(exc)))
             raise
         if keep is not None:
-            self.kept = {keep: value}
+            self.kept = {keep: (key, function, call, value)}
         returns = self.exercise.function(function).returns
         answer = conform(self._to_numpy(value), returns, call.args, _("the reference"))
+        self._found(key, answer)
+        return answer
+
+    def _question(self, function: str, call: Call) -> bytes | None:
+        """The question ``call`` asks, as ``_question`` digests it; a kept result among its
+        arguments stands as the question that made it (None where that one is not known)."""
+        if not any(isinstance(a, isolation.Kept) for a in call.args):
+            return _question(self.exercise.name, function, self.device, call)
+        makers = []
+        for a in call.args:
+            if isinstance(a, isolation.Kept):
+                made = self.kept.get(a.handle)
+                if made is None or made[0] is None:
+                    return None
+                makers.append(f"{made[0].hex()}[{a.index}]")
+        plain = Call(tuple(None if isinstance(a, isolation.Kept) else a for a in call.args), call.kwargs)
+        return _question(self.exercise.name, f"{function}<-{','.join(makers)}", self.device, plain)
+
+    def _found(self, key: bytes | None, answer: Any) -> None:
         if key is not None and len(_ANSWERS) < ANSWERS_KEPT:
             _ANSWERS[key] = copied(answer)
-        return answer
+            _ANSWERS_FOUND.setdefault((self.exercise.name, self.device), {})[key] = _ANSWERS[key]
+
+    def _imported(self) -> Any:
+        if self._module is None:
+            import torch
+
+            self.torch = torch
+            torch_on_one_thread()
+            self._module = importlib.import_module(f"solutions.{self.exercise.name}")
+        return self._module
 
     def _to_torch(self, v: Any) -> Any:
         if isinstance(v, isolation.Kept):
-            return self.kept[v.handle][v.index]
+            key, function, call, value = self.kept[v.handle]
+            if value is _NOT_COMPUTED:  # its answer was kept: compute the value it stands for
+                args = tuple(self._to_torch(a) for a in call.args)
+                kwargs = {k: self._to_torch(x) for k, x in call.kwargs.items()}
+                value = getattr(self._imported(), function)(*args, **kwargs)
+                self.kept[v.handle] = (key, function, call, value)
+            return value[v.index]
         if isinstance(v, np.ndarray):
             t = self.torch.from_numpy(v.copy())
             return (t.double() if t.is_floating_point() else t).to(self.device)
@@ -693,6 +744,9 @@ class ReferenceCalls:
         if isinstance(v, dict):
             return {k: self._to_numpy(x) for k, x in v.items()}
         return v
+
+
+_NOT_COMPUTED = object()  # a kept result whose answer was kept, its value not computed here
 
 
 @dataclass(frozen=True)
@@ -741,6 +795,37 @@ _OWN: dict[tuple[int, str], tuple[Check, dict[bytes, Call]]] = {}  # StudentCall
 # Of each exercise and device (by id, the exercise kept beside it): the checks whose plans the
 # examples cache holds, as this process last read or wrote it.
 _PLANS_KEPT: dict[tuple[int, str], tuple[Exercise, set[tuple[str, str, str, str]]]] = {}
+
+
+def _take_kept_answers(exercise: Exercise, device: str) -> None:
+    """Take the reference's answers and the checks' truths for ``exercise`` on ``device`` that
+    another process computed (grader/examples_cache.py), once per process."""
+    if _ANSWERS_READ.get((id(exercise), device)) is exercise:
+        return
+    answers, truths = examples_cache.read_answers(exercise, device)
+    for key, answer in answers.items():
+        if len(_ANSWERS) >= ANSWERS_KEPT:
+            break
+        _ANSWERS.setdefault(key, answer)
+    for check in exercise.checks:
+        kept = truths.get(examples_cache.plan_key(check))
+        if isinstance(check, ReferenceParity) and check.truth is not None and kept:
+            take_truths(check, kept)
+    _ANSWERS_READ[(id(exercise), device)] = exercise
+
+
+def _keep_answers(exercise: Exercise, device: str) -> None:
+    """Write the answers and truths this process computed for ``exercise`` on ``device`` that
+    the examples cache does not hold yet, for the next grading process."""
+    answers = _ANSWERS_FOUND.pop((exercise.name, device), {})
+    truths = {}
+    for check in exercise.checks:
+        if isinstance(check, ReferenceParity) and check.truth is not None:
+            found = truths_found(check)
+            if found:
+                truths[examples_cache.plan_key(check)] = found
+    if answers or truths:
+        examples_cache.keep_answers(exercise, device, answers, truths)
 
 
 def _take_kept_plans(exercise: Exercise, device: str) -> None:
@@ -807,6 +892,12 @@ def _keep_plans(exercise: Exercise, device: str) -> None:
 # one student's answers (the neighbours' stand-ins) are rare, and past the bound not kept.
 ANSWERS_KEPT = 50_000
 _ANSWERS: dict[bytes, Any] = {}
+# Of each exercise and device (by name): the answers computed in this process that the examples
+# cache does not hold yet (``_keep_answers``).
+_ANSWERS_FOUND: dict[tuple[str, str], dict[bytes, Any]] = {}
+# The exercises and devices (by id, the exercise kept beside it) whose kept answers and truths
+# this process has read.
+_ANSWERS_READ: dict[tuple[int, str], Exercise] = {}
 # The digests of each question's arrays as sent (StudentCalls._check_inputs_unchanged), by
 # question, at most ANSWERS_KEPT of them.
 _SENT: dict[bytes, list[tuple[str, str]]] = {}
@@ -929,28 +1020,20 @@ def grade_exercise(
     # function that fails where a check of another needs it (checks._Neighbours).
     needs_reference = any(c.visibility == "hidden" for c in exercise.checks)
     reference = ReferenceCalls(exercise, device) if needs_reference else None
-    _one_thread()
+    if needs_reference:
+        _take_kept_answers(exercise, device)
+    torch_on_one_thread()
     ctx = Context(student=student, reference=reference, returns={f.name: f.returns for f in exercise.functions})
     results = [_run_within(check, ctx, budget, student) for check in [*checks, *also]]
     examples_cache.keep_shrinks(exercise)  # for the next grading process (or a regrade)
+    if needs_reference:
+        _keep_answers(exercise, device)
     if student.streams:
         _keep_plans(exercise, device)
     outcome = ExerciseResult(exercise.name, results[: len(checks)])
     apply_evidence(checks, outcome, {r.name: r.passed for r in results})
     apply_forbidden_rule(exercise, outcome, static, student.used)
     return outcome
-
-
-def _one_thread() -> None:
-    """The grader's own torch work (the reference's answers, a check's truth) on one thread,
-    once torch is imported here: its tensors are small, grading is parallel across submissions
-    (``--jobs``), and OpenMP's idle threads spin after each parallel operation, taking a core
-    from the student's worker (on 2 cores, a tenth of a grading process's CPU time was theirs).
-    One thread is also what the worker and a notebook's kernel compute on (``Worker``), so
-    the reference's answers do not depend on the grading machine's cores."""
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
 
 
 def _unreadable(exercise: Exercise, error: str) -> str:

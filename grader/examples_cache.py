@@ -13,8 +13,11 @@ hypothesis, in this process and in the next (a regrade, the other grading proces
 notebook's kernel). And each check's plan (``engine.StudentCalls.begin``: the check's own
 inputs it asks of every submission that passes it, in order, which a later submission is asked
 in one stream), learned from a submission that passed it, by device: the first submission a
-grading process grades is asked in streams too. Nothing else of a submission is kept, nor the
-reference's answers.
+grading process grades is asked in streams too. And the reference's answers to the checks'
+questions and the truths of the checks that take theirs from torch (``ReferenceParity(truth=...)``),
+by question, under a digest of the reference's source and torch's version too: a grading whose
+questions they all answer never imports the reference, nor torch. Nothing else of a submission
+is kept.
 
 The folder is ``$MLGRADE_CACHE``, else ``$XDG_CACHE_HOME/mlgrade``, else ``~/.cache/mlgrade``;
 ``MLGRADE_CACHE=off`` keeps nothing. The files are pickles, which run code when read: a file is
@@ -133,6 +136,54 @@ def keep_plans(exercise: Exercise, device: str, plans: dict[tuple[str, str, str,
 
 def _plans_kind(device: str) -> str:
     return f".plans-{device.replace(':', '-')}"  # cuda:1 in a file's name
+
+
+# -- the reference's answers and the checks' truths -----------------------------------------
+
+# A check's truths, by plan_key and question; the reference's answers, by question.
+Truths = dict[tuple[str, str, str, str], dict[bytes, Any]]
+
+
+@functools.cache
+def answers_version() -> str:
+    """What decides the reference's answers and the truths beyond the examples (``version``):
+    the reference solutions' source, and torch's version."""
+    digest = hashlib.blake2b(version().encode(), digest_size=12)
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        digest.update(f"torch={metadata.version('torch')};".encode())
+    solutions = isolation.package_dir("solutions")
+    for path in sorted(solutions.glob("*.py")) if solutions is not None else []:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_answers(exercise: Exercise, device: str) -> tuple[dict[bytes, Any], Truths]:
+    """The reference's answers and the checks' truths kept for ``exercise`` on ``device``
+    (none where the reference or torch changed since they were computed)."""
+    path = _path(exercise, f".answers-{device.replace(':', '-')}")
+    kept: dict[Any, Any] = _read(path) if path is not None else {}
+    answers, truths = kept.get("answers"), kept.get("truths")
+    if kept.get("version") != answers_version() or not isinstance(answers, dict) or not isinstance(truths, dict):
+        return {}, {}
+    return answers, {k: v for k, v in truths.items() if isinstance(v, dict)}
+
+
+def keep_answers(exercise: Exercise, device: str, answers: dict[bytes, Any], truths: Truths) -> None:
+    """Add ``answers`` and ``truths`` to those kept for ``exercise`` on ``device`` (other
+    processes write too)."""
+    path = _path(exercise, f".answers-{device.replace(':', '-')}")
+    if path is None or not (answers or truths):
+        return
+    kept_answers, kept_truths = read_answers(exercise, device)
+    merged = {k: {**kept_truths.get(k, {}), **v} for k, v in truths.items()}
+    kept = {
+        "version": answers_version(),
+        "answers": {**kept_answers, **answers},
+        "truths": {**kept_truths, **merged},
+    }
+    with contextlib.suppress(Exception):  # an answer that cannot be pickled: no file
+        _write(path, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 # -- the paths of hypothesis's shrinking ----------------------------------------------------

@@ -5,18 +5,23 @@ paths hypothesis took shrinking failures: the next process follows them without 
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from conftest import reference_source
 
 from grader import bank, checks, engine, examples_cache
+from grader.checks import Call
 from grader.exercise import Exercise
-from grader.isolation import Limits, Supervisor
+from grader.isolation import Kept, Limits, Supervisor
 from grader.results import SubmissionResult
 
 
@@ -234,3 +239,97 @@ def test_a_plan_learned_in_one_process_streams_the_first_submission_of_the_next(
     streams.clear()
     mended = engine.grade(make_submission("mended", correct), [fresh(24)], engine.Options())
     assert streams and outcomes(mended) == outcomes(first)  # the plans learned again were written over them
+
+
+# -- the reference's answers and the truths from torch ----------------------------------------
+
+GRADE_REFERENCES = """
+import json, sys
+from pathlib import Path
+from grader import bank, engine
+result = engine.grade(Path(sys.argv[1]), bank.load(["batch_norm", "conv"]), engine.Options())
+print(json.dumps({
+    "outcomes": [[c.name, c.passed, c.points, c.message] for e in result.exercises for c in e.checks],
+    "torch": "torch" in sys.modules,
+    "references": sorted(m for m in sys.modules if m.startswith("solutions")),
+}))
+"""
+
+
+def test_a_grading_whose_answers_are_kept_imports_neither_torch_nor_the_references(
+    cache: Path, make_submission: Callable[..., Path]
+) -> None:
+    """The reference's answers (batch_norm's backward through its forward's kept cache among
+    them) and the truths of checks that take theirs from torch (conv's torch.conv2d) are kept
+    by the first grading process; the next one, a process of its own, asks neither torch nor
+    the references anything, and grades alike. Answers kept for another reference or torch
+    are computed again."""
+    folder = make_submission("s", {name: reference_source(name) for name in ("batch_norm", "conv")})
+
+    def graded() -> dict[str, Any]:
+        run = subprocess.run([sys.executable, "-c", GRADE_REFERENCES, str(folder)], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout.splitlines()[-1])
+
+    first = graded()
+    assert first["torch"] and first["references"] == ["solutions", "solutions.batch_norm", "solutions.conv"]
+    assert all(passed for _name, passed, _points, _message in first["outcomes"])
+    written = sorted(p.name for p in cache.glob("*/*.answers-cpu.pickle"))
+    assert written == ["batch_norm.answers-cpu.pickle", "conv.answers-cpu.pickle"]
+    for path in cache.glob("*/*.answers-cpu.pickle"):
+        assert os.stat(path).st_mode & 0o077 == 0  # the hidden checks' answers: for this user only
+
+    again = graded()
+    assert not again["torch"] and again["references"] == []
+    assert again["outcomes"] == first["outcomes"]
+
+    for path in cache.glob("*/*.answers-cpu.pickle"):
+        kept = pickle.loads(path.read_bytes())
+        path.write_bytes(pickle.dumps({**kept, "version": "another reference, or another torch"}))
+    recomputed = graded()
+    assert recomputed["torch"] and recomputed["outcomes"] == first["outcomes"]
+
+
+def test_the_kept_answers_are_those_of_this_reference_and_this_torch(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    references = tmp_path / "solutions"
+    references.mkdir()
+    (references / "least_squares.py").write_text(reference_source("least_squares"))
+    monkeypatch.setattr(examples_cache.isolation, "package_dir", lambda name: references)
+    examples_cache.answers_version.cache_clear()
+    try:
+        before = examples_cache.answers_version()
+        (references / "least_squares.py").write_text(reference_source("least_squares") + "\n# changed\n")
+        examples_cache.answers_version.cache_clear()
+        assert examples_cache.answers_version() != before
+    finally:
+        examples_cache.answers_version.cache_clear()
+
+
+def test_a_backward_through_a_kept_forward_is_answered_alike_whether_the_forward_was_computed_or_kept() -> None:
+    """A forward whose answer was kept is not computed (``keep``); a backward through its kept
+    cache that has no kept answer computes it then. Backwards through different forwards are
+    different questions."""
+    (exercise,) = bank.load(["batch_norm"])
+    rng = np.random.default_rng(7)
+    x, dout = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    forward = Call((x, np.ones(3), np.zeros(3)))
+    backward = Call((dout, Kept("batchnorm_forward", 1)))
+
+    computed = engine.ReferenceCalls(exercise, "cpu")
+    computed("batchnorm_forward", forward, keep="batchnorm_forward")
+    expected = computed("batchnorm_backward", backward)
+
+    kept = engine.ReferenceCalls(exercise, "cpu")  # another grading: the forward's answer is kept
+    kept("batchnorm_forward", forward, keep="batchnorm_forward")
+    question = kept._question("batchnorm_backward", backward)
+    assert question is not None and question in engine._ANSWERS
+    del engine._ANSWERS[question]  # a backward not asked before
+    again = kept("batchnorm_backward", backward)
+    for a, b in zip(again, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+    other = engine.ReferenceCalls(exercise, "cpu")
+    other("batchnorm_forward", Call((2 * x, np.ones(3), np.zeros(3))), keep="batchnorm_forward")
+    assert other._question("batchnorm_backward", backward) != question

@@ -24,14 +24,17 @@ def package_dir(name: str) -> Path | None:
 
 def grading_modules() -> list[str]:
     """What every grading process runs on, which the fork server of ``mlgrade grade --jobs``
-    imports once for all of them (``grader.batch``): torch, the grader, and each installed
-    exercise's checks, hidden checks and reference (found by their files: none is imported here)."""
+    imports once for all of them (``grader.batch``): the grader, and each installed exercise's
+    checks and hidden checks (found by their files: none is imported here). Not torch, nor the
+    references: a grading process imports them at the first question whose answer the examples
+    cache does not keep (``engine.ReferenceCalls``), which on a bank graded before is none, and
+    a fork server that imported torch for all of them made the others wait a second or more."""
     found = []
-    for package in ("grader.bank", *SECRET):
+    for package in ("grader.bank", "grader.hidden"):
         folder = package_dir(package)
         names = sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__") if folder else []
         found += [f"{package}.{name}" for name in names]
-    return ["__main__", "torch", "grader.batch", *found]
+    return ["__main__", "grader.batch", *found]
 
 
 def secret_dirs() -> list[str]:
