@@ -156,10 +156,10 @@ class _TemplatesAhead:
     """The grading processes' templates (``grader.isolation.templates``), started by this
     process before the grading processes are, while the fork server imports: otherwise each
     grading process would start its own once forked, and wait for it to import torch (on 2
-    cores, imports at once end sooner than one after the other). Each grading process adopts one (``_adopt_template``); this process ends them
-    when the grading does. None are started where workers start cold (CUDA,
-    MLGRADE_COLD_WORKERS) or the grading cannot be isolated: each grading process then finds
-    that out for itself, as before."""
+    cores, imports at once end sooner than one after the other). Each grading process adopts
+    one (``_adopt_template``); this process ends them when the grading does. None are started
+    where workers start cold (CUDA, MLGRADE_COLD_WORKERS) or the grading cannot be isolated:
+    each grading process then finds that out for itself, as before."""
 
     def __init__(self, exercise_names: list[str], options: engine.Options, count: int) -> None:
         self.setup: isolation.Setup | None = None

@@ -355,7 +355,9 @@ class WorkerChannel(Protocol):
     its array blobs (``grader.isolation.wire``); raises ``WorkerLost`` when the worker is gone.
 
     A channel whose ``streams`` is true also takes many calls in one request (``stream``) and
-    gives their answers one by one (``answer``), as ``isolation.Supervisor`` does."""
+    gives their answers one by one (``answer``), as ``isolation.Supervisor`` does. One whose
+    ``runs_apart`` is true runs the student's code in a process of its own, never in this one
+    (``isolation.Supervisor``): what this process computes may then be kept for others."""
 
     def call(
         self,
@@ -814,9 +816,11 @@ def _take_kept_answers(exercise: Exercise, device: str) -> None:
     _ANSWERS_READ[(id(exercise), device)] = exercise
 
 
-def _keep_answers(exercise: Exercise, device: str) -> None:
+def _keep_answers(exercise: Exercise, device: str, write: bool) -> None:
     """Write the answers and truths this process computed for ``exercise`` on ``device`` that
-    the examples cache does not hold yet, for the next grading process."""
+    the examples cache does not hold yet, for the next grading process; where not ``write``,
+    forget them: a channel that runs the student's code in this process (a notebook's kernel)
+    leaves it free to change what the reference answers, which no other grading may take."""
     answers = _ANSWERS_FOUND.pop((exercise.name, device), {})
     truths = {}
     for check in exercise.checks:
@@ -824,7 +828,7 @@ def _keep_answers(exercise: Exercise, device: str) -> None:
             found = truths_found(check)
             if found:
                 truths[examples_cache.plan_key(check)] = found
-    if answers or truths:
+    if write and (answers or truths):
         examples_cache.keep_answers(exercise, device, answers, truths)
 
 
@@ -1027,7 +1031,7 @@ def grade_exercise(
     results = [_run_within(check, ctx, budget, student) for check in [*checks, *also]]
     examples_cache.keep_shrinks(exercise)  # for the next grading process (or a regrade)
     if needs_reference:
-        _keep_answers(exercise, device)
+        _keep_answers(exercise, device, write=bool(getattr(channel, "runs_apart", False)))
     if student.streams:
         _keep_plans(exercise, device)
     outcome = ExerciseResult(exercise.name, results[: len(checks)])

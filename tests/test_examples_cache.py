@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from conftest import reference_source
 
-from grader import bank, checks, engine, examples_cache
+from grader import bank, checks, engine, examples_cache, isolation
 from grader.checks import Call
 from grader.exercise import Exercise
 from grader.isolation import Kept, Limits, Supervisor
@@ -333,3 +333,20 @@ def test_a_backward_through_a_kept_forward_is_answered_alike_whether_the_forward
     other = engine.ReferenceCalls(exercise, "cpu")
     other("batchnorm_forward", Call((2 * x, np.ones(3), np.zeros(3))), keep="batchnorm_forward")
     assert other._question("batchnorm_backward", backward) != question
+
+
+def test_a_notebook_kernel_keeps_no_answers_its_students_code_could_have_changed(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a notebook's kernel the student's code runs in the grader's own process, where it
+    can change what the reference answers: nothing computed there is kept for another grading."""
+    monkeypatch.setattr(engine, "_ANSWERS", {})  # none known in this process: all computed
+    monkeypatch.setattr(engine, "_ANSWERS_FOUND", {})
+    namespace: dict[str, Any] = {}
+    exec(compile(reference_source("least_squares"), "least_squares.py", "exec"), namespace)
+    channel = isolation.InProcess("cpu", [])
+    channel.use(namespace, ".")
+    graded = engine.grade_exercise(reference_source("least_squares"), fresh(24), channel, "cpu")
+    assert graded.score == graded.max_score == 24
+    assert engine._ANSWERS  # the reference answered here
+    assert list(cache.glob("*/*.answers-*.pickle")) == [] and engine._ANSWERS_FOUND == {}

@@ -283,6 +283,9 @@ class Supervisor:
         doing = Message(N_("importing {module}"), module=module)
         return self._ask({"op": "import", "module": module}, [], doing, self.limits.call_seconds)[0]
 
+    # The student's code runs in the worker, a process of its own (engine.WorkerChannel).
+    runs_apart = True
+
     @property
     def streams(self) -> bool:
         """Whether this worker answers streams: not the portable one, which cannot look for
