@@ -5,6 +5,8 @@ parse, and how the answers of a fake worker channel become failures."""
 from __future__ import annotations
 
 import linecache
+import sys
+import types
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader import bank, engine, isolation
+from grader import bank, checks, engine, isolation
 from grader.checks import Call, Check, CheckFailed, Context, StopCheck, StudentRaised
 from grader.exercise import Exercise, Function
 from grader.isolation import WorkerLost
@@ -417,3 +419,30 @@ def test_in_a_notebook_only_the_students_own_raise_says_not_implemented_yet() ->
         student("fit_line", Call((np.zeros(3), np.zeros(3))))
     with pytest.raises(StudentRaised, match="raised NotImplementedError"):
         student("predict", Call((np.zeros((3, 2)) + 1, np.ones(2, dtype=bool))))
+
+
+def test_a_truth_that_imports_torch_is_computed_again_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grading whose answers are kept has not imported torch (grader/examples_cache.py);
+    where a truth then imports it, torch starts on every core, so the truth is computed again
+    once it is on one: a truth does not depend on the cores of the process that computed it."""
+
+    class FakeTorch(types.ModuleType):
+        threads = 4
+
+        def get_num_threads(self) -> int:
+            return self.threads
+
+        def set_num_threads(self, n: int) -> None:
+            self.threads = n
+
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    seen: list[int] = []
+
+    def truth() -> int:
+        torch = sys.modules.setdefault("torch", FakeTorch("torch"))
+        seen.append(torch.get_num_threads())
+        return torch.get_num_threads()
+
+    assert checks.on_one_thread(truth) == 1
+    assert seen == [4, 1]
+    assert checks.on_one_thread(truth) == 1 and seen == [4, 1, 1]  # imported already: computed once
