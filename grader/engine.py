@@ -661,7 +661,8 @@ class ReferenceCalls:
     def __init__(self, exercise: Exercise, device: str) -> None:
         self.exercise = exercise
         self.device = device
-        self._module: Any = None
+        self._module: Any = None  # the reference, and torch, once a question needs them
+        self.torch: Any = None
         # The result the latest call that kept one kept (``keep``), by handle: the question it
         # answered, the call, and the value where it was computed (an answer that was kept is
         # computed again only where a call without a kept answer takes it as an argument).
@@ -724,9 +725,10 @@ class ReferenceCalls:
         if isinstance(v, isolation.Kept):
             key, function, call, value = self.kept[v.handle]
             if value is _NOT_COMPUTED:  # its answer was kept: compute the value it stands for
+                module = self._imported()
                 args = tuple(self._to_torch(a) for a in call.args)
                 kwargs = {k: self._to_torch(x) for k, x in call.kwargs.items()}
-                value = getattr(self._imported(), function)(*args, **kwargs)
+                value = getattr(module, function)(*args, **kwargs)
                 self.kept[v.handle] = (key, function, call, value)
             return value[v.index]
         if isinstance(v, np.ndarray):
