@@ -350,3 +350,11 @@ def test_a_notebook_kernel_keeps_no_answers_its_students_code_could_have_changed
     assert graded.score == graded.max_score == 24
     assert engine._ANSWERS  # the reference answered here
     assert list(cache.glob("*/*.answers-*.pickle")) == [] and engine._ANSWERS_FOUND == {}
+
+
+def test_the_fork_server_of_the_grading_processes_imports_neither_torch_nor_the_references() -> None:
+    """It imports what every grading process runs on; torch and the references only where a
+    question has no kept answer, which a grading process then imports for itself."""
+    modules = isolation.grading_modules()
+    assert "grader.batch" in modules and "grader.hidden.conv" in modules
+    assert [m for m in modules if m.partition(".")[0] in ("torch", "solutions")] == []
