@@ -13,9 +13,10 @@ from multiprocessing's fork server, which imports the grader and the bank for th
 (``grader.batch``; torch only where a grading process needs it: grader/examples_cache.py).
 That fork server starts here, before this process loads the grader: its imports take one
 core while this process takes the other, which otherwise sat idle for the 0.3-0.5 s this
-process spends loading the grader and the bank before it started the fork server. Where the command line may not grade in parallel (one submission, ``--jobs 1``,
-``--resume``, anything unusual), nothing starts early: a fork server no grading process comes
-from would only take CPU from the grading.
+process spends loading the grader and the bank before it started the fork server. Where
+the command line may not grade in parallel (one submission, ``--jobs 1``, ``--resume``,
+anything unusual), nothing starts early: a fork server no grading process comes from would
+only take CPU from the grading.
 """
 
 from __future__ import annotations
