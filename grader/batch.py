@@ -272,13 +272,13 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 def _grading_processes() -> multiprocessing.context.BaseContext:
     """Where the grading processes come from: forked from multiprocessing's fork server, which
     imports once, before any of them starts, what each would import again (the grader, the
-    exercises' checks; ``isolation.grading_modules``), and holds no thread of the grader's (a fork of this process
-    could copy a lock held by one). A process forked from it is as fresh as a spawned one: the
-    preloaded modules as imported, no state of this process's, and the environment handed to
-    each submission (``_grade_one``), since the fork server keeps the one it started with. It
-    may be running already: ``mlgrade grade`` starts it before it loads the grader
-    (grader/__main__.py). Where there is no fork server (Windows), they are spawned, each
-    importing all of it."""
+    exercises' checks; ``isolation.grading_modules``), and holds no thread of the grader's (a
+    fork of this process could copy a lock held by one). A process forked from it is as fresh
+    as a spawned one: the preloaded modules as imported, no state of this process's, and the
+    environment handed to each submission (``_grade_one``), since the fork server keeps the one
+    it started with. It may be running already: ``mlgrade grade`` starts it before it loads the
+    grader (grader/__main__.py). Where there is no fork server (Windows), they are spawned,
+    each importing all of it."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")

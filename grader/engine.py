@@ -695,8 +695,9 @@ class ReferenceCalls:
     def _question(self, function: str, call: Call) -> bytes | None:
         """The question ``call`` asks, as ``_question`` digests it; a kept result among its
         arguments stands as the question that made it (None where that one is not known)."""
-        if not any(isinstance(a, isolation.Kept) for a in call.args):
-            return _question(self.exercise.name, function, self.device, call)
+        plain = _question(self.exercise.name, function, self.device, call)
+        if plain is not None or not any(isinstance(a, isolation.Kept) for a in call.args):
+            return plain  # None: not plain data, and no kept result in it
         makers = []
         for a in call.args:
             if isinstance(a, isolation.Kept):
@@ -704,8 +705,8 @@ class ReferenceCalls:
                 if made is None or made[0] is None:
                     return None
                 makers.append(f"{made[0].hex()}[{a.index}]")
-        plain = Call(tuple(None if isinstance(a, isolation.Kept) else a for a in call.args), call.kwargs)
-        return _question(self.exercise.name, f"{function}<-{','.join(makers)}", self.device, plain)
+        standing = Call(tuple(None if isinstance(a, isolation.Kept) else a for a in call.args), call.kwargs)
+        return _question(self.exercise.name, f"{function}<-{','.join(makers)}", self.device, standing)
 
     def _found(self, key: bytes | None, answer: Any) -> None:
         if key is not None and len(_ANSWERS) < ANSWERS_KEPT:
@@ -812,9 +813,8 @@ def _take_kept_answers(exercise: Exercise, device: str) -> None:
             break
         _ANSWERS.setdefault(key, answer)
     for check in exercise.checks:
-        kept = truths.get(examples_cache.plan_key(check))
-        if isinstance(check, ReferenceParity) and check.truth is not None and kept:
-            take_truths(check, kept)
+        if isinstance(check, ReferenceParity) and check.truth is not None:
+            take_truths(check, truths.get(examples_cache.plan_key(check), {}))
     _ANSWERS_READ[(id(exercise), device)] = exercise
 
 

@@ -120,13 +120,13 @@ def plan_key(check: Check) -> tuple[str, str, str, str]:
 
 def read_plans(exercise: Exercise, device: str) -> dict[tuple[str, str, str, str], Plan]:
     """The plans kept for ``exercise``'s checks on ``device``, by ``plan_key``."""
-    path = _path(exercise, _plans_kind(device))
+    path = _path(exercise, _by_device("plans", device))
     return _read(path) if path is not None else {}  # type: ignore[return-value]
 
 
 def keep_plans(exercise: Exercise, device: str, plans: dict[tuple[str, str, str, str], Plan]) -> None:
     """Add ``plans`` to those kept for ``exercise`` on ``device`` (other processes write too)."""
-    path = _path(exercise, _plans_kind(device))
+    path = _path(exercise, _by_device("plans", device))
     if path is None or not plans:
         return
     kept = {**read_plans(exercise, device), **plans}
@@ -134,8 +134,9 @@ def keep_plans(exercise: Exercise, device: str, plans: dict[tuple[str, str, str,
         _write(path, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _plans_kind(device: str) -> str:
-    return f".plans-{device.replace(':', '-')}"  # cuda:1 in a file's name
+def _by_device(what: str, device: str) -> str:
+    """The kind of file that holds ``what`` is kept for ``device`` (plans, answers)."""
+    return f".{what}-{device.replace(':', '-')}"  # cuda:1 in a file's name
 
 
 # -- the reference's answers and the checks' truths -----------------------------------------
@@ -161,7 +162,7 @@ def answers_version() -> str:
 def read_answers(exercise: Exercise, device: str) -> tuple[dict[bytes, Any], Truths]:
     """The reference's answers and the checks' truths kept for ``exercise`` on ``device``
     (none where the reference or torch changed since they were computed)."""
-    path = _path(exercise, f".answers-{device.replace(':', '-')}")
+    path = _path(exercise, _by_device("answers", device))
     kept: dict[Any, Any] = _read(path) if path is not None else {}
     answers, truths = kept.get("answers"), kept.get("truths")
     if kept.get("version") != answers_version() or not isinstance(answers, dict) or not isinstance(truths, dict):
@@ -172,7 +173,7 @@ def read_answers(exercise: Exercise, device: str) -> tuple[dict[bytes, Any], Tru
 def keep_answers(exercise: Exercise, device: str, answers: dict[bytes, Any], truths: Truths) -> None:
     """Add ``answers`` and ``truths`` to those kept for ``exercise`` on ``device`` (other
     processes write too)."""
-    path = _path(exercise, f".answers-{device.replace(':', '-')}")
+    path = _path(exercise, _by_device("answers", device))
     if path is None or not (answers or truths):
         return
     kept_answers, kept_truths = read_answers(exercise, device)
