@@ -394,6 +394,9 @@ class StudentCalls:
         self.budget = budget
         self.lost: dict[str, str] = {}  # function -> what broke the worker; its checks fail fast
         self.used: dict[str, set[str]] = {}  # function -> forbidden names it called
+        # function -> what its student should know that costs no points: it did not follow its
+        # inputs to the grading device (the first time it did not)
+        self.notes: dict[str, str] = {}
         self.printed = ""  # what the student's code printed during the latest call (the start of it)
         self.streams = bool(getattr(channel, "streams", False))
         self.planned: list[_Planned] | None = None  # the calls of the stream in flight; None: no stream
@@ -559,6 +562,11 @@ class StudentCalls:
             raise StopCheck(self.lost[function]) from None
         self.printed = localized(answer.get("printed", ""))
         self.used.setdefault(function, set()).update(answer.get("used", []))
+        if "ran_on_cpu" in answer and function not in self.notes:
+            # NOTE: {error} is what the call raised on the GPU, on one line ("TypeError: can't convert cuda:0 ...")
+            self.notes[function] = _(
+                "{function} was graded on the CPU: with its inputs on {device} it raised {error}"
+            ).format(function=function, device=self.device, error=answer["ran_on_cpu"])
         if not answer.get("ok"):
             raise self._failure(function, answer.get("error", {}))
         try:
@@ -572,14 +580,17 @@ class StudentCalls:
             ) from None
         self._check_inputs_unchanged(function, call, question, answer.get("arg_digests"))
         devices = set(answer.get("devices", [])) - {self.device}
-        # a call that sends no tensor (an array, or a result the worker kept), such as a gate's
-        # name or a length, has no device its function could follow
-        if devices and holds((call.args, call.kwargs), (np.ndarray, np.generic, isolation.Kept)):
-            raise CheckFailed(
-                _("{function} returned a tensor on {device}; inputs were on {expected}").format(
-                    function=function, device=sorted(devices)[0], expected=self.device
-                )
-            )
+        # a tensor on another device is read as a NumPy array is (SPEC: a correct function passes
+        # whatever its style), and noted; a call that sends no tensor (an array, or a result the
+        # worker kept), such as a gate's name or a length, has no device its function could follow
+        if (
+            devices
+            and function not in self.notes
+            and holds((call.args, call.kwargs), (np.ndarray, np.generic, isolation.Kept))
+        ):
+            self.notes[function] = _(
+                "{function} returned a tensor on {device} for inputs on {expected} (graded all the same)"
+            ).format(function=function, device=sorted(devices)[0], expected=self.device)
         try:
             return conform(value, returns, call.args, _("{function}'s result").format(function=function))
         except ContractViolation as exc:
@@ -1036,7 +1047,7 @@ def grade_exercise(
         _keep_answers(exercise, device, write=bool(getattr(channel, "runs_apart", False)))
     if student.streams:
         _keep_plans(exercise, device)
-    outcome = ExerciseResult(exercise.name, results[: len(checks)])
+    outcome = ExerciseResult(exercise.name, results[: len(checks)], notes=list(student.notes.values()))
     apply_evidence(checks, outcome, {r.name: r.passed for r in results})
     apply_forbidden_rule(exercise, outcome, static, student.used)
     return outcome

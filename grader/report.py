@@ -124,12 +124,14 @@ def render_submission(console: Console, result: SubmissionResult, for_student: b
     _print_notes(console, result)
     for exercise in result.exercises:
         console.print(exercise_table(exercise))
+        _print_notes(console, exercise)
         for panel in failures(exercise):
             console.print(panel)
 
 
-def _print_notes(console: Console, result: SubmissionResult) -> None:
-    """What the student should know about their submission as a whole (files left out)."""
+def _print_notes(console: Console, result: SubmissionResult | ExerciseResult) -> None:
+    """What the student should know about their submission as a whole (files left out), or
+    about an exercise, that costs no points (a function graded on the CPU)."""
     for note in result.notes:
         console.print("[yellow]" + escape(_("Note: {note}").format(note=note)) + "[/]")
 
@@ -181,6 +183,7 @@ def render_check(console: Console, result: SubmissionResult, worth: dict[str, fl
     for exercise in result.exercises:
         if not not_started(exercise):
             console.print(exercise_table(exercise))
+            _print_notes(console, exercise)
             for panel in failures(exercise, with_printed=True):
                 console.print(panel)
     table = Table(title=_("Summary"), title_justify="left")

@@ -61,6 +61,9 @@ class CheckResult:
 class ExerciseResult:
     name: str
     checks: list[CheckResult] = field(default_factory=list)
+    # what the student should know that costs no points: a function that did not follow its
+    # inputs to the grading device (--device cuda), graded all the same
+    notes: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -71,16 +74,19 @@ class ExerciseResult:
         return sum(c.max_points for c in self.checks)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "score": _round(self.score),
             "max_score": _round(self.max_score),
             "checks": [c.to_json() for c in self.checks],
         }
+        if self.notes:
+            data["notes"] = self.notes
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExerciseResult:
-        return cls(data["name"], [CheckResult.from_json(c) for c in data["checks"]])
+        return cls(data["name"], [CheckResult.from_json(c) for c in data["checks"]], list(data.get("notes", [])))
 
 
 @dataclass

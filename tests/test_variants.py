@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import needs_cuda
 
 from grader import bank, engine
 from grader.results import ExerciseResult
@@ -38,16 +39,28 @@ def declared_breaks(path: Path) -> set[str]:
     raise AssertionError(f"{path.name} declares no BREAKS")
 
 
-def grade_variant(path: Path, tmp_path: Path) -> ExerciseResult:
+def grade_variant(path: Path, tmp_path: Path, device: str = "cpu") -> ExerciseResult:
     exercise = path.parent.name
     shutil.copy(path, tmp_path / f"{exercise}.py")
-    result = engine.grade(tmp_path, bank.load([exercise]), engine.Options())
+    result = engine.grade(tmp_path, bank.load([exercise]), engine.Options(device=device))
     return result.exercises[0]
 
 
+# A bug that CUDA does not show: torch.topk picks among equal values differently there, and on
+# every input the checks give, this variant's choice on CUDA is the reference's (README).
+CPU_ONLY_BUGS = {"pooling/buggy_kmax_plain_topk"}
+
+
 @pytest.mark.parametrize("path", sampled(VARIANTS))
-def test_variant(path: Path, tmp_path: Path) -> None:
-    graded = grade_variant(path, tmp_path)
+@pytest.mark.parametrize(
+    "device", ["cpu", pytest.param("cuda", marks=[pytest.mark.cuda, needs_cuda, pytest.mark.slow])]
+)
+def test_variant(path: Path, tmp_path: Path, device: str) -> None:
+    """On CUDA as on the CPU (SPEC: a correct function passes whatever its style, NumPy inside
+    and tensors made on the CPU included; a call that raises on the GPU is answered on the CPU)."""
+    if device == "cuda" and f"{path.parent.name}/{path.stem}" in CPU_ONLY_BUGS:
+        pytest.skip("a bug of torch.topk's choice on the CPU, which CUDA does not make (README)")
+    graded = grade_variant(path, tmp_path, device)
     failed = [c for c in graded.checks if not c.passed]
     report = "\n".join(f"{c.function}: {c.name}: {c.message}" for c in failed)
     if path.stem.startswith("correct_"):

@@ -29,6 +29,10 @@ Requests and answers:
 Every answer also says where what the student's code printed meanwhile ends: "printed_to",
 the size of the output file after it.
 
+On a GPU, a call that raises is made again with its inputs on the CPU (a correct function
+passes whatever its style: NumPy inside, tensors made on the CPU); its answer is that call's,
+and says what the first one raised, on one line: "ran_on_cpu": S.
+
 K is "import" (the module could not be imported), "missing" (no such function),
 "raised" (the function raised), or "unsendable" (its result cannot cross the pipe).
 Every path in a message or traceback is relative to the submission's folder: the student
@@ -127,6 +131,7 @@ class Worker:
         self.root = root
         self.answer_bytes = config.answer_bytes
         self.device = torch.device(config.device)
+        self.placing = self.device  # where the arguments of the call being decoded go
         if self.device.type == "cuda":
             torch.zeros(1, device=self.device)  # CUDA starts now, before the audit hook refuses ctypes
         self.modules: dict[str, types.ModuleType | BaseException] = {}
@@ -228,7 +233,7 @@ class Worker:
     # -- conversions ---------------------------------------------------------------------
 
     def to_tensor(self, a: np.ndarray) -> Any:
-        tensor = self.torch.from_numpy(a).to(self.device)
+        tensor = self.torch.from_numpy(a).to(self.placing)
         self.received.append(tensor)
         return tensor
 
@@ -255,7 +260,18 @@ class Worker:
 
     def resolve(self, kept: wire.Kept) -> Any:
         value = self.kept[kept.handle]
-        return value[kept.index] if isinstance(value, (tuple, list)) else value
+        value = value[kept.index] if isinstance(value, (tuple, list)) else value
+        return value if self.placing == self.device else self.moved(value, self.placing)
+
+    def moved(self, value: Any, device: Any) -> Any:
+        """``value`` with the tensors it holds (in tuples, lists and dicts) on ``device``."""
+        if isinstance(value, self.torch.Tensor):
+            return value.to(device)
+        if type(value) in (tuple, list):
+            return type(value)(self.moved(v, device) for v in value)
+        if type(value) is dict:
+            return {k: self.moved(v, device) for k, v in value.items()}
+        return value  # anything else stays as it is
 
     def module(self, name: str) -> types.ModuleType | BaseException:
         if name not in self.modules:
@@ -398,33 +414,28 @@ class Worker:
                 )
             )
             return self.error("missing", missing), []
-        self.received = []
         try:
-            payload = wire.decode(request["payload"], blobs, self.to_tensor, self.resolve)
+            args, kwargs = self._arguments(request, blobs, self.device)
         except (KeyError, IndexError, TypeError) as exc:
             return self.error("raised", exc), []
-        args, kwargs = payload["args"], payload["kwargs"]
-        random.seed(0)
-        np.random.seed(0)
-        # torch.manual_seed also seeds CUDA, XPU and MTIA lazily, formatting a stack trace for
-        # each: a third of a call's overhead. Seed the generators this device uses.
-        self.torch.default_generator.manual_seed(0)
-        if self.device.type == "cuda":
-            self.torch.cuda.manual_seed_all(0)
-        try:
-            with ExitStack() as watching:
-                if self._judged(request["module"], request["function"]):
-                    self.unwatched = watching  # where the recorder goes if the call must be watched after all
-                else:
-                    watching.enter_context(self.recorder())
-                self.recording = True
-                value = function(*args, **kwargs)
-        except Exception as exc:
-            self.recording = False
-            return self.error("raised", exc), []
-        finally:
-            self.recording = False
-            self.unwatched = None
+        value, raised = self._run(function, args, kwargs, request)
+        fell_back = None
+        if raised is not None and self.device.type != "cpu":
+            # SPEC: a correct function passes whatever its style, NumPy inside included, and
+            # code written on a laptop often makes its tensors on the CPU: a call that raises
+            # on the grading device is answered by the same call with its inputs on the CPU
+            try:
+                args, kwargs = self._arguments(request, blobs, self.torch.device("cpu"))
+            except Exception:  # a kept result that cannot leave the device (its context failed)
+                pass
+            else:
+                fell_back = _one_line(raised)
+                value, raised = self._run(function, args, kwargs, request)
+        if raised is not None:
+            failed = self.error("raised", raised)
+            if fell_back is not None:
+                failed["ran_on_cpu"] = fell_back
+            return failed, []
         keep, opaque = request.get("keep"), set(request.get("opaque", []))
         if keep is not None:
             self.kept = {keep: value}  # only the latest: a cache is used by the next call
@@ -449,7 +460,51 @@ class Worker:
             "used": sorted(self.used),
             "devices": sorted(self.devices(value)),
         }
+        if fell_back is not None:
+            answer["ran_on_cpu"] = fell_back
         return answer, out_blobs
+
+    def _arguments(self, request: dict[str, Any], blobs: list[bytes], device: Any) -> tuple[tuple, dict]:
+        """The request's arguments, their tensors on ``device`` (and the results kept from
+        earlier calls that they name moved there)."""
+        self.placing, self.received = device, []
+        try:
+            payload = wire.decode(request["payload"], blobs, self.to_tensor, self.resolve)
+        finally:
+            self.placing = self.device
+        return payload["args"], payload["kwargs"]
+
+    def _run(
+        self, function: Any, args: tuple, kwargs: dict[str, Any], request: dict[str, Any]
+    ) -> tuple[Any, Exception | None]:
+        """Call ``function``, recording the forbidden calls it makes (where it must be
+        watched): its value, or what it raised."""
+        random.seed(0)
+        np.random.seed(0)
+        # torch.manual_seed also seeds CUDA, XPU and MTIA lazily, formatting a stack trace for
+        # each: a third of a call's overhead. Seed the generators this device uses.
+        self.torch.default_generator.manual_seed(0)
+        if self.device.type == "cuda":
+            self.torch.cuda.manual_seed_all(0)
+        try:
+            with ExitStack() as watching:
+                if self._judged(request["module"], request["function"]):
+                    self.unwatched = watching  # where the recorder goes if the call must be watched after all
+                else:
+                    watching.enter_context(self.recorder())
+                self.recording = True
+                return function(*args, **kwargs), None
+        except Exception as exc:
+            return None, exc
+        finally:
+            self.recording = False
+            self.unwatched = None
+
+
+def _one_line(exc: BaseException) -> str:
+    """What ``exc`` says, on one line, for a note: its type and the start of its message."""
+    said = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {said[0][:200]}" if said else type(exc).__name__
 
 
 def _tracebacks(tb: types.TracebackType | None) -> Iterator[types.TracebackType]:
