@@ -376,8 +376,9 @@ class WorkerChannel(Protocol):
 
 class StudentCalls:
     """Calls one exercise's functions in the worker, enforcing the contract on every call:
-    the declared output, the inputs unchanged, tensors on the grading device; and the time
-    budget: no call runs past it, and none starts once it is spent."""
+    the declared output and the inputs unchanged; and the time budget: no call runs past it,
+    and none starts once it is spent. What costs no points but the student should know (a
+    function that did not follow its inputs to the grading device) goes to ``notes``."""
 
     def __init__(
         self,
