@@ -689,11 +689,8 @@ class ReferenceCalls:
             if isinstance(answer, _Raised):
                 raise ValueError(answer.message)
             return copied(answer)
-        module = self._imported()
-        args = tuple(self._to_torch(a) for a in call.args)
-        kwargs = {k: self._to_torch(v) for k, v in call.kwargs.items()}
         try:
-            value = getattr(module, function)(*args, **kwargs)
+            value = self._computed(function, call)
         except ValueError as exc:
             self._found(key, _Raised(str(exc)))
             raise
@@ -725,6 +722,13 @@ class ReferenceCalls:
             _ANSWERS[key] = copied(answer)
             _ANSWERS_FOUND.setdefault((self.exercise.name, self.device), {})[key] = _ANSWERS[key]
 
+    def _computed(self, function: str, call: Call) -> Any:
+        """What the reference's ``function`` returns for ``call``, computed here."""
+        module = self._imported()
+        args = tuple(self._to_torch(a) for a in call.args)
+        kwargs = {k: self._to_torch(v) for k, v in call.kwargs.items()}
+        return getattr(module, function)(*args, **kwargs)
+
     def _imported(self) -> Any:
         if self._module is None:
             import torch
@@ -738,10 +742,7 @@ class ReferenceCalls:
         if isinstance(v, isolation.Kept):
             key, function, call, value = self.kept[v.handle]
             if value is _NOT_COMPUTED:  # its answer was kept: compute the value it stands for
-                module = self._imported()
-                args = tuple(self._to_torch(a) for a in call.args)
-                kwargs = {k: self._to_torch(x) for k, x in call.kwargs.items()}
-                value = getattr(module, function)(*args, **kwargs)
+                value = self._computed(function, call)
                 self.kept[v.handle] = (key, function, call, value)
             return value[v.index]
         if isinstance(v, np.ndarray):
@@ -824,9 +825,8 @@ def _take_kept_answers(exercise: Exercise, device: str) -> None:
         if len(_ANSWERS) >= ANSWERS_KEPT:
             break
         _ANSWERS.setdefault(key, answer)
-    for check in exercise.checks:
-        if isinstance(check, ReferenceParity) and check.truth is not None:
-            take_truths(check, truths.get(examples_cache.plan_key(check), {}))
+    for check in _with_truths(exercise):
+        take_truths(check, truths.get(examples_cache.plan_key(check), {}))
     _ANSWERS_READ[(id(exercise), device)] = exercise
 
 
@@ -836,14 +836,15 @@ def _keep_answers(exercise: Exercise, device: str, write: bool) -> None:
     forget them: a channel that runs the student's code in this process (a notebook's kernel)
     leaves it free to change what the reference answers, which no other grading may take."""
     answers = _ANSWERS_FOUND.pop((exercise.name, device), {})
-    truths = {}
-    for check in exercise.checks:
-        if isinstance(check, ReferenceParity) and check.truth is not None:
-            found = truths_found(check)
-            if found:
-                truths[examples_cache.plan_key(check)] = found
+    found = {examples_cache.plan_key(check): truths_found(check) for check in _with_truths(exercise)}
+    truths = {key: taken for key, taken in found.items() if taken}
     if write and (answers or truths):
         examples_cache.keep_answers(exercise, device, answers, truths)
+
+
+def _with_truths(exercise: Exercise) -> Iterator[ReferenceParity]:
+    """``exercise``'s checks that take their truth from elsewhere than the reference (torch)."""
+    return (c for c in exercise.checks if isinstance(c, ReferenceParity) and c.truth is not None)
 
 
 def _take_kept_plans(exercise: Exercise, device: str) -> None:

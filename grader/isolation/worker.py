@@ -131,7 +131,6 @@ class Worker:
         self.root = root
         self.answer_bytes = config.answer_bytes
         self.device = torch.device(config.device)
-        self.placing = self.device  # where the arguments of the call being decoded go
         if self.device.type == "cuda":
             torch.zeros(1, device=self.device)  # CUDA starts now, before the audit hook refuses ctypes
         self.modules: dict[str, types.ModuleType | BaseException] = {}
@@ -232,8 +231,8 @@ class Worker:
 
     # -- conversions ---------------------------------------------------------------------
 
-    def to_tensor(self, a: np.ndarray) -> Any:
-        tensor = self.torch.from_numpy(a).to(self.placing)
+    def to_tensor(self, a: np.ndarray, device: Any) -> Any:
+        tensor = self.torch.from_numpy(a).to(device)
         self.received.append(tensor)
         return tensor
 
@@ -258,10 +257,11 @@ class Worker:
 
     # -- requests ------------------------------------------------------------------------
 
-    def resolve(self, kept: wire.Kept) -> Any:
+    def resolve(self, kept: wire.Kept, device: Any) -> Any:
+        """The result a call kept that ``kept`` names, its tensors on ``device``."""
         value = self.kept[kept.handle]
         value = value[kept.index] if isinstance(value, (tuple, list)) else value
-        return value if self.placing == self.device else self.moved(value, self.placing)
+        return value if device == self.device else self.moved(value, device)
 
     def moved(self, value: Any, device: Any) -> Any:
         """``value`` with the tensors it holds (in tuples, lists and dicts) on ``device``."""
@@ -467,11 +467,9 @@ class Worker:
     def _arguments(self, request: dict[str, Any], blobs: list[bytes], device: Any) -> tuple[tuple, dict]:
         """The request's arguments, their tensors on ``device`` (and the results kept from
         earlier calls that they name moved there)."""
-        self.placing, self.received = device, []
-        try:
-            payload = wire.decode(request["payload"], blobs, self.to_tensor, self.resolve)
-        finally:
-            self.placing = self.device
+        self.received = []
+        to_tensor = functools.partial(self.to_tensor, device=device)
+        payload = wire.decode(request["payload"], blobs, to_tensor, functools.partial(self.resolve, device=device))
         return payload["args"], payload["kwargs"]
 
     def _run(
